@@ -1,0 +1,108 @@
+import { Type, type Static } from '@sinclair/typebox';
+import { Limits } from './limits.js';
+
+/** Opaque identifiers; servers mint them, clients never parse them. */
+export const Id = Type.String({ minLength: 1, maxLength: 64 });
+/** ISO-8601 timestamp in UTC. */
+export const Timestamp = Type.String({ format: 'date-time' });
+export const Seq = Type.Integer({ minimum: 0 });
+
+export const User = Type.Object({
+  id: Id,
+  username: Type.String(),
+  displayName: Type.String(),
+  avatarUrl: Type.Union([Type.String(), Type.Null()]),
+  statusMessage: Type.Union([Type.String(), Type.Null()]),
+});
+export type User = Static<typeof User>;
+
+export const RoomKind = Type.Union([Type.Literal('group'), Type.Literal('direct')]);
+export type RoomKind = Static<typeof RoomKind>;
+
+export const Role = Type.Union([Type.Literal('owner'), Type.Literal('admin'), Type.Literal('member')]);
+export type Role = Static<typeof Role>;
+
+export const MessageKind = Type.Union([Type.Literal('text'), Type.Literal('file'), Type.Literal('system')]);
+export type MessageKind = Static<typeof MessageKind>;
+
+export const Message = Type.Object({
+  id: Id,
+  roomId: Id,
+  seq: Seq,
+  senderId: Id,
+  kind: MessageKind,
+  /** Empty once deleted. */
+  body: Type.String(),
+  clientMsgId: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Timestamp,
+  editedAt: Type.Union([Timestamp, Type.Null()]),
+  deletedAt: Type.Union([Timestamp, Type.Null()]),
+});
+export type Message = Static<typeof Message>;
+
+export const Notice = Type.Object({
+  id: Id,
+  roomId: Id,
+  authorId: Id,
+  body: Type.String(),
+  createdAt: Timestamp,
+});
+export type Notice = Static<typeof Notice>;
+
+export const Announcement = Type.Object({
+  id: Id,
+  authorId: Id,
+  body: Type.String(),
+  createdAt: Timestamp,
+});
+export type Announcement = Static<typeof Announcement>;
+
+/** One member's standing in a room; read counts are derived from these pointers. */
+export const Member = Type.Object({
+  userId: Id,
+  role: Role,
+  /** Room seq when the member joined; messages at or below it are not theirs to read. */
+  joinedSeq: Seq,
+  /** Highest seq this member has read; only moves forward. */
+  lastReadSeq: Seq,
+});
+export type Member = Static<typeof Member>;
+
+/** A room as one member sees it: shared fields plus that member's own read state. */
+export const Room = Type.Object({
+  id: Id,
+  kind: RoomKind,
+  /** For direct rooms, the other member's display name as seen by the viewer. */
+  name: Type.String(),
+  avatarUrl: Type.Union([Type.String(), Type.Null()]),
+  createdAt: Timestamp,
+  lastSeq: Seq,
+  memberCount: Type.Integer({ minimum: 0 }),
+  /** The viewer's role. */
+  role: Role,
+  /** The viewer's read pointer. */
+  lastReadSeq: Seq,
+  /** `lastSeq - lastReadSeq`: what the viewer has not read yet. */
+  unreadCount: Type.Integer({ minimum: 0 }),
+  lastMessage: Type.Union([Message, Type.Null()]),
+  notice: Type.Union([Notice, Type.Null()]),
+  /** For direct rooms, the other member's id. */
+  peerId: Type.Union([Id, Type.Null()]),
+});
+export type Room = Static<typeof Room>;
+
+export const Presence = Type.Object({
+  userId: Id,
+  online: Type.Boolean(),
+  lastSeenAt: Type.Union([Timestamp, Type.Null()]),
+});
+export type Presence = Static<typeof Presence>;
+
+export const RoomReaders = Type.Object({
+  roomId: Id,
+  members: Type.Array(Member),
+});
+export type RoomReaders = Static<typeof RoomReaders>;
+
+export const MessageBody = Type.String({ minLength: 1, maxLength: Limits.maxMessageChars });
+export const ClientMsgId = Type.String({ minLength: 1, maxLength: Limits.maxClientMsgIdChars });

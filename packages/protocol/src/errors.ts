@@ -1,0 +1,47 @@
+/**
+ * The one catalogue of error codes. The server maps each code to an HTTP status;
+ * over WebSocket the code travels in the error reply as is.
+ */
+export const ErrorCodes = {
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  invalid: 400,
+  too_large: 413,
+  rate_limited: 429,
+  conflict: 409,
+  unavailable: 503,
+  internal: 500,
+} as const;
+
+export type ErrorCode = keyof typeof ErrorCodes;
+
+export interface ErrorBody {
+  code: ErrorCode;
+  message: string;
+}
+
+/**
+ * WebSocket close codes. 4xxx are ours; the last three digits echo the HTTP status
+ * they resemble so that a log line reads naturally.
+ */
+export const CloseCodes = {
+  /** Normal closure by the client or server. */
+  Normal: { code: 1000, reason: 'normal' },
+  /** A frame was larger than MAX_FRAME_BYTES (sent by the ws library itself). */
+  FrameTooLarge: { code: 1009, reason: 'frame too large' },
+  /** The token given in `hello` was missing, malformed, expired or revoked. */
+  Unauthorized: { code: 4401, reason: 'unauthorized' },
+  /** `hello` did not arrive within the authentication deadline. */
+  AuthTimeout: { code: 4408, reason: 'authentication timeout' },
+  /** The socket's send buffer passed the slow-consumer limit; reconnect and resync. */
+  SlowConsumer: { code: 4429, reason: 'slow consumer' },
+  /** The server is draining (deploy, shutdown); reconnect, to another node if there is one. */
+  Reconnect: { code: 4503, reason: 'server draining, reconnect' },
+  /** The server lost events it cannot replay (bus outage); reconnect and resync. */
+  Resync: { code: 4504, reason: 'resync required' },
+  /** Missed heartbeats; the connection is considered dead. */
+  HeartbeatTimeout: { code: 4000, reason: 'heartbeat timeout' },
+} as const;
+
+export type CloseCodeName = keyof typeof CloseCodes;

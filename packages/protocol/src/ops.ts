@@ -1,0 +1,73 @@
+import { Type, type Static, type TSchema } from '@sinclair/typebox';
+import {
+  Announcement, ClientMsgId, Id, Member, Message, MessageBody, Presence, Room, RoomReaders, Seq, User,
+} from './entities.js';
+import { Limits } from './limits.js';
+
+/**
+ * Every WebSocket request: its `data` schema and its reply `data` schema.
+ * The server validates requests against `data`; the SDK infers its method types from both.
+ */
+export const Ops = {
+  /** Must be the first request on a connection. */
+  hello: {
+    data: Type.Object({ token: Type.String({ minLength: 1, maxLength: 4096 }) }),
+    reply: Type.Object({
+      user: User,
+      connectionId: Type.String(),
+      serverTime: Type.String(),
+      rooms: Type.Array(Room),
+      totalUnread: Type.Integer({ minimum: 0 }),
+      /** Every user the viewer shares a room with, for rooms up to `Limits.snapshotReadersPerRoom` members. */
+      users: Type.Array(User),
+      presence: Type.Array(Presence),
+      /** Read pointers per room, for rooms up to `Limits.snapshotReadersPerRoom` members. */
+      readers: Type.Array(RoomReaders),
+      announcements: Type.Array(Announcement),
+    }),
+  },
+  'message.send': {
+    data: Type.Object({ roomId: Id, body: MessageBody, clientMsgId: ClientMsgId }),
+    reply: Type.Object({ message: Message }),
+  },
+  'message.edit': {
+    data: Type.Object({ messageId: Id, body: MessageBody }),
+    reply: Type.Object({ message: Message }),
+  },
+  'message.delete': {
+    data: Type.Object({ messageId: Id }),
+    reply: Type.Object({ message: Message }),
+  },
+  /** History by seq, ascending: the same as the HTTP history route, for gap filling. */
+  'message.list': {
+    data: Type.Object({
+      roomId: Id,
+      afterSeq: Type.Optional(Seq),
+      beforeSeq: Type.Optional(Seq),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: Limits.maxHistoryPage })),
+    }),
+    reply: Type.Object({ messages: Type.Array(Message) }),
+  },
+  'room.read': {
+    data: Type.Object({ roomId: Id, seq: Seq }),
+    reply: Type.Object({ roomId: Id, lastReadSeq: Seq, unreadCount: Type.Integer({ minimum: 0 }) }),
+  },
+  /** Members with their read pointers, and their profiles: for rooms too big for the snapshot. */
+  'room.members': {
+    data: Type.Object({ roomId: Id }),
+    reply: Type.Object({ roomId: Id, members: Type.Array(Member), users: Type.Array(User) }),
+  },
+  typing: {
+    data: Type.Object({ roomId: Id }),
+    reply: Type.Object({}),
+  },
+  ping: {
+    data: Type.Object({}),
+    reply: Type.Object({ serverTime: Type.String() }),
+  },
+} satisfies Record<string, { data: TSchema; reply: TSchema }>;
+
+export type OpName = keyof typeof Ops;
+export type OpData<K extends OpName> = Static<(typeof Ops)[K]['data']>;
+export type OpReply<K extends OpName> = Static<(typeof Ops)[K]['reply']>;
+export const opNames = Object.keys(Ops) as OpName[];
