@@ -1,0 +1,50 @@
+import Sqlite from 'better-sqlite3';
+import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import pg from 'pg';
+import type { Store } from '../../ports/store.js';
+import { createKyselyStore } from './kysely-store.js';
+import { createPostgresMessageWriter } from './postgres-message-writer.js';
+import type { Database } from './schema.js';
+import { createSqliteMessageWriter } from './sqlite-message-writer.js';
+
+export type StoreOptions =
+  | { kind: 'sqlite'; file: string }
+  | { kind: 'postgres'; url: string; poolSize?: number; statementTimeoutMs?: number };
+
+/** Opens the store; call `migrate()` before first use and `close()` at shutdown. */
+export async function createStore(options: StoreOptions): Promise<Store> {
+  return options.kind === 'sqlite' ? openSqlite(options.file) : openPostgres(options);
+}
+
+function openSqlite(file: string): Store {
+  if (file !== ':memory:' && !file.startsWith('file:')) mkdirSync(dirname(resolve(file)), { recursive: true });
+  const sqlite = new Sqlite(file);
+  try {
+    sqlite.pragma('journal_mode = WAL');
+    // With WAL, NORMAL loses at most the last commits on power loss, never consistency.
+    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma('foreign_keys = ON');
+    sqlite.pragma('busy_timeout = 5000');
+  } catch (err) {
+    sqlite.close();
+    throw err;
+  }
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  return createKyselyStore({ db, dialect: 'sqlite', writer: createSqliteMessageWriter({ sqlite, db }) });
+}
+
+async function openPostgres(options: Extract<StoreOptions, { kind: 'postgres' }>): Promise<Store> {
+  const pool = new pg.Pool({
+    connectionString: options.url,
+    max: options.poolSize ?? 10,
+    // Sent at connection start-up, so it applies to every connection of the pool.
+    ...(options.statementTimeoutMs !== undefined ? { statement_timeout: options.statementTimeoutMs } : {}),
+  });
+  // An idle client that loses its server (restart, failover) is dropped by the pool and
+  // replaced on next use; without a listener the 'error' event would kill the process.
+  pool.on('error', () => {});
+  const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
+  return createKyselyStore({ db, dialect: 'postgres', writer: createPostgresMessageWriter({ pool }) });
+}

@@ -1,0 +1,57 @@
+import { Migrator, sql, type Kysely } from 'kysely';
+import type { Store } from '../../ports/store.js';
+import { createMemberStore } from './member-store.js';
+import { createMessageStore } from './message-store.js';
+import type { MessageWriter } from './message-writer.js';
+import { migrationProvider } from './migrations/index.js';
+import { createNoticeStore } from './notice-store.js';
+import { createRefreshTokenStore } from './refresh-token-store.js';
+import { createRoomStore } from './room-store.js';
+import { createRoomViewStore } from './room-view-store.js';
+import type { Database } from './schema.js';
+import { createUserStore } from './user-store.js';
+
+export interface KyselyStoreOptions {
+  db: Kysely<Database>;
+  dialect: 'sqlite' | 'postgres';
+  writer: MessageWriter;
+}
+
+/** The Store over Kysely, the same for both dialects but for the message writer. */
+export function createKyselyStore({ db, dialect, writer }: KyselyStoreOptions): Store {
+  const ctx = { db, dialect };
+  let closing: Promise<void> | undefined;
+
+  return {
+    dialect,
+
+    async migrate() {
+      // On PostgreSQL Kysely's migrator holds an advisory lock while it runs, so two
+      // processes migrating at once apply each migration once.
+      const migrator = new Migrator({ db, provider: migrationProvider });
+      const { error } = await migrator.migrateToLatest();
+      if (error) throw error;
+    },
+
+    async ping() {
+      await sql`select 1`.execute(db);
+    },
+
+    close() {
+      closing ??= (async () => {
+        await writer.close();
+        await db.destroy();
+      })();
+      return closing;
+    },
+
+    ...createUserStore(ctx),
+    ...createRefreshTokenStore(ctx),
+    ...createRoomStore(ctx),
+    ...createRoomViewStore(ctx),
+    ...createMemberStore(ctx),
+    ...createMessageStore(ctx),
+    insertMessage: (input) => writer.insert(input),
+    ...createNoticeStore(ctx),
+  };
+}

@@ -1,0 +1,54 @@
+import { sql } from 'kysely';
+import { notFound } from '../../errors.js';
+import type { Store } from '../../ports/store.js';
+import { toMessage } from './row-mappers.js';
+import type { StoreContext } from './store-context.js';
+
+/** Message reads and edits; the insert (the hot path) lives in a dialect-specific writer. */
+export type MessageStore = Pick<Store, 'getMessage' | 'listMessages' | 'updateMessageBody' | 'markMessageDeleted'>;
+
+export function createMessageStore({ db }: StoreContext): MessageStore {
+  return {
+    async getMessage(id) {
+      const row = await db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
+      return row && toMessage(row);
+    },
+
+    async listMessages(roomId, page) {
+      const limit = Math.max(0, Math.trunc(page.limit));
+      if (limit === 0) return [];
+      let q = db.selectFrom('messages').selectAll().where('room_id', '=', roomId);
+      if (page.beforeSeq !== undefined) q = q.where('seq', '<', page.beforeSeq);
+      if (page.afterSeq !== undefined) {
+        const rows = await q.where('seq', '>', page.afterSeq).orderBy('seq', 'asc').limit(limit).execute();
+        return rows.map(toMessage);
+      }
+      // The newest page before the cursor, read backwards and handed out ascending.
+      const rows = await q.orderBy('seq', 'desc').limit(limit).execute();
+      return rows.reverse().map(toMessage);
+    },
+
+    async updateMessageBody(id, body, now) {
+      const row = await db
+        .updateTable('messages')
+        .set({ body, edited_at: now })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw notFound('message');
+      return toMessage(row);
+    },
+
+    async markMessageDeleted(id, now) {
+      // Deleting twice keeps the first deletion time.
+      const row = await db
+        .updateTable('messages')
+        .set({ body: '', deleted_at: sql<string>`coalesce(deleted_at, ${now})` })
+        .where('id', '=', id)
+        .returningAll()
+        .executeTakeFirst();
+      if (!row) throw notFound('message');
+      return toMessage(row);
+    },
+  };
+}

@@ -1,0 +1,82 @@
+import type { Announcement, Message, MessageKind, Notice, Role, RoomKind } from '@chatchat/protocol';
+import type { Selectable } from 'kysely';
+import type { MemberRecord, RefreshTokenRow, RoomRecord, UserRecord } from '../../ports/store.js';
+import type {
+  AnnouncementsTable,
+  MembersTable,
+  MessagesTable,
+  NoticesTable,
+  RefreshTokensTable,
+  RoomsTable,
+  UsersTable,
+} from './schema.js';
+
+// PostgreSQL hands back count(*) and bigint as strings; integers are small here.
+const int = (v: number | string | bigint): number => Number(v);
+
+export function toUser(r: Selectable<UsersTable>): UserRecord {
+  return {
+    id: r.id,
+    username: r.username,
+    displayName: r.display_name,
+    avatarUrl: r.avatar_url ?? null,
+    statusMessage: r.status_message ?? null,
+    passwordHash: r.password_hash,
+    isPlatformAdmin: int(r.is_platform_admin) === 1,
+    createdAt: r.created_at,
+  };
+}
+
+export function toRefreshToken(r: Selectable<RefreshTokensTable>): RefreshTokenRow {
+  return {
+    tokenHash: r.token_hash,
+    userId: r.user_id,
+    familyId: r.family_id,
+    expiresAt: r.expires_at,
+    createdAt: r.created_at,
+  };
+}
+
+export function toRoom(r: Selectable<RoomsTable>): RoomRecord {
+  return {
+    id: r.id,
+    kind: r.kind as RoomKind,
+    name: r.name,
+    avatarUrl: r.avatar_url ?? null,
+    lastSeq: int(r.last_seq),
+    createdAt: r.created_at,
+  };
+}
+
+export function toMember(r: Pick<MembersTable, 'room_id' | 'user_id' | 'role' | 'joined_seq' | 'last_read_seq'>): MemberRecord {
+  return {
+    roomId: r.room_id,
+    userId: r.user_id,
+    role: r.role as Role,
+    joinedSeq: int(r.joined_seq),
+    lastReadSeq: int(r.last_read_seq),
+  };
+}
+
+export function toMessage(r: Selectable<MessagesTable>): Message {
+  return {
+    id: r.id,
+    roomId: r.room_id,
+    seq: int(r.seq),
+    senderId: r.sender_id,
+    kind: r.kind as MessageKind,
+    body: r.body,
+    clientMsgId: r.client_msg_id ?? null,
+    createdAt: r.created_at,
+    editedAt: r.edited_at ?? null,
+    deletedAt: r.deleted_at ?? null,
+  };
+}
+
+export function toNotice(r: Selectable<NoticesTable>): Notice {
+  return { id: r.id, roomId: r.room_id, authorId: r.author_id, body: r.body, createdAt: r.created_at };
+}
+
+export function toAnnouncement(r: Selectable<AnnouncementsTable>): Announcement {
+  return { id: r.id, authorId: r.author_id, body: r.body, createdAt: r.created_at };
+}

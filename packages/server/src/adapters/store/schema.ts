@@ -1,0 +1,87 @@
+import type { Generated } from 'kysely';
+
+/**
+ * Table shapes as Kysely sees them. Timestamps are ISO-8601 text and booleans are
+ * 0/1 integers in both dialects, so one set of migrations and mappers serves both.
+ */
+export interface Database {
+  users: UsersTable;
+  refresh_tokens: RefreshTokensTable;
+  rooms: RoomsTable;
+  members: MembersTable;
+  messages: MessagesTable;
+  notices: NoticesTable;
+  announcements: AnnouncementsTable;
+}
+
+export interface UsersTable {
+  id: string;
+  username: string;
+  /** Lowercased username; its unique index makes usernames unique case-insensitively. */
+  username_key: string;
+  display_name: string;
+  avatar_url: string | null;
+  status_message: string | null;
+  password_hash: string;
+  is_platform_admin: Generated<number>;
+  created_at: string;
+}
+
+export interface RefreshTokensTable {
+  token_hash: string;
+  user_id: string;
+  family_id: string;
+  expires_at: string;
+  created_at: string;
+  used_at: string | null;
+}
+
+export interface RoomsTable {
+  id: string;
+  kind: string;
+  name: string;
+  avatar_url: string | null;
+  last_seq: Generated<number>;
+  /** Sorted pair of user ids for direct rooms; null for groups. */
+  direct_key: string | null;
+  created_at: string;
+}
+
+export interface MembersTable {
+  room_id: string;
+  user_id: string;
+  role: string;
+  joined_seq: number;
+  last_read_seq: number;
+  joined_at: string;
+  left_at: string | null;
+}
+
+export interface MessagesTable {
+  room_id: string;
+  seq: number;
+  id: string;
+  sender_id: string;
+  kind: string;
+  body: string;
+  client_msg_id: string | null;
+  created_at: string;
+  edited_at: string | null;
+  deleted_at: string | null;
+}
+
+export interface NoticesTable {
+  id: string;
+  room_id: string;
+  author_id: string;
+  body: string;
+  created_at: string;
+  active: number;
+}
+
+export interface AnnouncementsTable {
+  id: string;
+  author_id: string;
+  body: string;
+  created_at: string;
+}

@@ -1,0 +1,150 @@
+import type { Message } from '@chatchat/protocol';
+import type BetterSqlite3 from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import type { Kysely } from 'kysely';
+import { notFound } from '../../errors.js';
+import type { NewMessage } from '../../ports/store.js';
+import type { MessageWriter } from './message-writer.js';
+import { toMessage } from './row-mappers.js';
+import type { Database, MessagesTable } from './schema.js';
+
+export interface SqliteMessageWriterOptions {
+  sqlite: BetterSqlite3.Database;
+  /** The Kysely instance on the same connection; its connection lock fences our batches. */
+  db: Kysely<Database>;
+  /** Most inserts written in one transaction. */
+  maxBatch?: number;
+}
+
+type Result = { message: Message; duplicate: boolean };
+interface Pending {
+  input: NewMessage;
+  resolve: (r: Result) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Group commit: inserts that arrive in the same tick are written in one transaction
+ * with prepared statements, each inside its own savepoint so that one failure fails
+ * only its caller. The commit (not each row) is the expensive part of a write.
+ */
+export function createSqliteMessageWriter({ sqlite, db, maxBatch = 512 }: SqliteMessageWriterOptions): MessageWriter {
+  let queue: Pending[] = [];
+  let scheduled = false;
+  let running = 0;
+  const idleWaiters: Array<() => void> = [];
+  let write: ((input: NewMessage) => Result) | undefined;
+  let writeAll: ((batch: Pending[]) => Array<{ ok: true; r: Result } | { ok: false; e: unknown }>) | undefined;
+
+  // Prepared on first use: the tables exist only after migrate().
+  function prepare() {
+    const findDuplicate = sqlite.prepare<[string, string], MessagesTable>(
+      'select * from messages where sender_id = ? and client_msg_id = ?',
+    );
+    const nextSeq = sqlite
+      .prepare<[string], number>('update rooms set last_seq = last_seq + 1 where id = ? returning last_seq')
+      .pluck();
+    const insert = sqlite.prepare(
+      `insert into messages (room_id, seq, id, sender_id, kind, body, client_msg_id, created_at, edited_at, deleted_at)
+       values (?, ?, ?, ?, ?, ?, ?, ?, null, null)`,
+    );
+    const movePointer = sqlite.prepare(
+      'update members set last_read_seq = ? where room_id = ? and user_id = ? and last_read_seq < ?',
+    );
+    const one = (input: NewMessage): Result => {
+      if (input.clientMsgId !== null) {
+        const dup = findDuplicate.get(input.senderId, input.clientMsgId);
+        if (dup) return { message: toMessage(dup), duplicate: true };
+      }
+      const seq = nextSeq.get(input.roomId);
+      if (seq === undefined) throw notFound('room');
+      const message: Message = {
+        id: randomUUID(),
+        roomId: input.roomId,
+        seq,
+        senderId: input.senderId,
+        kind: input.kind,
+        body: input.body,
+        clientMsgId: input.clientMsgId,
+        createdAt: input.now,
+        editedAt: null,
+        deletedAt: null,
+      };
+      insert.run(input.roomId, seq, message.id, input.senderId, input.kind, input.body, input.clientMsgId, input.now);
+      movePointer.run(seq, input.roomId, input.senderId, seq);
+      return { message, duplicate: false };
+    };
+    // Called inside the batch transaction this is a savepoint; alone it is a transaction.
+    write = sqlite.transaction(one);
+    const w = write;
+    writeAll = sqlite.transaction((batch: Pending[]) =>
+      batch.map((p) => {
+        try {
+          return { ok: true as const, r: w(p.input) };
+        } catch (e) {
+          return { ok: false as const, e };
+        }
+      }),
+    ).immediate;
+  }
+
+  function runBatch(batch: Pending[]) {
+    if (!write || !writeAll) prepare();
+    let outcomes;
+    try {
+      outcomes = writeAll!(batch);
+    } catch {
+      // The batch as a whole failed (e.g. the commit): retry one by one so each caller
+      // gets its own verdict.
+      outcomes = batch.map((p) => {
+        try {
+          return { ok: true as const, r: write!(p.input) };
+        } catch (e) {
+          return { ok: false as const, e };
+        }
+      });
+    }
+    outcomes.forEach((o, i) => {
+      const p = batch[i]!;
+      if (o.ok) p.resolve(o.r);
+      else p.reject(o.e);
+    });
+  }
+
+  async function flush() {
+    scheduled = false;
+    const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
+    queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
+    if (queue.length > 0) schedule();
+    running++;
+    try {
+      // Holding Kysely's connection guarantees no Kysely transaction is open on this
+      // connection, so our writes never join (and die with) someone else's transaction.
+      await db.connection().execute(async () => runBatch(batch));
+    } catch (e) {
+      for (const p of batch) p.reject(e);
+    } finally {
+      running--;
+      if (running === 0 && queue.length === 0) idleWaiters.splice(0).forEach((w) => w());
+    }
+  }
+
+  function schedule() {
+    if (scheduled) return;
+    scheduled = true;
+    setImmediate(() => void flush());
+  }
+
+  return {
+    insert(input) {
+      return new Promise<Result>((resolve, reject) => {
+        queue.push({ input, resolve, reject });
+        schedule();
+      });
+    },
+    async close() {
+      if (running === 0 && queue.length === 0) return;
+      await new Promise<void>((resolve) => idleWaiters.push(resolve));
+    },
+  };
+}
