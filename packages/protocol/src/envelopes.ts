@@ -11,7 +11,8 @@ export interface ReplyOk<K extends OpName = OpName> {
   data: OpReply<K>;
 }
 export interface ReplyError {
-  re: string;
+  /** Null when the request's id could not be read (not JSON, no id). */
+  re: string | null;
   ok: false;
   error: ErrorBody;
 }

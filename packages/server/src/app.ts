@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import type { AddressInfo } from 'node:net';
+import type { Config } from './config.js';
+import { createLogger, type Logger } from './logger.js';
+import { systemClock, type Clock } from './ports/clock.js';
+import type { Store } from './ports/store.js';
+import type { Bus } from './ports/bus.js';
+import type { Presence } from './ports/presence.js';
+import { createStore } from './adapters/store/index.js';
+import { createMemoryHub } from './adapters/bus/memory-hub.js';
+import { createMemoryPresence } from './adapters/presence/memory-presence.js';
+import { createMetrics } from './observability/metrics.js';
+import { createServices, type Services } from './services.js';
+import { createHttpApp } from './http/http-app.js';
+import { createGateway, type Gateway } from './gateway/gateway.js';
+
+export interface ChatServer {
+  readonly config: Config;
+  readonly port: number;
+  /** `http://127.0.0.1:<port>` */
+  readonly url: string;
+  readonly nodeId: string;
+  readonly services: Services;
+  readonly store: Store;
+  readonly gateway: Gateway | null;
+  /** SIGTERM path: stop accepting, let in-flight work finish, tell clients to reconnect, then close. */
+  drain(): Promise<void>;
+  /** Closes everything in dependency order. Idempotent. */
+  close(): Promise<void>;
+}
+
+export interface StartOptions {
+  log?: Logger;
+  clock?: Clock;
+}
+
+export function openStore(config: Config): Promise<Store> {
+  return config.databaseUrl
+    ? createStore({ kind: 'postgres', url: config.databaseUrl, poolSize: config.pgPoolSize, statementTimeoutMs: config.pgStatementTimeoutMs })
+    : createStore({ kind: 'sqlite', file: path.join(config.dataDir, 'chatchat.db') });
+}
+
+/** Redis adapters load only in scale-out mode, so the embedded process never loads a Redis client. */
+async function openRealtime(config: Config, nodeId: string, log: Logger): Promise<{ bus: Bus; presence: Presence }> {
+  if (!config.redisUrl) return { bus: createMemoryHub().createBus(), presence: createMemoryPresence() };
+  const [{ createRedisBus }, { createRedisPresence }] = await Promise.all([
+    import('./adapters/bus/redis-bus.js'),
+    import('./adapters/presence/redis-presence.js'),
+  ]);
+  return {
+    bus: createRedisBus({ url: config.redisUrl, prefix: config.redisPrefix, nodeId, logger: log }),
+    presence: createRedisPresence({ url: config.redisUrl, prefix: config.redisPrefix, nodeId, ttlMs: config.presenceTtlMs }),
+  };
+}
+
+/** The composition root: the only place that picks adapters for the ports. */
+export async function startChatServer(config: Config, options: StartOptions = {}): Promise<ChatServer> {
+  const log = options.log ?? createLogger({ level: config.logLevel });
+  const clock = options.clock ?? systemClock;
+  const nodeId = randomUUID();
+  const metrics = createMetrics();
+
+  const store = await openStore(config);
+  if (config.migrateOnStart) await store.migrate();
+  const { bus, presence } = await openRealtime(config, nodeId, log);
+  const services = createServices({ config, store, bus, presence, clock, log, metrics });
+
+  const http = await createHttpApp({
+    log,
+    metrics,
+    services: config.roles.has('api') ? services : null,
+    checkReady: async () => {
+      await store.ping();
+      if (!bus.healthy) throw new Error('bus unavailable');
+    },
+  });
+  const gateway = config.roles.has('gateway')
+    ? createGateway({
+        server: http.server,
+        bus,
+        services,
+        log,
+        metrics,
+        heartbeatMs: config.heartbeatMs,
+        authTimeoutMs: config.authTimeoutMs,
+        maxBufferedBytes: config.maxBufferedBytes,
+        rateLimitOpsPerSec: config.rateLimitOpsPerSec,
+        rateLimitBurst: config.rateLimitBurst,
+        presenceTickMs: Math.max(50, Math.floor(config.presenceTtlMs / 3)),
+      })
+    : null;
+
+  await http.listen({ port: config.port, host: config.host });
+  const port = (http.server.address() as AddressInfo).port;
+  log.info({ port, roles: [...config.roles], nodeId, store: store.dialect, bus: config.redisUrl ? 'redis' : 'memory' }, 'chatchat listening');
+
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      await gateway?.close();
+      await http.close();
+      services.close();
+      await bus.close();
+      await presence.close();
+      await store.close();
+    })());
+
+  return {
+    config, port, url: `http://127.0.0.1:${port}`, nodeId, services, store, gateway,
+    async drain() {
+      await gateway?.drain(config.drainTimeoutMs);
+      await close();
+    },
+    close,
+  };
+}

@@ -1,0 +1,119 @@
+import { mkdirSync, readFileSync, writeFileSync, existsSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
+import path from 'node:path';
+import { Limits } from '@chatchat/protocol';
+
+export type Role = 'api' | 'gateway' | 'worker';
+const allRoles: readonly Role[] = ['api', 'gateway', 'worker'];
+
+/** Everything the process needs to know, parsed once from the environment, then frozen. */
+export interface Config {
+  readonly host: string;
+  readonly port: number;
+  readonly roles: ReadonlySet<Role>;
+  readonly dataDir: string;
+  /** Unset: SQLite at `${dataDir}/chatchat.db`. */
+  readonly databaseUrl: string | undefined;
+  /** Unset: in-process bus and presence (one process only). */
+  readonly redisUrl: string | undefined;
+  readonly redisPrefix: string;
+  readonly logLevel: string;
+  readonly jwtSecret: string;
+  readonly accessTokenTtlSec: number;
+  readonly refreshTokenTtlSec: number;
+  readonly pgPoolSize: number;
+  readonly pgStatementTimeoutMs: number;
+  /** Server WS ping interval; a socket that misses one pong is dropped at the next tick. */
+  readonly heartbeatMs: number;
+  readonly authTimeoutMs: number;
+  /** A socket whose unsent bytes pass this is closed with 4429 (slow consumer). */
+  readonly maxBufferedBytes: number;
+  readonly rateLimitOpsPerSec: number;
+  readonly rateLimitBurst: number;
+  readonly readCoalesceMs: number;
+  readonly presenceTtlMs: number;
+  readonly drainTimeoutMs: number;
+  /** Run migrations at start; defaults on for embedded SQLite, off for PostgreSQL (run `chatchat migrate`). */
+  readonly migrateOnStart: boolean;
+  /** Static web app to serve at `/`, if present. */
+  readonly webDir: string | undefined;
+}
+
+type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {}
+
+function int(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
+  return value;
+}
+
+function parseRoles(raw: string | undefined): Set<Role> {
+  const parts = (raw ?? 'all').split(',').map((s) => s.trim()).filter(Boolean);
+  const roles = new Set<Role>();
+  for (const part of parts) {
+    if (part === 'all') allRoles.forEach((r) => roles.add(r));
+    else if ((allRoles as readonly string[]).includes(part)) roles.add(part as Role);
+    else throw new ConfigError(`ROLE must be a comma list of api, gateway, worker or all; got "${part}"`);
+  }
+  if (roles.size === 0) throw new ConfigError('ROLE is empty');
+  return roles;
+}
+
+/**
+ * Embedded mode needs no configuration, so the signing secret is generated once and kept
+ * in the data directory. Scale-out processes must share one secret, so there it is required.
+ */
+function resolveJwtSecret(env: Env, dataDir: string, scaledOut: boolean): string {
+  const fromEnv = env.JWT_SECRET;
+  if (fromEnv) {
+    if (fromEnv.length < 16) throw new ConfigError('JWT_SECRET must be at least 16 characters');
+    return fromEnv;
+  }
+  if (scaledOut) throw new ConfigError('JWT_SECRET is required when DATABASE_URL or REDIS_URL is set');
+  const file = path.join(dataDir, 'jwt-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+export function loadConfig(env: Env = process.env): Config {
+  const dataDir = path.resolve(env.DATA_DIR || './data');
+  const databaseUrl = env.DATABASE_URL || undefined;
+  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a postgres:// URL (leave it unset for embedded SQLite)');
+  }
+  const redisUrl = env.REDIS_URL || undefined;
+  if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL must be a redis:// URL');
+  const config: Config = {
+    host: env.HOST || '0.0.0.0',
+    port: int(env, 'PORT', 8080),
+    roles: parseRoles(env.ROLE),
+    dataDir,
+    databaseUrl,
+    redisUrl,
+    redisPrefix: env.REDIS_PREFIX || 'chatchat:',
+    logLevel: env.LOG_LEVEL || 'info',
+    jwtSecret: resolveJwtSecret(env, dataDir, Boolean(databaseUrl || redisUrl)),
+    accessTokenTtlSec: int(env, 'ACCESS_TOKEN_TTL_SEC', 15 * 60, 1),
+    refreshTokenTtlSec: int(env, 'REFRESH_TOKEN_TTL_SEC', 30 * 24 * 3600, 1),
+    pgPoolSize: int(env, 'PG_POOL_SIZE', 10, 1),
+    pgStatementTimeoutMs: int(env, 'PG_STATEMENT_TIMEOUT_MS', 5000, 1),
+    heartbeatMs: int(env, 'HEARTBEAT_MS', 15_000, 10),
+    authTimeoutMs: int(env, 'AUTH_TIMEOUT_MS', 10_000, 10),
+    maxBufferedBytes: int(env, 'MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 1024),
+    rateLimitOpsPerSec: int(env, 'RATE_LIMIT_OPS_PER_SEC', 50, 1),
+    rateLimitBurst: int(env, 'RATE_LIMIT_BURST', 200, 1),
+    readCoalesceMs: int(env, 'READ_COALESCE_MS', Limits.readCoalesceMs, 0),
+    presenceTtlMs: int(env, 'PRESENCE_TTL_MS', 30_000, 100),
+    drainTimeoutMs: int(env, 'DRAIN_TIMEOUT_MS', 10_000, 0),
+    migrateOnStart: env.MIGRATE_ON_START ? env.MIGRATE_ON_START === 'true' : !databaseUrl,
+    webDir: env.WEB_DIR || undefined,
+  };
+  return Object.freeze(config);
+}

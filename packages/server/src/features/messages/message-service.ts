@@ -1,0 +1,80 @@
+import { Limits, type Message } from '@chatchat/protocol';
+import type { Store } from '../../ports/store.js';
+import type { Clock } from '../../ports/clock.js';
+import type { EventPublisher } from '../../realtime/event-publisher.js';
+import { AppError, forbidden, invalid, notFound } from '../../errors.js';
+import type { RoomService } from '../rooms/room-service.js';
+import { can } from '../rooms/permissions.js';
+
+export interface MessageServiceOptions {
+  store: Store;
+  clock: Clock;
+  events: EventPublisher;
+  rooms: RoomService;
+  /** Called with the time from receiving a send to its commit, for the latency histogram. */
+  onCommitted?: (ms: number) => void;
+}
+
+export type MessageService = ReturnType<typeof createMessageService>;
+
+function checkBody(body: string): string {
+  if (body.trim().length === 0) throw invalid('message body is empty');
+  if (body.length > Limits.maxMessageChars) throw invalid(`message body is over ${Limits.maxMessageChars} characters`);
+  return body;
+}
+
+export function createMessageService({ store, clock, events, rooms, onCommitted }: MessageServiceOptions) {
+  async function ownMessage(userId: string, messageId: string, allowModerators: boolean): Promise<Message> {
+    const message = await store.getMessage(messageId);
+    // A message in a room you are not in does not exist for you.
+    const member = message && (await store.getMember(message.roomId, userId));
+    if (!message || !member) throw notFound('message');
+    if (message.deletedAt) throw notFound('message');
+    if (message.senderId !== userId && !(allowModerators && can(member.role, 'moderateMessages'))) {
+      throw forbidden('not your message');
+    }
+    return message;
+  }
+
+  return {
+    /**
+     * Stored (with its seq) and committed, then published, then returned for the ack:
+     * an acknowledged message is durable. A retry with the same clientMsgId returns the
+     * stored message and publishes nothing new.
+     */
+    async send(senderId: string, input: { roomId: string; body: string; clientMsgId: string }): Promise<Message> {
+      const started = performance.now();
+      checkBody(input.body);
+      await rooms.requireMember(input.roomId, senderId);
+      const { message, duplicate } = await store.insertMessage({
+        roomId: input.roomId, senderId, kind: 'text', body: input.body, clientMsgId: input.clientMsgId, now: clock.nowIso(),
+      });
+      if (message.roomId !== input.roomId) throw new AppError('conflict', 'clientMsgId already used for another room');
+      onCommitted?.(performance.now() - started);
+      if (!duplicate) await events.toRoom(message.roomId, 'message.created', { message });
+      return message;
+    },
+
+    async edit(userId: string, messageId: string, body: string): Promise<Message> {
+      checkBody(body);
+      const original = await ownMessage(userId, messageId, false);
+      if (original.kind !== 'text') throw invalid('only text messages can be edited');
+      const message = await store.updateMessageBody(messageId, body, clock.nowIso());
+      await events.toRoom(message.roomId, 'message.updated', { message });
+      return message;
+    },
+
+    async remove(userId: string, messageId: string): Promise<Message> {
+      await ownMessage(userId, messageId, true);
+      const message = await store.markMessageDeleted(messageId, clock.nowIso());
+      await events.toRoom(message.roomId, 'message.deleted', { message });
+      return message;
+    },
+
+    async history(userId: string, roomId: string, page: { afterSeq?: number; beforeSeq?: number; limit?: number }): Promise<Message[]> {
+      await rooms.requireMember(roomId, userId);
+      if (page.afterSeq !== undefined && page.beforeSeq !== undefined && page.beforeSeq <= page.afterSeq + 1) return [];
+      return store.listMessages(roomId, { ...page, limit: Math.min(page.limit ?? 50, Limits.maxHistoryPage) });
+    },
+  };
+}

@@ -1,0 +1,36 @@
+import type { OpReply } from '@chatchat/protocol';
+import type { Store } from '../../ports/store.js';
+import type { EventPublisher } from '../../realtime/event-publisher.js';
+import { invalid, notFound } from '../../errors.js';
+import { createReadCoalescer } from './read-coalescer.js';
+
+export interface ReadServiceOptions {
+  store: Store;
+  events: EventPublisher;
+  coalesceMs: number;
+  onPublishError?: (err: unknown) => void;
+}
+
+export type ReadService = ReturnType<typeof createReadService>;
+
+export function createReadService({ store, events, coalesceMs, onPublishError }: ReadServiceOptions) {
+  const coalescer = createReadCoalescer({
+    windowMs: coalesceMs,
+    publish: (roomId, reads) => {
+      events.toRoom(roomId, 'room.read', { roomId, reads }).catch((err) => onPublishError?.(err));
+    },
+  });
+
+  return {
+    /** Moves the reader's pointer forward (never back) and tells the room, coalesced. */
+    async markRead(userId: string, roomId: string, seq: number): Promise<OpReply<'room.read'>> {
+      const [member, room] = await Promise.all([store.getMember(roomId, userId), store.getRoom(roomId)]);
+      if (!member || !room) throw notFound('room');
+      if (seq > room.lastSeq) throw invalid(`seq ${seq} is beyond the room's last seq ${room.lastSeq}`);
+      const lastReadSeq = seq > member.lastReadSeq ? await store.advanceReadPointer(roomId, userId, seq) : member.lastReadSeq;
+      if (lastReadSeq > member.lastReadSeq) coalescer.add(roomId, userId, lastReadSeq);
+      return { roomId, lastReadSeq, unreadCount: Math.max(0, room.lastSeq - lastReadSeq) };
+    },
+    close: () => coalescer.close(),
+  };
+}

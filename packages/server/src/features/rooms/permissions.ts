@@ -1,0 +1,36 @@
+import type { Role } from '@chatchat/protocol';
+
+/**
+ * Who may do what in a group room. Direct rooms have no roles that matter: both
+ * members are owners of a room that cannot be invited into.
+ *
+ * | action                     | owner | admin        | member |
+ * |----------------------------|-------|--------------|--------|
+ * | invite                     | yes   | yes          | yes    |
+ * | kick                       | yes   | members only | no     |
+ * | change roles               | yes   | no           | no     |
+ * | edit room (name, avatar)   | yes   | yes          | no     |
+ * | post / remove notices      | yes   | yes          | no     |
+ * | delete others' messages    | yes   | yes          | no     |
+ */
+export type RoomAction = 'invite' | 'kick' | 'changeRole' | 'editRoom' | 'manageNotices' | 'moderateMessages';
+
+const matrix: Record<RoomAction, readonly Role[]> = {
+  invite: ['owner', 'admin', 'member'],
+  kick: ['owner', 'admin'],
+  changeRole: ['owner'],
+  editRoom: ['owner', 'admin'],
+  manageNotices: ['owner', 'admin'],
+  moderateMessages: ['owner', 'admin'],
+};
+
+export function can(role: Role, action: RoomAction): boolean {
+  return matrix[action].includes(role);
+}
+
+const rank: Record<Role, number> = { owner: 2, admin: 1, member: 0 };
+
+/** A kick also needs the actor to outrank the target: admins cannot kick admins or the owner. */
+export function outranks(actor: Role, target: Role): boolean {
+  return rank[actor] > rank[target];
+}

@@ -1,0 +1,29 @@
+import type { Room } from '@chatchat/protocol';
+import type { RoomView, Store } from '../../ports/store.js';
+
+/**
+ * Turns store views into the protocol's Room as the viewer sees it. Direct rooms take
+ * the other member's display name, fetched for all rooms in one call.
+ */
+export async function presentRooms(store: Store, views: readonly RoomView[]): Promise<Room[]> {
+  const peerIds = [...new Set(views.flatMap((v) => (v.room.kind === 'direct' && v.peerId ? [v.peerId] : [])))];
+  const peers = new Map((peerIds.length ? await store.getUsers(peerIds) : []).map((u) => [u.id, u]));
+  return views.map((v) => {
+    const peer = v.peerId ? peers.get(v.peerId) : undefined;
+    return {
+      id: v.room.id,
+      kind: v.room.kind,
+      name: v.room.kind === 'direct' ? (peer?.displayName ?? v.room.name) : v.room.name,
+      avatarUrl: v.room.kind === 'direct' ? (peer?.avatarUrl ?? null) : v.room.avatarUrl,
+      createdAt: v.room.createdAt,
+      lastSeq: v.room.lastSeq,
+      memberCount: v.memberCount,
+      role: v.member.role,
+      lastReadSeq: v.member.lastReadSeq,
+      unreadCount: Math.max(0, v.room.lastSeq - v.member.lastReadSeq),
+      lastMessage: v.lastMessage,
+      notice: v.notice,
+      peerId: v.peerId,
+    };
+  });
+}

@@ -1,0 +1,53 @@
+import { Limits, type OpReply, type RoomReaders } from '@chatchat/protocol';
+import type { Store, UserRecord } from '../../ports/store.js';
+import type { Clock } from '../../ports/clock.js';
+import { toPublicUser } from '../auth/auth-service.js';
+import type { RoomService } from '../rooms/room-service.js';
+import type { PresenceService } from '../presence/presence-service.js';
+import type { NoticeService } from '../notices/notice-service.js';
+
+export interface SnapshotServiceOptions {
+  store: Store;
+  clock: Clock;
+  rooms: RoomService;
+  presence: PresenceService;
+  notices: NoticeService;
+}
+
+export type SnapshotService = ReturnType<typeof createSnapshotService>;
+
+/**
+ * The hello reply: everything a client needs to be right again after any reconnect,
+ * except message bodies, which it fills by seq. Big rooms leave their read pointers
+ * and member profiles out; the client asks for them with `room.members`.
+ */
+export function createSnapshotService({ store, clock, rooms, presence, notices }: SnapshotServiceOptions) {
+  return {
+    async build(user: UserRecord, connectionId: string): Promise<OpReply<'hello'>> {
+      const { rooms: list, totalUnread } = await rooms.list(user.id);
+      const small = list.filter((r) => r.memberCount <= Limits.snapshotReadersPerRoom);
+      const readers: RoomReaders[] = await Promise.all(
+        small.map(async (r) => ({ roomId: r.id, members: (await rooms.members(user.id, r.id)).members })),
+      );
+      const userIds = new Set<string>(readers.flatMap((r) => r.members.map((m) => m.userId)));
+      for (const r of list) if (r.peerId) userIds.add(r.peerId);
+      userIds.delete(user.id);
+      const [peers, peerPresence, announcements] = await Promise.all([
+        store.getUsers([...userIds]),
+        presence.lookup([...userIds]),
+        notices.recentAnnouncements(),
+      ]);
+      return {
+        user: toPublicUser(user),
+        connectionId,
+        serverTime: clock.nowIso(),
+        rooms: list,
+        totalUnread,
+        users: [toPublicUser(user), ...peers.map(toPublicUser)],
+        presence: peerPresence,
+        readers,
+        announcements,
+      };
+    },
+  };
+}
