@@ -1,0 +1,105 @@
+import type { SystemName } from '../drivers/wire-driver.js';
+import type { LatencySummary } from '../histogram.js';
+
+/** One measured window of load against one system. */
+export interface Measurement {
+  scenario: 'fanout' | 'persist' | 'cluster' | 'smoke';
+  /** The case inside a scenario, e.g. "rooms of 10"; runs of one case are compared across systems. */
+  caseLabel: string;
+  system: string;
+  systemName: SystemName;
+  params: Record<string, number | string>;
+  /** Offered messages/s (open loop), or null (closed loop: as fast as acks allow). */
+  offeredRate: number | null;
+  windowSec: number;
+  sentPerSec: number;
+  ackedPerSec: number;
+  deliveriesPerSec: number;
+  delivery: LatencySummary;
+  ack: LatencySummary;
+  /** How late the generator sent against its schedule: its own health, not the server's. */
+  sendLag: LatencySummary;
+  /** Deliveries expected (sent × receiving connections) but not seen by the end of the drain. */
+  drops: number;
+  unacked: number;
+  errors: Record<string, number>;
+  errorCount: number;
+  serverCpuSec: number;
+  /** Server CPU as % of one core over the window (all server processes summed). */
+  serverCpuPct: number;
+  deliveriesPerServerCpuSec: number;
+  ackedPerServerCpuSec: number;
+  generatorCpuPct: number;
+  /** Redis / PostgreSQL CPU over the window, % of one core (best effort; shared services). */
+  auxCpuPct: number;
+  serverRssMb: number;
+  /** The generator could not keep its schedule: latency then says more about the generator. */
+  generatorSaturated: boolean;
+}
+
+export interface IdleMeasurement {
+  caseLabel: string;
+  system: string;
+  systemName: SystemName;
+  connectionsTarget: number;
+  connected: number;
+  /** Connections that answered an application-level ping after the hold. */
+  held: number;
+  connectPerSec: number;
+  connectLatency: LatencySummary;
+  rssBeforeMb: number;
+  rssAfterMb: number;
+  rssPerConnKb: number;
+  /** Server CPU while holding idle connections (heartbeats), % of one core. */
+  idleServerCpuPct: number;
+  holdSec: number;
+  errors: Record<string, number>;
+}
+
+export interface SweepPoint {
+  offeredRate: number;
+  m: Measurement;
+}
+
+export interface Sweep {
+  caseLabel: string;
+  system: string;
+  systemName: SystemName;
+  points: SweepPoint[];
+  /** Highest offered rate with p99 ≤ limit and no drops, or null. */
+  saturationRate: number | null;
+  stoppedBecause: string;
+}
+
+export interface SetupRecord {
+  system: string;
+  users: number;
+  rooms: number;
+  seconds: number;
+}
+
+export interface MachineInfo {
+  cpus: number;
+  cpuModel: string;
+  node: string;
+  /** 1-minute load average when the suite started and ended: how quiet the machine was. */
+  loadStart: number;
+  loadEnd: number;
+  serverCpus: string | null;
+  generatorCpus: string | null;
+  generatorWorkers: number;
+}
+
+export interface SuiteResult {
+  suite: string;
+  startedAt: string;
+  durationSec: number;
+  machine: MachineInfo;
+  setup: SetupRecord[];
+  idle: IdleMeasurement[];
+  measurements: Measurement[];
+  sweeps: Sweep[];
+  /** Things that did not run, and why. */
+  skipped: string[];
+  notes: string[];
+}

@@ -1,0 +1,213 @@
+import { pinProcess, type Children } from '../children.js';
+import { createCpuWindow, readRssBytes } from '../proc-stats.js';
+import type { IdleMeasurement, Measurement, SetupRecord, Sweep } from '../report/results.js';
+import type { RoomGroupSpec, RunningSystem } from '../systems/system.js';
+import { createWorkerPool, type PoolRunResult, type RunRequest, type WorkerPool } from '../workers/worker-pool.js';
+
+export interface CpuPlan {
+  serverCpus: string | null;
+  generatorCpus: string | null;
+  /** Cores available to the generator (for its CPU %). */
+  generatorCores: number;
+}
+
+export interface RunStep {
+  scenario: Measurement['scenario'];
+  caseLabel: string;
+  params: Record<string, number | string>;
+  request: RunRequest;
+}
+
+export interface SweepStep {
+  caseLabel: string;
+  params: Record<string, number | string>;
+  base: Omit<RunRequest, 'rate'>;
+  rates: number[];
+  /** Stop when p99 send-to-receive passes this. */
+  p99LimitMs: number;
+}
+
+export interface SessionSpec {
+  users: number;
+  connsPerUser: number;
+  groups: RoomGroupSpec[];
+  workers: number;
+  connectConcurrency: number;
+  /** Measure idle connections right after connecting (RSS per connection, heartbeat CPU). */
+  idle?: { caseLabel: string; holdMs: number };
+  runs: RunStep[];
+  sweeps?: SweepStep[];
+}
+
+export interface SessionResult {
+  setup: SetupRecord;
+  idle: IdleMeasurement[];
+  measurements: Measurement[];
+  sweeps: Sweep[];
+}
+
+export interface SessionContext {
+  children: Children;
+  cpu: CpuPlan;
+  log: (line: string) => void;
+}
+
+/** One system under test: set up users and rooms, connect, then measure each step in turn. */
+export async function runSession(ctx: SessionContext, system: RunningSystem, spec: SessionSpec): Promise<SessionResult> {
+  const result: SessionResult = {
+    setup: { system: system.label, users: spec.users, rooms: 0, seconds: 0 },
+    idle: [], measurements: [], sweeps: [],
+  };
+  ctx.log(`${system.label}: setting up ${spec.users} users, ${spec.groups.map((g) => `${g.rooms}×${g.size}`).join(' + ')} rooms`);
+  const plan = await system.setup(spec.users, spec.groups);
+  result.setup = { system: system.label, users: plan.users.length, rooms: plan.rooms.length, seconds: plan.setupSeconds };
+  // Setup ran unpinned (argon2 sign-ups use every core); the measured part runs pinned.
+  if (ctx.cpu.serverCpus) for (const pid of system.pids) pinProcess(pid, ctx.cpu.serverCpus);
+  const rssBefore = await settledRss(system.pids);
+  const pool = await createWorkerPool({
+    children: ctx.children, system: system.name, wsUrls: system.wsUrls, plan, connsPerUser: spec.connsPerUser,
+    workers: spec.workers, cpus: ctx.cpu.generatorCpus, connectConcurrency: spec.connectConcurrency,
+  });
+  try {
+    const target = plan.users.length * spec.connsPerUser;
+    ctx.log(`${system.label}: ${pool.connect.connections}/${target} connected in ${pool.connect.seconds.toFixed(1)} s` +
+      (pool.connect.failed ? ` (${pool.connect.failed} failed: ${JSON.stringify(pool.connect.errors)})` : ''));
+    if (pool.connect.connections === 0) throw new Error(`${system.label}: no connection succeeded ${JSON.stringify(pool.connect.errors)}`);
+    if (spec.idle) result.idle.push(await measureIdle(ctx, system, pool, spec, rssBefore, target));
+    for (const step of spec.runs) {
+      const m = await measure(ctx, system, pool, step);
+      result.measurements.push(m);
+      ctx.log(describe(m));
+    }
+    for (const sweep of spec.sweeps ?? []) result.sweeps.push(await runSweep(ctx, system, pool, sweep));
+  } finally {
+    await pool.close();
+  }
+  return result;
+}
+
+async function measureIdle(ctx: SessionContext, system: RunningSystem, pool: WorkerPool, spec: SessionSpec,
+  rssBefore: number, target: number): Promise<IdleMeasurement> {
+  const idle = spec.idle!;
+  const rssAfter = await settledRss(system.pids);
+  const cpu = createCpuWindow(() => system.pids);
+  cpu.start();
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, idle.holdMs));
+  const holdSec = (performance.now() - t0) / 1000;
+  const idleCpu = cpu.stop();
+  const { alive } = await pool.pingAll(30_000);
+  const m: IdleMeasurement = {
+    caseLabel: idle.caseLabel, system: system.label, systemName: system.name,
+    connectionsTarget: target, connected: pool.connect.connections, held: alive,
+    connectPerSec: pool.connect.perSecond, connectLatency: pool.connect.latency,
+    rssBeforeMb: rssBefore / 2 ** 20, rssAfterMb: rssAfter / 2 ** 20,
+    rssPerConnKb: alive > 0 ? (rssAfter - rssBefore) / 1024 / alive : 0,
+    idleServerCpuPct: (idleCpu / holdSec) * 100, holdSec, errors: pool.connect.errors,
+  };
+  ctx.log(`${system.label}: idle ${m.held}/${m.connectionsTarget} held, ${m.connectPerSec.toFixed(0)} conn/s, ` +
+    `${m.rssPerConnKb.toFixed(1)} KB RSS/conn, idle CPU ${m.idleServerCpuPct.toFixed(1)}%`);
+  return m;
+}
+
+/** RSS summed over the server processes once it stops moving (GC settles), at most ~6 s of sampling. */
+async function settledRss(pids: readonly number[]): Promise<number> {
+  const read = () => pids.reduce((a, p) => a + (readRssBytes(p) ?? 0), 0);
+  let last = read();
+  for (let i = 0; i < 12; i++) {
+    await new Promise((r) => setTimeout(r, 500));
+    const now = read();
+    if (Math.abs(now - last) < 256 * 1024) return now;
+    last = now;
+  }
+  return last;
+}
+
+export async function measure(ctx: SessionContext, system: RunningSystem, pool: WorkerPool, step: RunStep): Promise<Measurement> {
+  const server = createCpuWindow(() => system.pids);
+  const gen = createCpuWindow(() => [...pool.pids, process.pid]);
+  const aux = createCpuWindow(() => system.auxPids());
+  let windowStart = 0;
+  let windowSec = step.request.durationMs / 1000;
+  let serverCpuSec = 0;
+  let genCpuSec = 0;
+  let auxCpuSec = 0;
+  let rss = 0;
+  const r: PoolRunResult = await pool.run(step.request, {
+    onWindowStart() {
+      windowStart = performance.now();
+      server.start();
+      gen.start();
+      aux.start();
+    },
+    onWindowEnd() {
+      windowSec = (performance.now() - windowStart) / 1000;
+      serverCpuSec = server.stop();
+      genCpuSec = gen.stop();
+      auxCpuSec = aux.stop();
+      rss = system.pids.reduce((a, p) => a + (readRssBytes(p) ?? 0), 0);
+    },
+  });
+  const dur = step.request.durationMs / 1000;
+  const errorCount = Object.values(r.errors).reduce((a, b) => a + b, 0);
+  const offered = step.request.mode === 'open' ? step.request.rate : null;
+  const sendShort = offered !== null && r.sent < offered * dur * 0.95;
+  return {
+    scenario: step.scenario, caseLabel: step.caseLabel, system: system.label, systemName: system.name,
+    params: step.params, offeredRate: offered, windowSec,
+    sentPerSec: r.sent / dur, ackedPerSec: r.acked / dur, deliveriesPerSec: r.delivered / dur,
+    delivery: r.delivery, ack: r.ack, sendLag: r.sendLag,
+    drops: Math.max(0, r.expected - r.delivered), unacked: Math.max(0, r.sent - r.acked),
+    errors: r.errors, errorCount,
+    serverCpuSec, serverCpuPct: (serverCpuSec / windowSec) * 100,
+    deliveriesPerServerCpuSec: serverCpuSec > 0 ? r.delivered / serverCpuSec : 0,
+    ackedPerServerCpuSec: serverCpuSec > 0 ? r.acked / serverCpuSec : 0,
+    generatorCpuPct: (genCpuSec / windowSec) * 100,
+    auxCpuPct: (auxCpuSec / windowSec) * 100,
+    serverRssMb: rss / 2 ** 20,
+    generatorSaturated: sendShort || r.sendLag.p99 > 20 || genCpuSec / windowSec > 0.9 * ctx.cpu.generatorCores,
+  };
+}
+
+async function runSweep(ctx: SessionContext, system: RunningSystem, pool: WorkerPool, sweep: SweepStep): Promise<Sweep> {
+  const out: Sweep = {
+    caseLabel: sweep.caseLabel, system: system.label, systemName: system.name, points: [], saturationRate: null,
+    stoppedBecause: 'all rates passed',
+  };
+  for (const rate of sweep.rates) {
+    const m = await measure(ctx, system, pool, {
+      scenario: 'fanout', caseLabel: `${sweep.caseLabel} sweep`, params: { ...sweep.params, rate },
+      request: { ...sweep.base, rate },
+    });
+    out.points.push({ offeredRate: rate, m });
+    ctx.log(`sweep ${describe(m)}`);
+    const expected = m.deliveriesPerSec * (sweep.base.durationMs / 1000) + m.drops;
+    if (m.delivery.p99 > sweep.p99LimitMs) {
+      out.stoppedBecause = `p99 ${m.delivery.p99} ms > ${sweep.p99LimitMs} ms at ${rate} msg/s`;
+      break;
+    }
+    if (m.drops > 0.01 * expected) {
+      out.stoppedBecause = `${m.drops} drops at ${rate} msg/s`;
+      break;
+    }
+    if (m.errorCount > 0) {
+      out.stoppedBecause = `${m.errorCount} errors at ${rate} msg/s`;
+      break;
+    }
+    out.saturationRate = rate;
+    if (m.generatorSaturated) {
+      out.stoppedBecause = `generator saturated at ${rate} msg/s (the server was not the limit)`;
+      break;
+    }
+  }
+  return out;
+}
+
+export function describe(m: Measurement): string {
+  return `${m.system} ${m.scenario}/${m.caseLabel}: ${m.offeredRate ?? 'max'} msg/s offered, ` +
+    `${m.ackedPerSec.toFixed(0)} acked/s, ${m.deliveriesPerSec.toFixed(0)} deliveries/s, ` +
+    `p50/p99/p99.9 ${m.delivery.p50}/${m.delivery.p99}/${m.delivery.p999} ms, ack p99 ${m.ack.p99} ms, ` +
+    `server ${m.serverCpuPct.toFixed(0)}% CPU, ${m.deliveriesPerServerCpuSec.toFixed(0)} deliveries/CPU-s, ` +
+    `gen ${m.generatorCpuPct.toFixed(0)}%${m.generatorSaturated ? ' (SATURATED)' : ''}, ` +
+    `drops ${m.drops}, errors ${m.errorCount}${m.errorCount ? ' ' + JSON.stringify(m.errors) : ''}`;
+}

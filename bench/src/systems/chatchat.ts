@@ -1,0 +1,171 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import pg from 'pg';
+import { repoRoot, type Children } from '../children.js';
+import { startServer, type StartedServer } from './server-process.js';
+import { roomMembers, type Plan, type PlanUser, type RoomGroupSpec, type RunningSystem } from './system.js';
+
+export const chatchatEntry = 'packages/server/src/cli.ts';
+
+/** Whether the ChatChat server can be started from this checkout. */
+export function chatchatAvailable(): boolean {
+  return existsSync(path.join(repoRoot, chatchatEntry));
+}
+
+export interface ChatChatOptions {
+  children: Children;
+  /** Admin URL of a PostgreSQL server: a fresh database is created for the run and dropped after. */
+  postgresAdminUrl?: string;
+  redisUrl?: string;
+  redisPid?: number | null;
+  /** Gateway processes; more than one needs PostgreSQL and Redis (scale-out mode). */
+  gateways?: number;
+  nodeFlags?: string[];
+  /** Parallel sign-ups while setting up (argon2 runs in the server's thread pool). */
+  signupConcurrency?: number;
+}
+
+const jwtSecret = 'bench-secret-not-for-production-0123456789';
+
+/** Start ChatChat (SQLite in a temp dir, or a fresh PostgreSQL database), driven through its HTTP API. */
+export async function startChatChat(options: ChatChatOptions): Promise<RunningSystem> {
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'chatchat-bench-'));
+  const gateways = options.gateways ?? 1;
+  let dbName: string | null = null;
+  let databaseUrl: string | undefined;
+  if (options.postgresAdminUrl) {
+    dbName = `chatchat_bench_${Date.now().toString(36)}_${Math.floor(Math.random() * 1e6).toString(36)}`;
+    await adminQuery(options.postgresAdminUrl, `CREATE DATABASE ${dbName}`);
+    const u = new URL(options.postgresAdminUrl);
+    u.pathname = `/${dbName}`;
+    databaseUrl = u.toString();
+  }
+  const servers: StartedServer[] = [];
+  const cleanup = async () => {
+    await Promise.all(servers.map((s) => options.children.stop(s.child, 10_000)));
+    rmSync(dataDir, { recursive: true, force: true });
+    if (dbName && options.postgresAdminUrl) {
+      await adminQuery(options.postgresAdminUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
+    }
+  };
+  try {
+    for (let i = 0; i < gateways; i++) {
+      servers.push(await startServer(options.children, {
+        entry: chatchatEntry,
+        args: ['serve'],
+        label: `chatchat#${i}`,
+        nodeFlags: options.nodeFlags,
+        echoStderr: true,
+        readyTimeoutMs: 120_000,
+        env: {
+          HOST: '127.0.0.1',
+          DATA_DIR: dataDir,
+          DATABASE_URL: databaseUrl,
+          REDIS_URL: options.redisUrl,
+          // Distinct prefix per run: no leftovers from another run share the channels.
+          REDIS_PREFIX: options.redisUrl ? `bench${Date.now().toString(36)}:` : undefined,
+          ROLE: 'all',
+          LOG_LEVEL: 'warn',
+          JWT_SECRET: jwtSecret,
+          RATE_LIMIT_OPS_PER_SEC: '1000000',
+          RATE_LIMIT_BURST: '1000000',
+        },
+      }));
+    }
+  } catch (err) {
+    await cleanup();
+    throw err;
+  }
+  const api = `http://127.0.0.1:${servers[0]!.port}/api/v1`;
+  const store = databaseUrl ? 'postgres' : 'sqlite';
+  const redisPid = options.redisPid ?? null;
+  return {
+    name: 'chatchat',
+    label: gateways > 1 ? `chatchat x${gateways} (${store}) + redis` : `chatchat (${store})`,
+    wsUrls: servers.map((s) => `ws://127.0.0.1:${s.port}`),
+    pids: servers.map((s) => s.pid),
+    auxPids: () => [...(redisPid ? [redisPid] : []), ...(dbName ? postgresBackendPids() : [])],
+    async setup(userCount: number, groups: RoomGroupSpec[]): Promise<Plan> {
+      const t0 = performance.now();
+      const runTag = Date.now().toString(36);
+      const users: PlanUser[] = new Array(userCount);
+      await inParallel(userCount, options.signupConcurrency ?? 16, async (i) => {
+        const body = await postJson(`${api}/auth/signup`, null, {
+          username: `b${runTag}_${i}`, password: 'bench-password-1', displayName: `Bench ${i}`,
+        }) as { user: { id: string }; accessToken: string };
+        users[i] = { id: body.user.id, token: body.accessToken };
+      });
+      const rooms: Plan['rooms'] = [];
+      const specs = groups.flatMap((g) => Array.from({ length: g.rooms }, (_, k) => ({ g, k })));
+      const created: string[] = new Array(specs.length);
+      await inParallel(specs.length, 8, async (i) => {
+        const { g, k } = specs[i]!;
+        const members = roomMembers(g, k, userCount);
+        const owner = users[members[0]!]!;
+        const memberIds = [...new Set(members.slice(1).map((m) => users[m]!.id))].filter((id) => id !== owner.id);
+        const body = await postJson(`${api}/rooms`, owner.token, { name: `${g.group} ${k}`, memberIds }) as { room: { id: string } };
+        created[i] = body.room.id;
+      });
+      specs.forEach(({ g, k }, i) => rooms.push({ id: created[i]!, group: g.group, members: roomMembers(g, k, userCount) }));
+      return { users, rooms, setupSeconds: (performance.now() - t0) / 1000 };
+    },
+    close: cleanup,
+  };
+}
+
+async function postJson(url: string, token: string | null, body: unknown): Promise<unknown> {
+  for (let attempt = 0; ; attempt++) {
+    const res = await fetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      body: JSON.stringify(body),
+      signal: AbortSignal.timeout(60_000),
+    });
+    const text = await res.text();
+    if (res.ok) return JSON.parse(text);
+    // Setup runs far above any sane client rate; back off if the server still says so.
+    if (res.status === 429 && attempt < 20) {
+      await new Promise((r) => setTimeout(r, 100 * (attempt + 1)));
+      continue;
+    }
+    throw new Error(`POST ${url} → ${res.status} ${text.slice(0, 300)}`);
+  }
+}
+
+async function inParallel(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < count) await task(next++);
+  };
+  await Promise.all(Array.from({ length: Math.min(count, concurrency) }, lane));
+}
+
+async function adminQuery(adminUrl: string, sql: string): Promise<void> {
+  const client = new pg.Client({ connectionString: adminUrl });
+  await client.connect();
+  try {
+    await client.query(sql);
+  } finally {
+    await client.end();
+  }
+}
+
+/** PostgreSQL server processes (all of them: other users of the server add noise, said in the report). */
+function postgresBackendPids(): number[] {
+  const pids: number[] = [];
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      try {
+        const comm = readFileSync(`/proc/${entry}/comm`, 'utf8').trim();
+        if (comm === 'postgres') pids.push(Number(entry));
+      } catch {
+        // raced with exit
+      }
+    }
+  } catch {
+    // no /proc
+  }
+  return pids;
+}

@@ -1,0 +1,283 @@
+import type { ChildProcess } from 'node:child_process';
+import { outputTail, pinProcess, raiseNofile, type Children } from '../children.js';
+import type { SystemName } from '../drivers/wire-driver.js';
+import { mergeHistograms, summarise, type LatencySummary } from '../histogram.js';
+import { nowUs } from '../proc-stats.js';
+import type { Plan } from '../systems/system.js';
+import type { ConnSpec, CoordinatorMessage, RunSpec, SendRoomSpec, WorkerInit, WorkerMessage, WorkerRunStats } from './messages.js';
+
+export interface WorkerPoolOptions {
+  children: Children;
+  system: SystemName;
+  wsUrls: string[];
+  plan: Plan;
+  /** Connections per user (devices); 1 unless a scenario says otherwise. */
+  connsPerUser: number;
+  /** Only users [0, users) connect (default: all of the plan's). */
+  users?: number;
+  workers: number;
+  /** CPU list for taskset, e.g. "1"; null leaves them unpinned. */
+  cpus: string | null;
+  connectConcurrency: number;
+}
+
+export interface ConnectResult {
+  connections: number;
+  failed: number;
+  seconds: number;
+  perSecond: number;
+  latency: LatencySummary;
+  errors: Record<string, number>;
+}
+
+export interface RunRequest {
+  group: string;
+  mode: 'open' | 'closed';
+  /** Total messages per second over all workers (open mode). */
+  rate: number;
+  inflight: number;
+  warmupMs: number;
+  durationMs: number;
+  cooldownMs: number;
+  bodyChars: number;
+  /** Longest wait for in-flight deliveries after sending stops. */
+  drainTimeoutMs: number;
+}
+
+export interface WindowHooks {
+  onWindowStart(): void;
+  onWindowEnd(): void;
+}
+
+export interface PoolRunResult {
+  sent: number;
+  acked: number;
+  delivered: number;
+  expected: number;
+  delivery: LatencySummary;
+  ack: LatencySummary;
+  sendLag: LatencySummary;
+  errors: Record<string, number>;
+  otherFrames: number;
+}
+
+export interface WorkerPool {
+  readonly pids: number[];
+  readonly connect: ConnectResult;
+  run(request: RunRequest, hooks: WindowHooks): Promise<PoolRunResult>;
+  /** An application-level round trip on every connection: how many are really held. */
+  pingAll(timeoutMs: number): Promise<{ alive: number; total: number }>;
+  close(): Promise<void>;
+}
+
+interface Handle {
+  child: ChildProcess;
+  inbox: WorkerMessage[];
+  waiters: Array<{ type: WorkerMessage['type']; resolve: (m: WorkerMessage) => void; reject: (e: Error) => void }>;
+  dead: Error | null;
+}
+
+function post(h: Handle, msg: CoordinatorMessage): void {
+  if (!h.dead && h.child.connected) h.child.send(msg);
+}
+
+function waitFor<T extends WorkerMessage['type']>(h: Handle, type: T, timeoutMs: number): Promise<Extract<WorkerMessage, { type: T }>> {
+  const i = h.inbox.findIndex((m) => m.type === type);
+  if (i >= 0) return Promise.resolve(h.inbox.splice(i, 1)[0] as Extract<WorkerMessage, { type: T }>);
+  if (h.dead) return Promise.reject(h.dead);
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      h.waiters = h.waiters.filter((w) => w !== waiter);
+      reject(new Error(`worker ${h.child.pid}: no ${type} in ${timeoutMs} ms\n${outputTail(h.child)}`));
+    }, timeoutMs);
+    const waiter = {
+      type,
+      resolve: (m: WorkerMessage) => {
+        clearTimeout(timer);
+        resolve(m as Extract<WorkerMessage, { type: T }>);
+      },
+      reject: (e: Error) => {
+        clearTimeout(timer);
+        reject(e);
+      },
+    };
+    h.waiters.push(waiter);
+  });
+}
+
+/** Split the plan's connections and sending rooms over the workers. */
+export function partition(options: Pick<WorkerPoolOptions, 'plan' | 'connsPerUser' | 'users' | 'workers' | 'wsUrls'>): Array<Pick<WorkerInit, 'conns' | 'rooms'>> {
+  const { plan, connsPerUser, workers } = options;
+  const userCount = Math.min(options.users ?? plan.users.length, plan.users.length);
+  const parts = Array.from({ length: workers }, () => ({ conns: [] as ConnSpec[], rooms: [] as SendRoomSpec[] }));
+  const roomsOfUser = new Map<number, string[]>();
+  for (const room of plan.rooms) {
+    for (const m of room.members) {
+      let list = roomsOfUser.get(m);
+      if (!list) roomsOfUser.set(m, (list = []));
+      list.push(room.id);
+    }
+  }
+  // Where each user's connections live: [worker, local index] per connection.
+  const homes: Array<Array<[number, number]>> = Array.from({ length: userCount }, () => []);
+  let g = 0;
+  for (let c = 0; c < connsPerUser; c++) {
+    for (let u = 0; u < userCount; u++, g++) {
+      const w = g % workers;
+      const user = plan.users[u]!;
+      homes[u]!.push([w, parts[w]!.conns.length]);
+      parts[w]!.conns.push({ userId: user.id, token: user.token, rooms: roomsOfUser.get(u) ?? [], gateway: g % options.wsUrls.length });
+    }
+  }
+  plan.rooms.forEach((room, k) => {
+    const connected = room.members.filter((m) => m < userCount);
+    if (connected.length === 0) return;
+    // One worker sends for a room (rooms are spread over workers), from the members it holds, in turn.
+    const first = homes[connected[k % connected.length]!]![0]!;
+    const w = first[0];
+    const senders = connected.flatMap((m) => homes[m]!.filter(([hw]) => hw === w).map(([, local]) => local));
+    parts[w]!.rooms.push({ roomId: room.id, group: room.group, senders, deliveriesPerMessage: connected.length * connsPerUser });
+  });
+  return parts;
+}
+
+/** Start the generator workers, connect every connection, and return when all have tried. */
+export async function createWorkerPool(options: WorkerPoolOptions): Promise<WorkerPool> {
+  const parts = partition(options);
+  const handles: Handle[] = [];
+  const spawnOne = (index: number): Handle => {
+    const child = options.children.spawnNode({
+      entry: 'bench/src/workers/generator-worker.ts', ipc: true, label: `gen#${index}`, echoStderr: true,
+    });
+    const h: Handle = { child, inbox: [], waiters: [], dead: null };
+    child.on('message', (m: WorkerMessage) => {
+      if (m.type === 'fatal') {
+        h.dead = new Error(`generator worker ${index} failed: ${m.message}`);
+        for (const w of h.waiters.splice(0)) w.reject(h.dead);
+        return;
+      }
+      const i = h.waiters.findIndex((w) => w.type === m.type);
+      if (i >= 0) h.waiters.splice(i, 1)[0]!.resolve(m);
+      else h.inbox.push(m);
+    });
+    child.once('exit', (code, signal) => {
+      h.dead ??= new Error(`generator worker ${index} exited (${code ?? signal})\n${outputTail(child)}`);
+      for (const w of h.waiters.splice(0)) w.reject(h.dead);
+    });
+    return h;
+  };
+  for (let i = 0; i < options.workers; i++) handles.push(spawnOne(i));
+  const pids = handles.map((h) => h.child.pid!);
+  for (const pid of pids) {
+    raiseNofile(pid);
+    if (options.cpus) pinProcess(pid, options.cpus);
+  }
+  const closeAll = async () => {
+    for (const h of handles) post(h, { type: 'close' });
+    await Promise.all(handles.map((h) => options.children.stop(h.child)));
+  };
+  let connect: ConnectResult;
+  try {
+    handles.forEach((h, i) => post(h, {
+      type: 'init', workerIndex: i, system: options.system, urls: options.wsUrls,
+      // 127.0.0.2, .3, …: each worker its own ephemeral port range towards the server.
+      localAddress: `127.0.0.${2 + (i % 250)}`,
+      connectConcurrency: options.connectConcurrency,
+      conns: parts[i]!.conns, rooms: parts[i]!.rooms,
+    }));
+    const reports = await Promise.all(handles.map((h) => waitFor(h, 'connected', 15 * 60_000)));
+    const start = Math.min(...reports.map((r) => r.startUs));
+    const end = Math.max(...reports.map((r) => r.endUs));
+    const ok = reports.reduce((a, r) => a + r.ok, 0);
+    const seconds = (end - start) / 1e6;
+    connect = {
+      connections: ok,
+      failed: reports.reduce((a, r) => a + r.failed, 0),
+      seconds,
+      perSecond: seconds > 0 ? ok / seconds : 0,
+      latency: summarise(mergeHistograms(reports.map((r) => r.connectHist))),
+      errors: mergeCounts(reports.map((r) => r.errors)),
+    };
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+  let runId = 0;
+  return {
+    pids,
+    connect,
+    async run(request, hooks) {
+      const id = ++runId;
+      const perWorkerRooms = parts.map((p) => p.rooms.filter((r) => r.group === request.group).length);
+      const totalRooms = perWorkerRooms.reduce((a, b) => a + b, 0);
+      if (totalRooms === 0) throw new Error(`no rooms in group ${request.group}`);
+      const startUs = nowUs() + 300_000;
+      const spec: Omit<RunSpec, 'rate'> = {
+        type: 'run', runId: id, group: request.group, mode: request.mode, inflight: request.inflight,
+        startUs, warmupMs: request.warmupMs, durationMs: request.durationMs, cooldownMs: request.cooldownMs,
+        bodyChars: request.bodyChars,
+      };
+      handles.forEach((h, i) => post(h, { ...spec, rate: (request.rate * perWorkerRooms[i]!) / totalRooms }));
+      const winStartMs = (startUs - nowUs()) / 1000 + request.warmupMs;
+      await sleepMs(winStartMs);
+      hooks.onWindowStart();
+      await sleepMs((startUs - nowUs()) / 1000 + request.warmupMs + request.durationMs);
+      hooks.onWindowEnd();
+      await sleepMs((startUs - nowUs()) / 1000 + request.warmupMs + request.durationMs + request.cooldownMs);
+      // Drain: poll until every delivery expected from the window has arrived, or it stops moving.
+      const drainDeadline = Date.now() + request.drainTimeoutMs;
+      let last = -1;
+      let stableSince = Date.now();
+      while (Date.now() < drainDeadline) {
+        handles.forEach((h) => post(h, { type: 'progress', runId: id }));
+        const progress = await Promise.all(handles.map((h) => waitFor(h, 'progress', 10_000)));
+        const delivered = progress.reduce((a, p) => a + p.delivered, 0);
+        const expected = progress.reduce((a, p) => a + p.expected, 0);
+        const acked = progress.reduce((a, p) => a + p.acked, 0);
+        const sent = progress.reduce((a, p) => a + p.sent, 0);
+        if (delivered >= expected && acked >= sent) break;
+        if (delivered + acked !== last) {
+          last = delivered + acked;
+          stableSince = Date.now();
+        } else if (Date.now() - stableSince > 1500) {
+          break;
+        }
+        await sleepMs(100);
+      }
+      handles.forEach((h) => post(h, { type: 'collect', runId: id }));
+      const results = await Promise.all(handles.map((h) => waitFor(h, 'result', 30_000)));
+      return combine(results.map((r) => r.stats));
+    },
+    async pingAll(timeoutMs) {
+      handles.forEach((h) => post(h, { type: 'ping-all', timeoutMs }));
+      const res = await Promise.all(handles.map((h) => waitFor(h, 'ping-result', timeoutMs + 10_000)));
+      return { alive: res.reduce((a, r) => a + r.alive, 0), total: res.reduce((a, r) => a + r.total, 0) };
+    },
+    close: closeAll,
+  };
+}
+
+function combine(stats: WorkerRunStats[]): PoolRunResult {
+  const sum = (f: (s: WorkerRunStats) => number) => stats.reduce((a, s) => a + f(s), 0);
+  return {
+    sent: sum((s) => s.sent),
+    acked: sum((s) => s.acked),
+    delivered: sum((s) => s.delivered),
+    expected: sum((s) => s.expected),
+    delivery: summarise(mergeHistograms(stats.map((s) => s.deliveryHist))),
+    ack: summarise(mergeHistograms(stats.map((s) => s.ackHist))),
+    sendLag: summarise(mergeHistograms(stats.map((s) => s.sendLagHist))),
+    errors: mergeCounts(stats.map((s) => s.errors)),
+    otherFrames: sum((s) => s.otherFrames),
+  };
+}
+
+export function mergeCounts(list: ReadonlyArray<Record<string, number>>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const m of list) for (const [k, v] of Object.entries(m)) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
+function sleepMs(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, Math.max(0, ms)));
+}
