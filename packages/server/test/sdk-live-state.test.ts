@@ -1,0 +1,145 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { ChatClient, UnreadSignal } from '@chatchat/client';
+import type { AuthResponse } from '@chatchat/protocol';
+import { startTestServer, type TestServer } from './helpers/test-server.js';
+import { httpClient } from './helpers/http-client.js';
+import { sdkClient } from './helpers/sdk.js';
+import { waitFor } from './helpers/wait-for.js';
+import { createTcpProxy, type TcpProxy } from '../src/adapters/bus/test-tcp-proxy.js';
+
+let server: TestServer;
+let http: ReturnType<typeof httpClient>;
+let clients: ChatClient[] = [];
+let proxies: TcpProxy[] = [];
+
+beforeAll(async () => {
+  server = await startTestServer({ READ_COALESCE_MS: '30' });
+  http = httpClient(server.url);
+});
+afterEach(async () => {
+  for (const c of clients) c.close();
+  clients = [];
+  await Promise.all(proxies.map((p) => p.close()));
+  proxies = [];
+});
+afterAll(() => server.close());
+
+async function connect(user: AuthResponse, url = server.url) {
+  const client = sdkClient(url, user.accessToken);
+  clients.push(client);
+  await client.connect();
+  return client;
+}
+
+/** Four users with two devices each in one room. */
+async function fourUsers() {
+  const users = await Promise.all([http.signup(), http.signup(), http.signup(), http.signup()]);
+  const [a, b, c, d] = users as [AuthResponse, AuthResponse, AuthResponse, AuthResponse];
+  const room = await http.createRoom(a.accessToken, 'Four', [b.user.id, c.user.id, d.user.id]);
+  const devices = await Promise.all(users.flatMap((u) => [connect(u), connect(u)]));
+  const [a1, a2, b1, b2, c1, c2, d1, d2] = devices as ChatClient[];
+  return { a, b, c, d, room, a1: a1!, a2: a2!, b1: b1!, b2: b2!, c1: c1!, c2: c2!, d1: d1!, d2: d2!, devices };
+}
+
+describe('live state through the SDK', () => {
+  it('shows the KakaoTalk count going 3 → 2 → 1 → 0 on every device as members read', async () => {
+    const t = await fourUsers();
+    const message = await t.a1.send(t.room.id, 'who has read this?');
+    for (const dev of t.devices) await waitFor(() => dev.readCount(t.room.id, message.seq) === 3, { what: 'count 3' });
+    let expected = 3;
+    for (const reader of [t.b1, t.c2, t.d1]) {
+      await reader.markRead(t.room.id, message.seq);
+      expected--;
+      for (const dev of t.devices) await waitFor(() => dev.readCount(t.room.id, message.seq) === expected, { what: `count ${expected}` });
+    }
+  });
+
+  it('does not count a member who joined after the message', async () => {
+    const t = await fourUsers();
+    const early = await t.a1.send(t.room.id, 'before you came');
+    const late = await http.signup();
+    await t.a1.api.addMembers(t.room.id, [late.user.id]);
+    const lateDevice = await connect(late);
+    for (const [name, dev] of [['a1', t.a1], ['b1', t.b1], ['late', lateDevice]] as const) {
+      await waitFor(() => dev.readers(t.room.id)?.some((m) => m.userId === late.user.id), { what: `late joiner in readers of ${name}` });
+      expect(dev.readCount(t.room.id, early.seq)).toBe(3);
+    }
+    // The newcomer counts for what comes after: a, c, d and the newcomer have not read it (b sent it).
+    const after = await t.b1.send(t.room.id, 'after you came');
+    for (const dev of [t.a1, lateDevice]) await waitFor(() => dev.readCount(t.room.id, after.seq) === 4, { what: 'count 4' });
+  });
+
+  it('drops the unread count on my second device when I read on the first, and raises unread signals', async () => {
+    const t = await fourUsers();
+    const signals: UnreadSignal[] = [];
+    t.b2.on('unread', (s) => signals.push(s));
+    for (let i = 0; i < 3; i++) await t.a1.send(t.room.id, `unread ${i}`);
+    await waitFor(() => t.b2.room(t.room.id)?.unreadCount === 3, { what: 'unread 3 on b2' });
+    expect(t.b2.totalUnread()).toBe(3);
+    expect(signals.map((s) => s.totalUnread)).toEqual([1, 2, 3]);
+    expect(t.a2.room(t.room.id)?.unreadCount).toBe(0);
+    await t.b1.markRead(t.room.id);
+    await waitFor(() => t.b2.room(t.room.id)?.unreadCount === 0, { what: 'b2 unread drops to 0' });
+    expect(t.b2.room(t.room.id)?.lastMessage?.body).toBe('unread 2');
+  });
+
+  it('keeps presence and profiles live, and expires typing indicators', async () => {
+    const t = await fourUsers();
+    await waitFor(() => t.a1.presence(t.b.user.id)?.online, { what: 'b online' });
+    t.b1.close();
+    await t.b2.request('ping', {});
+    expect(t.a1.presence(t.b.user.id)?.online).toBe(true);
+    t.b2.close();
+    await waitFor(() => t.a1.presence(t.b.user.id)?.online === false, { what: 'b offline after last device' });
+
+    await t.c1.api.updateMe({ displayName: 'Cee' });
+    for (const dev of [t.a1, t.d2, t.c2]) await waitFor(() => dev.user(t.c.user.id)?.displayName === 'Cee', { what: 'profile synced' });
+
+    t.d1.typing(t.room.id);
+    await waitFor(() => t.a1.typingUsers(t.room.id).includes(t.d.user.id), { what: 'typing shown' });
+    expect(t.d2.typingUsers(t.room.id)).toEqual([]);
+    // Expires on the client after Limits.typingExpiryMs without a new typing event.
+    await waitFor(() => t.a1.typingUsers(t.room.id).length === 0, { what: 'typing expired', timeoutMs: 8000 });
+  }, 20_000);
+
+  it('keeps the room list, members and notices live', async () => {
+    const t = await fourUsers();
+    const notice = await t.a1.api.postNotice(t.room.id, 'Read the rules');
+    for (const dev of [t.b1, t.d2]) await waitFor(() => dev.room(t.room.id)?.notice?.id === notice.notice.id, { what: 'notice' });
+    await t.a1.api.kickMember(t.room.id, t.d.user.id);
+    for (const dev of [t.d1, t.d2]) await waitFor(() => !dev.room(t.room.id), { what: 'room removed for the kicked' });
+    for (const dev of [t.b1, t.c2]) await waitFor(() => dev.readers(t.room.id)?.every((m) => m.userId !== t.d.user.id), { what: 'member gone' });
+    const group = await http.createRoom(t.b.accessToken, 'New', [t.a.user.id]);
+    await waitFor(() => t.a2.room(group.id), { what: 'room added live' });
+  });
+
+  it('is right again after a reconnect that missed messages, reads, profile changes and notices', async () => {
+    const t = await fourUsers();
+    const proxy = await createTcpProxy({ targetPort: server.port });
+    proxies.push(proxy);
+    const roaming = await connect(t.b, `http://127.0.0.1:${proxy.port}`);
+    const first = await t.a1.send(t.room.id, 'before the tunnel');
+    await waitFor(() => roaming.messages(t.room.id).length === 1);
+
+    proxy.cut();
+    await waitFor(() => roaming.status !== 'open', { what: 'roaming offline' });
+    const missed = [];
+    for (let i = 0; i < 5; i++) missed.push(await t.c1.send(t.room.id, `while away ${i}`));
+    await t.c1.markRead(t.room.id);
+    await t.d1.markRead(t.room.id, missed.at(-1)!.seq);
+    await t.a1.api.updateMe({ displayName: 'Alice v2' });
+    await t.a1.api.postNotice(t.room.id, 'Posted while you were away');
+    await t.b1.markRead(t.room.id, first.seq);
+    proxy.resume();
+
+    const last = missed.at(-1)!.seq;
+    await waitFor(() => roaming.messages(t.room.id).length === last, { what: 'gap filled', timeoutMs: 10_000 });
+    expect(roaming.messages(t.room.id).map((m) => m.seq)).toEqual([1, 2, 3, 4, 5, 6]);
+    expect(roaming.user(t.a.user.id)?.displayName).toBe('Alice v2');
+    expect(roaming.room(t.room.id)?.notice?.body).toBe('Posted while you were away');
+    expect(roaming.room(t.room.id)?.unreadCount).toBe(5);
+    // b read 1, c and d read all; a sent 1: the last message is unread by a and b.
+    expect(roaming.readCount(t.room.id, last)).toBe(2);
+    expect(roaming.readCount(t.room.id, first.seq)).toBe(0);
+  });
+});
