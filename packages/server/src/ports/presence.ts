@@ -9,6 +9,14 @@ export interface Presence {
   disconnect(userId: string, connectionId: string, now: string): Promise<boolean>;
   /** Keeps this process's entries alive; adapters with TTLs need it, others ignore it. */
   heartbeat(): Promise<void>;
+  /**
+   * Users brought back online by heartbeat(): this process's lease had run out (it
+   * stalled, or lost Redis, for longer than the lease), its users may have been
+   * reported offline meanwhile, and heartbeat() registered its connections again.
+   * Each user is returned once; the caller announces them online. Adapters without
+   * leases may omit it.
+   */
+  takeRevived?(): string[];
   /** Users whose connections expired since the last call (another process died). */
   reapExpired(now: string): Promise<string[]>;
   /** Online flag and last-seen time (null if never seen) for each id asked. */

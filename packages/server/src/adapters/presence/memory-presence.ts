@@ -1,0 +1,154 @@
+import type { Presence } from '../../ports/presence.js';
+import { presenceLeaseMs } from './presence-lease.js';
+
+/**
+ * In-process presence. Embedded mode uses one instance with no ttl (connections cannot
+ * outlive their process). Tests give several instances one shared state and a ttl to
+ * stand for several processes, with the same lease semantics as the Redis adapter:
+ * each instance holds a lease on its connections, renewed by heartbeat(); a lease that
+ * ran out is dead for good and its users go offline at the next reapExpired().
+ */
+export interface MemoryPresenceState {
+  readonly leases: Map<number, Lease>;
+  /** userId → (leaseId|connId → lease) */
+  readonly users: Map<string, Map<string, Lease>>;
+  readonly seen: Map<string, string>;
+  nextLeaseId: number;
+}
+
+interface Lease {
+  id: number;
+  expiresAt: number;
+  /** userId|connId → ids */
+  entries: Map<string, { userId: string; connId: string }>;
+}
+
+export interface MemoryPresenceOptions {
+  /** Shared with other instances that stand for other processes. Default: a private one. */
+  state?: MemoryPresenceState;
+  /** Without it connections never expire (the embedded default). */
+  ttlMs?: number;
+}
+
+export function createMemoryPresenceState(): MemoryPresenceState {
+  return { leases: new Map(), users: new Map(), seen: new Map(), nextLeaseId: 1 };
+}
+
+export function createMemoryPresence(options: MemoryPresenceOptions = {}): Presence {
+  const state = options.state ?? createMemoryPresenceState();
+  const leaseMs = options.ttlMs === undefined ? Infinity : presenceLeaseMs(options.ttlMs);
+  const local = new Map<string, { userId: string; connId: string }>();
+  let lease: Lease | null = null;
+  const revived = new Set<string>();
+
+  const isLive = (l: Lease, now: number) => state.leases.get(l.id) === l && l.expiresAt > now;
+
+  function liveCount(userId: string, now: number): number {
+    let n = 0;
+    for (const l of state.users.get(userId)?.values() ?? []) if (isLive(l, now)) n++;
+    return n;
+  }
+
+  function purgeDead(userId: string, now: number): void {
+    const entries = state.users.get(userId);
+    if (!entries) return;
+    for (const [key, l] of entries) {
+      if (isLive(l, now)) continue;
+      entries.delete(key);
+      l.entries.delete(`${userId}|${key.slice(key.indexOf('|') + 1)}`);
+    }
+    if (entries.size === 0) state.users.delete(userId);
+  }
+
+  function add(l: Lease, userId: string, connId: string): void {
+    l.entries.set(`${userId}|${connId}`, { userId, connId });
+    let entries = state.users.get(userId);
+    if (!entries) state.users.set(userId, (entries = new Map()));
+    entries.set(`${l.id}|${connId}`, l);
+  }
+
+  /** A dead lease never comes back: register everything we hold under a new one. */
+  function reincarnate(now: number): Lease {
+    const fresh: Lease = { id: state.nextLeaseId++, expiresAt: now + leaseMs, entries: new Map() };
+    state.leases.set(fresh.id, fresh);
+    lease = fresh;
+    for (const { userId, connId } of local.values()) {
+      if (liveCount(userId, now) === 0) revived.add(userId);
+      add(fresh, userId, connId);
+    }
+    return fresh;
+  }
+
+  return {
+    async connect(userId, connectionId) {
+      const now = Date.now();
+      local.set(`${userId}|${connectionId}`, { userId, connId: connectionId });
+      if (!lease || !isLive(lease, now)) {
+        reincarnate(now);
+        return revived.delete(userId);
+      }
+      const wasOnline = liveCount(userId, now) > 0;
+      purgeDead(userId, now);
+      add(lease, userId, connectionId);
+      return revived.delete(userId) || !wasOnline;
+    },
+
+    async disconnect(userId, connectionId, nowIso) {
+      const now = Date.now();
+      local.delete(`${userId}|${connectionId}`);
+      if (!lease) return false;
+      const entries = state.users.get(userId);
+      if (!entries?.delete(`${lease.id}|${connectionId}`)) return false;
+      lease.entries.delete(`${userId}|${connectionId}`);
+      if (liveCount(userId, now) > 0) return false;
+      purgeDead(userId, now);
+      state.seen.set(userId, nowIso);
+      return true;
+    },
+
+    async heartbeat() {
+      const now = Date.now();
+      if (lease && isLive(lease, now)) lease.expiresAt = now + leaseMs;
+      else reincarnate(now);
+    },
+
+    takeRevived() {
+      const back = [...revived];
+      revived.clear();
+      return back;
+    },
+
+    async reapExpired(nowIso) {
+      const now = Date.now();
+      const offline: string[] = [];
+      for (const l of [...state.leases.values()]) {
+        if (l.expiresAt > now) continue;
+        state.leases.delete(l.id);
+        for (const { userId, connId } of [...l.entries.values()]) {
+          const removed = state.users.get(userId)?.delete(`${l.id}|${connId}`) ?? false;
+          if (!removed || liveCount(userId, now) > 0) continue;
+          purgeDead(userId, now);
+          state.seen.set(userId, nowIso);
+          offline.push(userId);
+        }
+        l.entries.clear();
+      }
+      return offline;
+    },
+
+    async lookup(userIds) {
+      const now = Date.now();
+      const result = new Map<string, { online: boolean; lastSeenAt: string | null }>();
+      for (const userId of userIds) {
+        result.set(userId, { online: liveCount(userId, now) > 0, lastSeenAt: state.seen.get(userId) ?? null });
+      }
+      return result;
+    },
+
+    async close() {
+      // Survivors reap our connections at their next reapExpired, not a ttl later.
+      if (lease) lease.expiresAt = 0;
+      local.clear();
+    },
+  };
+}
