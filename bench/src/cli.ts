@@ -3,7 +3,7 @@
  *   tsx bench/src/cli.ts <smoke|quick|full|fanout|idle|persist|cluster> [--flag value …]
  * See bench/README.md for every flag and what each scenario measures.
  */
-import { mkdirSync, writeFileSync, copyFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync, copyFileSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -44,6 +44,18 @@ const { positionals, values } = parseArgs({
     help: { type: 'boolean', short: 'h' },
   },
 });
+
+if (positionals[0] === 'render') {
+  // Re-render the Markdown and SVG of a saved run: tsx bench/src/cli.ts render bench/results/<run>.json
+  for (const file of positionals.slice(1)) {
+    const saved = JSON.parse(readFileSync(file, 'utf8')) as { params: unknown; result: import('./report/results.js').SuiteResult };
+    const stem = file.replace(/\.json$/, '');
+    writeFileSync(`${stem}.svg`, renderSvg(saved.result));
+    writeFileSync(`${stem}.md`, renderMarkdown(saved.result, { params: saved.params, svgFile: `${path.basename(stem)}.svg` }));
+    process.stdout.write(`rendered ${stem}.md and ${stem}.svg\n`);
+  }
+  process.exit(0);
+}
 
 const suite = (positionals[0] ?? 'quick') as SuiteName;
 if (values.help || !suites.includes(suite)) {

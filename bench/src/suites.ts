@@ -134,10 +134,17 @@ export function buildJobs(suite: 'smoke' | 'quick' | 'full' | 'fanout' | 'idle' 
   }
   if (wantFanout) {
     for (const s of p.systems) {
-      jobs.push({ title: `fan-out ${s}`, system: one(s), spec: fanoutSpec(p, suite === 'smoke' ? 'smoke' : 'fanout', wantIdle && !p.idleSeparate) });
+      const spec = fanoutSpec(p, suite === 'smoke' ? 'smoke' : 'fanout', wantIdle && !p.idleSeparate);
+      if (suite === 'smoke' && s === 'chatchat') {
+        // Smoke: persist runs in the same server as fan-out, so CI starts ChatChat once.
+        const persist = persistSpec(p);
+        spec.groups.push(...persist.groups);
+        spec.runs.push(...persist.runs);
+      }
+      jobs.push({ title: `fan-out ${s}`, system: one(s), spec });
     }
   }
-  if (['quick', 'full', 'persist', 'smoke'].includes(suite) && p.systems.includes('chatchat')) {
+  if (['quick', 'full', 'persist'].includes(suite) && p.systems.includes('chatchat')) {
     for (const store of p.persistStores) jobs.push({ title: `persist chatchat ${store}`, system: one('chatchat', store), spec: persistSpec(p) });
   }
   if ((suite === 'cluster' || (suite === 'full' && p.cluster))) {

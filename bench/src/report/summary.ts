@@ -1,0 +1,80 @@
+import type { SystemName } from '../drivers/wire-driver.js';
+import type { IdleMeasurement, Measurement, SuiteResult } from './results.js';
+
+/** Ratio of ChatChat to a peer on one figure, for one case. */
+export interface Ratio {
+  caseLabel: string;
+  scenario: Measurement['scenario'];
+  peer: SystemName;
+  /** ChatChat deliveries per server CPU-second ÷ the peer's. */
+  efficiency: number | null;
+  /** ChatChat p99 ÷ the peer's (lower is better). */
+  p99: number | null;
+}
+
+export function fanoutRatios(result: SuiteResult): Ratio[] {
+  const out: Ratio[] = [];
+  const byCase = new Map<string, Measurement[]>();
+  for (const m of result.measurements) {
+    if (m.scenario !== 'fanout' && m.scenario !== 'smoke') continue;
+    const key = `${m.scenario}|${m.caseLabel}`;
+    byCase.set(key, [...(byCase.get(key) ?? []), m]);
+  }
+  for (const list of byCase.values()) {
+    const cc = list.find((m) => m.systemName === 'chatchat');
+    if (!cc) continue;
+    for (const peer of ['socketio', 'ws-relay'] as const) {
+      const p = list.find((m) => m.systemName === peer);
+      if (!p) continue;
+      out.push({
+        caseLabel: cc.caseLabel, scenario: cc.scenario, peer,
+        efficiency: p.deliveriesPerServerCpuSec > 0 ? cc.deliveriesPerServerCpuSec / p.deliveriesPerServerCpuSec : null,
+        p99: p.delivery.p99 > 0 ? cc.delivery.p99 / p.delivery.p99 : null,
+      });
+    }
+  }
+  return out;
+}
+
+export interface Goal {
+  goal: string;
+  value: string;
+  met: boolean | null;
+}
+
+const fmt = (n: number, digits = 0) => n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits });
+
+/** The issue's goals, each with the measured value (null: not measured in this suite). */
+export function goals(result: SuiteResult): Goal[] {
+  const ratios = fanoutRatios(result);
+  const r = (label: string, peer: SystemName) => ratios.find((x) => x.caseLabel === label && x.peer === peer)?.efficiency ?? null;
+  const out: Goal[] = [];
+  for (const size of [100, 10]) {
+    const label = `rooms of ${size}`;
+    const sio = r(label, 'socketio');
+    const floor = r(label, 'ws-relay');
+    out.push({ goal: `fan-out, ${label}: ≥ 1.2× Socket.IO deliveries per server CPU-s`, value: sio === null ? 'not measured' : `${fmt(sio, 2)}×`, met: sio === null ? null : sio >= 1.2 });
+    out.push({ goal: `fan-out, ${label}: ≥ 80% of the bare ws floor`, value: floor === null ? 'not measured' : `${fmt(floor * 100)}%`, met: floor === null ? null : floor >= 0.8 });
+  }
+  const p99case = result.measurements.find((m) => m.systemName === 'chatchat' && m.scenario === 'fanout' && m.caseLabel === 'rooms of 10' && m.offeredRate === 4000);
+  out.push({
+    goal: 'p99 send-to-receive < 8 ms at 4,000 msg/s, rooms of 10, 1,000 connections',
+    value: p99case ? `${p99case.delivery.p99} ms` : 'not measured', met: p99case ? p99case.delivery.p99 < 8 : null,
+  });
+  const idle = result.idle.filter((i: IdleMeasurement) => i.systemName === 'chatchat').sort((a, b) => b.held - a.held)[0];
+  out.push({
+    goal: '≤ 8 KB server RSS per idle authenticated connection',
+    value: idle ? `${fmt(idle.rssPerConnKb, 1)} KB (${fmt(idle.held)} connections)` : 'not measured', met: idle ? idle.rssPerConnKb <= 8 : null,
+  });
+  for (const [store, target] of [['sqlite', 20_000], ['postgres', 10_000]] as const) {
+    const m = result.measurements.find((x) => x.scenario === 'persist' && x.system.includes(store));
+    out.push({
+      goal: `≥ ${fmt(target)} acked msgs/s on ${store === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, p99 ack < 20 ms`,
+      value: m ? `${fmt(m.ackedPerSec)}/s, p99 ${m.ack.p99} ms` : 'not measured',
+      met: m ? m.ackedPerSec >= target && m.ack.p99 < 20 : null,
+    });
+  }
+  return out;
+}
+
+export { fmt };
