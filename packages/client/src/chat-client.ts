@@ -124,6 +124,8 @@ export interface ChatClient {
 
 /** Failures (other than disconnects) after which a send or read gives up. */
 const maxAttempts = 5;
+/** Gap fills and reader reloads in flight at once after a reconnect. */
+const resyncConcurrency = 4;
 
 export function createChatClient(options: ChatClientOptions): ChatClient {
   const now = options.now ?? Date.now;
@@ -229,20 +231,28 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     const running = fills.get(roomId);
     if (running) return running;
     const run = (async () => {
+      let failures = 0;
       try {
         for (;;) {
           const window = state.windows[roomId];
           const room = state.rooms[roomId];
-          if (!window || !room) return;
+          if (!window || !room || closed) return;
           const gap = gapOf(window, room.lastSeq);
           if (!gap) return;
-          const { messages } = await transport.request('message.list', { roomId, afterSeq: gap.afterSeq, limit: Limits.maxHistoryPage });
+          let messages: Message[];
+          try {
+            ({ messages } = await transport.request('message.list', { roomId, afterSeq: gap.afterSeq, limit: Limits.maxHistoryPage }));
+          } catch (err) {
+            // Rate limits and timeouts are worth waiting out; a disconnect is left to the resync after the reconnect.
+            if ((err as ChatClientError).code === 'disconnected' || !isRetryable(err) || ++failures >= maxAttempts) return;
+            await delay(retryDelay(failures));
+            continue;
+          }
+          failures = 0;
           setState(applyHistory(state, roomId, messages));
           // No progress means the server has nothing at afterSeq + 1; stop rather than spin.
           if (messages.length === 0 || (state.windows[roomId]?.contiguousSeq ?? 0) <= gap.afterSeq) return;
         }
-      } catch {
-        // Disconnected or refused: the next resync fills it.
       } finally {
         fills.delete(roomId);
       }
@@ -271,7 +281,12 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       return room !== undefined && gapOf(w, room.lastSeq) !== undefined;
     });
     const readerRooms = [...onDemandReaders].filter((id) => state.rooms[id] && !state.readers[id]);
-    await Promise.allSettled([...roomIds.map(fillGap), ...readerRooms.map((id) => loadReaders(id))]);
+    const tasks = [...roomIds.map((id) => () => fillGap(id)), ...readerRooms.map((id) => () => loadReaders(id).then(() => {}))];
+    // A user with many open rooms must not fire them all at once into the server's rate limit.
+    const worker = async () => {
+      for (let task = tasks.shift(); task; task = tasks.shift()) await task().catch(() => {});
+    };
+    await Promise.all(Array.from({ length: Math.min(resyncConcurrency, tasks.length) }, worker));
     if (generation === syncGeneration && transport.status === 'connected' && !closed) emitter.emit('resynced', { roomIds });
   }
 

@@ -1,0 +1,217 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import WebSocket from 'ws';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { AuthResponse } from '@chatchat/protocol';
+import { loadConfig } from '../../server/src/config.js';
+import { startChatServer, type ChatServer } from '../../server/src/app.js';
+import { createLogger } from '../../server/src/logger.js';
+import { createChatClient, createHttpApi, type ChatClient, type ChatClientOptions, type UnreadSignal } from '../src/index.js';
+
+/**
+ * End-to-end against the real embedded server (SQLite in a temp dir, port 0).
+ * Network trouble is made with real sockets: a gate that terminates the current socket and
+ * sends new attempts to a closed port until it is opened again.
+ */
+
+let server: ChatServer;
+let dataDir: string;
+const clients: ChatClient[] = [];
+
+async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 5000): Promise<NonNullable<T>> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+function gatedWebSocket() {
+  const gate = { open: true, deaf: false, sockets: [] as WebSocket[] };
+  class GatedWebSocket extends WebSocket {
+    constructor(url: string) {
+      // Port 1 refuses at once: a failed attempt, like a network that is down.
+      super(gate.open ? url : 'ws://127.0.0.1:1/ws');
+      gate.sockets.push(this);
+    }
+    override emit(event: string | symbol, ...args: any[]): boolean {
+      // A deaf socket loses every incoming frame, e.g. the reply to a send the server stored.
+      if (event === 'message' && gate.deaf) return false;
+      return super.emit(event, ...args);
+    }
+  }
+  return {
+    WebSocket: GatedWebSocket,
+    deafen() {
+      gate.deaf = true;
+    },
+    cut() {
+      gate.open = false;
+      for (const s of gate.sockets) s.terminate();
+      gate.sockets = [];
+    },
+    restore() {
+      gate.open = true;
+      gate.deaf = false;
+    },
+  };
+}
+
+function client(options: Partial<ChatClientOptions> & { token?: string }): ChatClient {
+  const c = createChatClient({
+    url: server.url, WebSocket, backoff: { initialMs: 20, maxMs: 100 }, requestTimeoutMs: 3000, gapGraceMs: 20, ...options,
+  });
+  clients.push(c);
+  return c;
+}
+
+let counter = 0;
+async function signup(): Promise<AuthResponse> {
+  const name = `u${Date.now().toString(36)}${counter++}`;
+  return createHttpApi({ url: server.url }).signup({ username: name, password: 'correct horse battery', displayName: name });
+}
+
+beforeAll(async () => {
+  dataDir = mkdtempSync(path.join(os.tmpdir(), 'chatchat-client-e2e-'));
+  const config = loadConfig({
+    PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, JWT_SECRET: 'test-secret-0123456789abcdef',
+    RATE_LIMIT_OPS_PER_SEC: '100000', RATE_LIMIT_BURST: '100000', READ_COALESCE_MS: '20',
+  });
+  server = await startChatServer(config, { log: createLogger({ level: 'silent' }) });
+});
+afterEach(() => {
+  for (const c of clients.splice(0)) c.close();
+});
+afterAll(async () => {
+  await server?.close();
+  rmSync(dataDir, { recursive: true, force: true });
+});
+
+describe('chat client against the real server', () => {
+  it('delivers, counts unread, notifies, and counts readers down live', async () => {
+    const [a, b, c] = await Promise.all([signup(), signup(), signup()]);
+    const api = createHttpApi({ url: server.url, getToken: () => a.accessToken });
+    const { room } = await api.createRoom({ name: 'e2e', memberIds: [b.user.id, c.user.id] });
+    const alice = client({ token: a.accessToken });
+    const bob = client({ token: b.accessToken });
+    const carol = client({ token: c.accessToken });
+    await Promise.all([alice.connect(), bob.connect(), carol.connect()]);
+    const unread: UnreadSignal[] = [];
+    bob.on('unread', (u) => unread.push(u));
+
+    const sent = await alice.send(room.id, 'hello bob');
+    expect(alice.messages(room.id).map((m) => m.body)).toEqual(['hello bob']);
+    expect(alice.pending(room.id)).toEqual([]);
+    await waitFor(() => bob.messages(room.id).length === 1, 'bob gets the message');
+    expect(bob.room(room.id)!.unreadCount).toBe(1);
+    expect(bob.totalUnread()).toBe(1);
+    expect(unread).toHaveLength(1);
+    expect(unread[0]!.message.id).toBe(sent.id);
+    expect(unread[0]!.totalUnread).toBe(1);
+
+    expect(alice.readCount(room.id, sent.seq)).toBe(2);
+    await bob.markRead(room.id);
+    expect(bob.room(room.id)!.unreadCount).toBe(0);
+    await waitFor(() => alice.readCount(room.id, sent.seq) === 1, 'alice sees bob read');
+    await carol.markRead(room.id, sent.seq);
+    await waitFor(() => alice.readCount(room.id, sent.seq) === 0, 'alice sees carol read');
+
+    bob.typing(room.id);
+    await waitFor(() => alice.typingUsers(room.id).includes(b.user.id), 'typing indicator');
+
+    const edited = await alice.edit(sent.id, 'hello bob (edited)');
+    await waitFor(() => bob.messages(room.id)[0]?.body === edited.body, 'edit reaches bob');
+    await alice.delete(sent.id);
+    await waitFor(() => bob.messages(room.id)[0]?.deletedAt, 'delete reaches bob');
+  });
+
+  it('after a reconnect fills what was missed: nothing missing, nothing twice', async () => {
+    const [a, b] = await Promise.all([signup(), signup()]);
+    const { room } = await createHttpApi({ url: server.url, getToken: () => a.accessToken }).createRoom({ name: 'gap', memberIds: [b.user.id] });
+    const alice = client({ token: a.accessToken });
+    const net = gatedWebSocket();
+    const bob = client({ token: b.accessToken, WebSocket: net.WebSocket });
+    await Promise.all([alice.connect(), bob.connect()]);
+    for (let i = 1; i <= 3; i++) await alice.send(room.id, `before ${i}`);
+    await bob.loadHistory(room.id);
+    await waitFor(() => bob.messages(room.id).length === 3, 'bob has the first three');
+
+    let resynced = 0;
+    bob.on('resynced', () => resynced++);
+    net.cut();
+    await waitFor(() => bob.status !== 'connected', 'bob offline');
+    for (let i = 1; i <= 250; i++) await alice.send(room.id, `while away ${i}`); // more than one page
+    net.restore();
+    await waitFor(() => resynced > 0, 'bob resynced', 10_000);
+
+    const seqs = bob.messages(room.id).map((m) => m.seq);
+    expect(seqs).toEqual(Array.from({ length: 253 }, (_, i) => i + 1));
+    expect(bob.room(room.id)!.unreadCount).toBe(253);
+  });
+
+  it('a send whose ack was lost, and a send made offline, are each stored exactly once', async () => {
+    const [a, b] = await Promise.all([signup(), signup()]);
+    const { room } = await createHttpApi({ url: server.url, getToken: () => a.accessToken }).createRoom({ name: 'outbox', memberIds: [b.user.id] });
+    const bobApi = createHttpApi({ url: server.url, getToken: () => b.accessToken });
+    const net = gatedWebSocket();
+    const alice = client({ token: a.accessToken, WebSocket: net.WebSocket });
+    const bob = client({ token: b.accessToken });
+    await Promise.all([alice.connect(), bob.connect()]);
+
+    net.deafen();
+    const ackLost = alice.send(room.id, 'stored, ack lost');
+    await waitFor(async () => (await bobApi.history(room.id)).messages.length === 1, 'the server stored it');
+    net.cut();
+    const offline = alice.send(room.id, 'queued offline');
+    expect(alice.pending(room.id).map((e) => e.body)).toEqual(['stored, ack lost', 'queued offline']);
+    net.restore();
+    const [m1, m2] = await Promise.all([ackLost, offline]);
+    expect(m2.seq).toBe(m1.seq + 1);
+
+    const { messages } = await bobApi.history(room.id);
+    expect(messages.map((m) => m.body)).toEqual(['stored, ack lost', 'queued offline']);
+    await waitFor(() => bob.messages(room.id).length === 2, 'bob gets both');
+    expect(bob.messages(room.id).map((m) => m.body)).toEqual(['stored, ack lost', 'queued offline']);
+    expect(alice.messages(room.id).map((m) => m.seq)).toEqual([m1.seq, m2.seq]);
+    expect(alice.pending(room.id)).toEqual([]);
+  });
+
+  it('a rejected token is replaced through getToken; without getToken the client stops', async () => {
+    const a = await signup();
+    let calls = 0;
+    const alice = client({ getToken: async () => (++calls === 1 ? 'not-a-token' : a.accessToken) });
+    const snapshot = await alice.connect();
+    expect(snapshot.user.id).toBe(a.user.id);
+    expect(calls).toBe(2);
+
+    const stuck = client({ token: 'not-a-token' });
+    const errors: string[] = [];
+    stuck.on('error', (e) => errors.push(e.code));
+    await expect(stuck.connect()).rejects.toMatchObject({ code: 'unauthorized' });
+    expect(errors).toEqual(['unauthorized']);
+    expect(stuck.status).toBe('idle');
+  });
+
+  it('live room list: added, notice, member joined and left', async () => {
+    const [a, b, c] = await Promise.all([signup(), signup(), signup()]);
+    const api = createHttpApi({ url: server.url, getToken: () => a.accessToken });
+    const bob = client({ token: b.accessToken });
+    await bob.connect();
+    const { room } = await api.createRoom({ name: 'live', memberIds: [b.user.id] });
+    await waitFor(() => bob.room(room.id), 'room.added');
+    await waitFor(() => bob.readers(room.id)?.length === 2, 'readers of a room that arrived live');
+    await api.addMembers(room.id, [c.user.id]);
+    await waitFor(() => bob.readers(room.id)?.length === 3, 'member.joined');
+    expect(bob.room(room.id)!.memberCount).toBe(3);
+    expect(bob.user(c.user.id)?.username).toBe(c.user.username);
+    const { notice } = await api.postNotice(room.id, 'be nice');
+    await waitFor(() => bob.room(room.id)!.notice?.id === notice.id, 'notice.created');
+    await api.kickMember(room.id, c.user.id);
+    await waitFor(() => bob.readers(room.id)?.length === 2, 'member.left');
+    await api.kickMember(room.id, b.user.id);
+    await waitFor(() => !bob.room(room.id), 'room.removed');
+  });
+});
