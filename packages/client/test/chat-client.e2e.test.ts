@@ -214,4 +214,41 @@ describe('chat client against the real server', () => {
     await api.kickMember(room.id, b.user.id);
     await waitFor(() => !bob.room(room.id), 'room.removed');
   });
+  it('notices a dead network by its own ping and reconnects', async () => {
+    const a = await signup();
+    const net = gatedWebSocket();
+    const alice = client({ token: a.accessToken, WebSocket: net.WebSocket, pingIntervalMs: 50, requestTimeoutMs: 200 });
+    await alice.connect();
+    const closes: number[] = [];
+    alice.on('disconnected', (d) => closes.push(d.code));
+    let connects = 0;
+    alice.on('connected', () => connects++);
+    net.deafen();
+    await waitFor(() => closes.length > 0, 'ping timeout');
+    expect(closes[0]).toBe(4000);
+    net.restore();
+    await waitFor(() => connects > 0 && alice.status === 'connected', 'reconnected');
+  });
+
+  it('reconnects at once when the server drains (4503)', async () => {
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'chatchat-client-drain-'));
+    const draining = await startChatServer(
+      loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, JWT_SECRET: 'test-secret-0123456789abcdef' }),
+      { log: createLogger({ level: 'silent' }) },
+    );
+    try {
+      const a = await createHttpApi({ url: draining.url }).signup({ username: `drain${counter++}`, password: 'correct horse battery', displayName: 'd' });
+      const alice = client({ url: draining.url, token: a.accessToken, backoff: { initialMs: 5000, maxMs: 5000 } });
+      await alice.connect();
+      const seen: string[] = [];
+      alice.on('disconnected', (d) => seen.push(`closed ${d.code} ${d.willReconnect}`));
+      alice.on('reconnecting', (r) => seen.push(`retry in ${r.delayMs}`));
+      await draining.gateway!.drain(1000);
+      await waitFor(() => seen.length >= 2, 'drain close');
+      expect(seen.slice(0, 2)).toEqual(['closed 4503 true', 'retry in 0']);
+    } finally {
+      await draining.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
