@@ -440,7 +440,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     if (closed) return Promise.reject(new ChatClientError('closed', 'client closed'));
     const room = state.rooms[roomId];
     if (!room) return Promise.reject(new ChatClientError('not_found', 'room not in your list'));
-    const target = seq ?? room.lastSeq;
+    // The server never moves a pointer past lastSeq; neither does the optimistic copy.
+    const target = Math.min(seq ?? room.lastSeq, room.lastSeq);
     if (target <= room.lastReadSeq) return readFlights.get(roomId) ?? Promise.resolve();
     setState(applyOwnRead(state, roomId, target));
     pendingReads.set(roomId, Math.max(pendingReads.get(roomId) ?? 0, target));

@@ -4,6 +4,7 @@ import {
   addToOutbox, applyEvent, applyMembers, applyMessage, applyOwnRead, applySnapshot, createChatState, messagesOf,
   nextTypingExpiry, pruneTyping, readCount, roomList, totalUnread, typingUsers, type ChatState, type HelloSnapshot,
 } from './chat-state.js';
+import { gapOf } from './message-window.js';
 
 const t0 = Date.UTC(2024, 0, 1);
 const iso = (ms: number) => new Date(ms).toISOString();
@@ -134,6 +135,14 @@ describe('unread counts', () => {
     expect(totalUnread(s)).toBe(0);
     s = apply(s, created(msg('r9', 6, 'a'))); // a straggler from another process
     expect(s.windows.r9).toBeUndefined();
+  });
+
+  it('a room that arrives live anchors gap detection at its lastSeq', () => {
+    let s = applySnapshot(createChatState(), snapshot());
+    s = apply(s, { ev: 'room.added', data: { room: room('r9', { lastSeq: 4, lastReadSeq: 4 }) } });
+    s = apply(s, created(msg('r9', 7, 'a'))); // 5 and 6 were published before the gateway subscribed
+    expect(gapOf(s.windows.r9!, s.rooms.r9!.lastSeq)).toEqual({ afterSeq: 4, toSeq: 7 });
+    expect(s.rooms.r9!.unreadCount).toBe(3);
   });
 });
 

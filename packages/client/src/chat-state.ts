@@ -2,7 +2,7 @@ import {
   Limits, type Announcement, type Member, type Message, type OpReply, type Presence, type Room, type ServerEvent, type User,
 } from '@chatchat/protocol';
 import {
-  emptyWindow, findBySeq, mergeMessages, newerMessage, updateMessage, type MessageWindow,
+  emptyWindow, findBySeq, mergeMessages, newerMessage, updateMessage, windowFrom, type MessageWindow,
 } from './message-window.js';
 
 export type HelloSnapshot = OpReply<'hello'>;
@@ -178,8 +178,8 @@ export function applyMessageUpdate(state: ChatState, message: Message): ChatStat
   if (window) {
     // An update can overtake its own message.created across processes; keep it if it
     // belongs above what we hold, gap detection then fetches what lies between.
-    const highest = window.messages[window.messages.length - 1]?.seq ?? 0;
-    const merged = message.seq > highest ? mergeMessages(window, [message]) : updateMessage(window, message);
+    const top = window.messages[window.messages.length - 1]?.seq ?? window.floorSeq;
+    const merged = top !== null && message.seq > top ? mergeMessages(window, [message]) : updateMessage(window, message);
     if (merged !== window) next = { ...next, windows: put(next.windows, message.roomId, merged) };
   }
   return next;
@@ -247,9 +247,10 @@ export function applyEvent(state: ChatState, event: ServerEvent, now: number): C
       const { room } = event.data;
       const had = state.rooms[room.id];
       if (!had) {
-        // Whatever was held from an earlier membership is stale.
+        // Whatever was held from an earlier membership is stale. Events right after a join can
+        // be missed while the gateway subscribes, so the room's lastSeq anchors gap detection.
         const cleared = removeRoom(state, room.id);
-        return { ...cleared, rooms: put(cleared.rooms, room.id, room) };
+        return { ...cleared, rooms: put(cleared.rooms, room.id, room), windows: put(cleared.windows, room.id, windowFrom(room.lastSeq)) };
       }
       // A repeated add must not move anything backwards that live events moved forward.
       const lastMessage = (had.lastMessage?.seq ?? 0) > (room.lastMessage?.seq ?? 0) ? had.lastMessage : room.lastMessage;
@@ -310,13 +311,11 @@ export function applyEvent(state: ChatState, event: ServerEvent, now: number): C
       return { ...state, presence: put(state.presence, event.data.userId, event.data) };
     case 'user.updated': {
       const { user } = event.data;
-      const previous = state.users[user.id];
       let rooms = state.rooms;
       for (const room of Object.values(state.rooms)) {
         if (room.kind !== 'direct' || room.peerId !== user.id) continue;
-        // A direct room shows its peer; an avatar set on the room itself is left alone.
-        const avatarUrl = previous && room.avatarUrl === previous.avatarUrl ? user.avatarUrl : room.avatarUrl;
-        rooms = put(rooms, room.id, { ...room, name: user.displayName, avatarUrl });
+        // A direct room is shown as its peer.
+        rooms = put(rooms, room.id, { ...room, name: user.displayName, avatarUrl: user.avatarUrl });
       }
       return {
         ...state,

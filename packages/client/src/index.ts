@@ -17,7 +17,7 @@ export {
 } from './chat-state.js';
 export type { ChatState, HelloSnapshot, OutboxEntry } from './chat-state.js';
 export {
-  emptyWindow, mergeMessages, updateMessage, newerMessage, gapOf, findBySeq, lowestSeq, markReachedStart,
+  emptyWindow, windowFrom, mergeMessages, updateMessage, newerMessage, gapOf, findBySeq, lowestSeq, markReachedStart,
 } from './message-window.js';
 export type { MessageWindow } from './message-window.js';
 export { createEmitter, type Emitter, type Unsubscribe } from './emitter.js';

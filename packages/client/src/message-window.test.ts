@@ -1,6 +1,6 @@
 import type { Message } from '@chatchat/protocol';
 import { describe, expect, it } from 'vitest';
-import { emptyWindow, gapOf, mergeMessages, newerMessage, updateMessage } from './message-window.js';
+import { emptyWindow, gapOf, mergeMessages, newerMessage, updateMessage, windowFrom } from './message-window.js';
 
 function msg(seq: number, patch: Partial<Message> = {}): Message {
   return {
@@ -67,5 +67,17 @@ describe('message window', () => {
     w = mergeMessages(w, Array.from({ length: 49 }, (_, i) => msg(i + 1)));
     expect(w.messages).toHaveLength(51);
     expect(w.contiguousSeq).toBe(51);
+  });
+  it('a floor (room that arrived live) makes missed first events a gap', () => {
+    let w = windowFrom(4);
+    expect(gapOf(w, 4)).toBeUndefined();
+    expect(gapOf(w, 6)).toEqual({ afterSeq: 4, toSeq: 6 });
+    w = mergeMessages(w, [msg(7)]);
+    expect(w.contiguousSeq).toBe(4);
+    expect(gapOf(w, 7)).toEqual({ afterSeq: 4, toSeq: 7 });
+    w = mergeMessages(w, [msg(5), msg(6), msg(2)]); // older history below the floor is just held
+    expect(w.contiguousSeq).toBe(7);
+    expect(w.messages.map((m) => m.seq)).toEqual([2, 5, 6, 7]);
+    expect(gapOf(w, 7)).toBeUndefined();
   });
 });

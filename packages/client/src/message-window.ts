@@ -15,9 +15,20 @@ export interface MessageWindow {
   readonly contiguousSeq: number;
   /** True once older history is exhausted (a page came back short or reached seq 1). */
   readonly reachedStart: boolean;
+  /**
+   * When set, the run is known to start right above this seq even before any message is
+   * held: a room that arrives live (room.added) starts at its lastSeq, so events missed
+   * while the gateway subscribed show up as a gap instead of silently starting later.
+   */
+  readonly floorSeq: number | null;
 }
 
-export const emptyWindow: MessageWindow = { messages: [], contiguousSeq: 0, reachedStart: false };
+export const emptyWindow: MessageWindow = { messages: [], contiguousSeq: 0, reachedStart: false, floorSeq: null };
+
+/** A window for a room whose history up to `seq` is not needed to be contiguous. */
+export function windowFrom(seq: number): MessageWindow {
+  return { ...emptyWindow, contiguousSeq: seq, floorSeq: seq };
+}
 
 /**
  * Of two copies of the same message, the one reflecting more history: deletion is final,
@@ -30,7 +41,17 @@ export function newerMessage(a: Message, b: Message): Message {
   return a;
 }
 
-function contiguousFrom(messages: readonly Message[]): number {
+function contiguousFrom(messages: readonly Message[], floorSeq: number | null): number {
+  if (floorSeq !== null) {
+    let seq = floorSeq;
+    // Messages at or below the floor (older history) do not affect the run above it.
+    for (const m of messages) {
+      if (m.seq <= seq) continue;
+      if (m.seq !== seq + 1) break;
+      seq = m.seq;
+    }
+    return seq;
+  }
   if (messages.length === 0) return 0;
   let seq = messages[0]!.seq;
   for (let i = 1; i < messages.length; i++) {
@@ -81,7 +102,7 @@ export function mergeMessages(window: MessageWindow, incoming: readonly Message[
     }
   }
   if (!messages) return window;
-  return { messages, contiguousSeq: contiguousFrom(messages), reachedStart: window.reachedStart };
+  return { ...window, messages, contiguousSeq: contiguousFrom(messages, window.floorSeq) };
 }
 
 /** Replaces a held message by a newer copy (edit, delete); messages not held are ignored. */
@@ -93,11 +114,11 @@ export function updateMessage(window: MessageWindow, message: Message): MessageW
 /**
  * What to fetch so the window runs without holes up to `lastSeq` (the room's newest seq
  * as this client knows it): `message.list { afterSeq }` until `toSeq` is held.
- * An empty window has nothing to continue from, so it has no gap.
+ * An empty window without a floor has nothing to continue from, so it has no gap.
  */
 export function gapOf(window: MessageWindow, lastSeq: number): { afterSeq: number; toSeq: number } | undefined {
-  if (window.messages.length === 0) return undefined;
-  const highest = window.messages[window.messages.length - 1]!.seq;
+  if (window.messages.length === 0 && window.floorSeq === null) return undefined;
+  const highest = window.messages[window.messages.length - 1]?.seq ?? 0;
   const toSeq = Math.max(highest, lastSeq);
   return toSeq > window.contiguousSeq ? { afterSeq: window.contiguousSeq, toSeq } : undefined;
 }
