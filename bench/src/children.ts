@@ -20,6 +20,8 @@ export interface SpawnNodeOptions {
   label: string;
   /** Forward the child's stderr lines to ours (prefixed). */
   echoStderr?: boolean;
+  /** Forward its stdout too (ChatChat logs to stdout; at LOG_LEVEL=warn only trouble shows). */
+  echoStdout?: boolean;
 }
 
 /**
@@ -67,7 +69,10 @@ export function createChildren(): Children {
       const keep = (chunk: Buffer) => {
         tail = (tail + chunk.toString()).slice(-4000);
       };
-      child.stdout?.on('data', keep);
+      child.stdout?.on('data', (chunk: Buffer) => {
+        keep(chunk);
+        if (options.echoStdout) process.stderr.write(prefixLines(`[${options.label}] `, chunk.toString()));
+      });
       child.stderr?.on('data', (chunk: Buffer) => {
         keep(chunk);
         if (options.echoStderr) process.stderr.write(prefixLines(`[${options.label}] `, chunk.toString()));

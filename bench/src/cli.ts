@@ -36,6 +36,7 @@ const { positionals, values } = parseArgs({
     conns: { type: 'string' },
     'conns-per-user': { type: 'string' },
     hold: { type: 'string' },
+    'idle-room-size': { type: 'string' },
     inflight: { type: 'string' },
     stores: { type: 'string' },
     pg: { type: 'string' },
@@ -87,6 +88,7 @@ params.idleConns = num(values.conns, suite === 'idle' ? 15_000 : params.idleConn
 params.persistConns = num(values.conns, params.persistConns);
 params.idleConnsPerUser = num(values['conns-per-user'], params.idleConnsPerUser);
 params.idleHoldMs = num(values.hold, params.idleHoldMs / 1000) * 1000;
+params.idleRoomSize = num(values['idle-room-size'], params.idleRoomSize);
 if (suite === 'idle') params.idleWorkers = num(values.workers, Math.max(params.idleWorkers, Math.ceil(params.idleConns / 4000)));
 params.persistInflight = num(values.inflight, params.persistInflight);
 if (values.stores) params.persistStores = values.stores.split(',') as SuiteParams['persistStores'];

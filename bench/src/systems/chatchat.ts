@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import os from 'node:os';
 import path from 'node:path';
 import pg from 'pg';
-import { repoRoot, type Children } from '../children.js';
+import { outputTail, repoRoot, type Children } from '../children.js';
 import { startServer, type StartedServer } from './server-process.js';
 import { roomMembers, type Plan, type PlanUser, type RoomGroupSpec, type RunningSystem } from './system.js';
 
@@ -50,6 +50,8 @@ export async function startChatChat(options: ChatChatOptions): Promise<RunningSy
     }
   };
   try {
+    // Scale-out mode does not migrate on start: migrate once, as a deploy would, before any server.
+    if (databaseUrl) await migrate(options.children, { DATABASE_URL: databaseUrl, DATA_DIR: dataDir, JWT_SECRET: jwtSecret, LOG_LEVEL: 'warn' });
     for (let i = 0; i < gateways; i++) {
       servers.push(await startServer(options.children, {
         entry: chatchatEntry,
@@ -57,6 +59,7 @@ export async function startChatChat(options: ChatChatOptions): Promise<RunningSy
         label: `chatchat#${i}`,
         nodeFlags: options.nodeFlags,
         echoStderr: true,
+        echoStdout: true,
         readyTimeoutMs: 120_000,
         env: {
           HOST: '127.0.0.1',
@@ -112,6 +115,12 @@ export async function startChatChat(options: ChatChatOptions): Promise<RunningSy
     },
     close: cleanup,
   };
+}
+
+async function migrate(children: Children, env: Record<string, string>): Promise<void> {
+  const child = children.spawnNode({ entry: chatchatEntry, args: ['migrate'], label: 'chatchat-migrate', env: { ...process.env, ...env } });
+  const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+  if (code !== 0) throw new Error(`chatchat migrate exited ${code}:\n${outputTail(child)}`);
 }
 
 async function postJson(url: string, token: string | null, body: unknown): Promise<unknown> {
