@@ -7,6 +7,7 @@ import type { Store } from '../../ports/store.js';
 import { createKyselyStore } from './kysely-store.js';
 import { createPostgresMessageWriter } from './postgres-message-writer.js';
 import type { Database } from './schema.js';
+import { startSqliteCheckpointer } from './sqlite-checkpointer.js';
 import { createSqliteMessageWriter } from './sqlite-message-writer.js';
 
 export type StoreOptions =
@@ -27,12 +28,15 @@ function openSqlite(file: string): Store {
     sqlite.pragma('synchronous = NORMAL');
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
+    // Checkpoints run on a worker thread; this is only the backstop (about 40 MB of WAL).
+    sqlite.pragma('wal_autocheckpoint = 10000');
   } catch (err) {
     sqlite.close();
     throw err;
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
-  return createKyselyStore({ db, dialect: 'sqlite', writer: createSqliteMessageWriter({ sqlite, db }) });
+  const companions = sqlite.memory ? [] : [startSqliteCheckpointer({ file: sqlite.name })];
+  return createKyselyStore({ db, dialect: 'sqlite', writer: createSqliteMessageWriter({ sqlite, db }), companions });
 }
 
 async function openPostgres(options: Extract<StoreOptions, { kind: 'postgres' }>): Promise<Store> {

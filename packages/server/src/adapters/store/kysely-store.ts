@@ -15,10 +15,12 @@ export interface KyselyStoreOptions {
   db: Kysely<Database>;
   dialect: 'sqlite' | 'postgres';
   writer: MessageWriter;
+  /** Closed after the writer drains and before the connection goes (e.g. helper threads). */
+  companions?: ReadonlyArray<{ close(): Promise<void> }>;
 }
 
 /** The Store over Kysely, the same for both dialects but for the message writer. */
-export function createKyselyStore({ db, dialect, writer }: KyselyStoreOptions): Store {
+export function createKyselyStore({ db, dialect, writer, companions = [] }: KyselyStoreOptions): Store {
   const ctx = { db, dialect };
   let closing: Promise<void> | undefined;
 
@@ -40,6 +42,7 @@ export function createKyselyStore({ db, dialect, writer }: KyselyStoreOptions): 
     close() {
       closing ??= (async () => {
         await writer.close();
+        for (const c of companions) await c.close();
         await db.destroy();
       })();
       return closing;

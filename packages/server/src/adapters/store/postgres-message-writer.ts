@@ -1,17 +1,19 @@
+import type { Message } from '@chatchat/protocol';
 import type pg from 'pg';
 import { randomUUID } from 'node:crypto';
 import { notFound } from '../../errors.js';
-import type { MessageWriter } from './message-writer.js';
+import type { NewMessage } from '../../ports/store.js';
 import { isForeignKeyViolation, isUniqueViolation } from './db-errors.js';
+import type { MessageWriter } from './message-writer.js';
 import { toMessage } from './row-mappers.js';
 import type { MessagesTable } from './schema.js';
 
 /**
- * One statement, one round trip, autocommitted: bump the room's seq (the row lock
- * serialises writers of a room until commit, so seqs are gap-free), insert the
- * message, and move the sender's read pointer forward.
+ * One send, one autocommitted statement: bump the room's seq (the row lock serialises
+ * writers of a room until commit, so seqs are gap-free), insert the message, and move
+ * the sender's read pointer forward.
  */
-const INSERT_MESSAGE = `
+const INSERT_ONE = `
 with r as (
   update rooms set last_seq = last_seq + 1 where id = $1 returning id, last_seq
 ), m as (
@@ -24,43 +26,226 @@ with r as (
 )
 select * from m`;
 
-const FIND_DUPLICATE = 'select * from messages where sender_id = $1 and client_msg_id = $2';
+/**
+ * Many sends in one statement: each room's seq moves by the number of its new messages,
+ * which are numbered in arrival order. Retries already stored are left out here and
+ * answered afterwards from the stored rows.
+ */
+const INSERT_MANY = `
+with input as (
+  select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
+    with ordinality as t(room_id, id, sender_id, kind, body, client_msg_id, created_at, ord)
+), fresh as (
+  -- LATERAL ... LIMIT 1 keeps this an index probe per send; as a plain NOT EXISTS the
+  -- planner may hash the whole messages table.
+  select i.* from input i
+  left join lateral (
+    select 1 as hit from messages d where d.sender_id = i.sender_id and d.client_msg_id = i.client_msg_id limit 1
+  ) d on true
+  where d.hit is null
+), counts as (
+  select room_id, count(*)::int as n from fresh group by room_id
+), bumped as (
+  update rooms r set last_seq = r.last_seq + c.n from counts c where r.id = c.room_id
+  returning r.id, r.last_seq - c.n as base
+), m as (
+  insert into messages (room_id, seq, id, sender_id, kind, body, client_msg_id, created_at)
+  select f.room_id, (b.base + row_number() over (partition by f.room_id order by f.ord))::int,
+         f.id, f.sender_id, f.kind, f.body, f.client_msg_id, f.created_at
+  from fresh f join bumped b on b.id = f.room_id
+  returning *
+), p as (
+  update members mb set last_read_seq = x.seq
+  from (select room_id, sender_id, max(seq) as seq from m group by room_id, sender_id) x
+  where mb.room_id = x.room_id and mb.user_id = x.sender_id and mb.last_read_seq < x.seq
+)
+select * from m`;
 
-export function createPostgresMessageWriter({ pool }: { pool: pg.Pool }): MessageWriter {
+/** Rooms are locked in one global order so that concurrent batches never deadlock. */
+const LOCK_ROOMS = 'select id from rooms where id = any($1::text[]) order by id for update';
+
+const FIND_DUPLICATE = 'select * from messages where sender_id = $1 and client_msg_id = $2';
+const FIND_DUPLICATES = `
+select m.* from messages m
+join unnest($1::text[], $2::text[]) as k(sender_id, client_msg_id)
+  on m.sender_id = k.sender_id and m.client_msg_id = k.client_msg_id`;
+
+export interface PostgresMessageWriterOptions {
+  pool: pg.Pool;
+  /** Most sends written in one transaction. */
+  maxBatch?: number;
+  /** Batches in flight at once (each holds a pool connection). */
+  maxInFlight?: number;
+}
+
+type Result = { message: Message; duplicate: boolean };
+interface Pending {
+  input: NewMessage;
+  id: string;
+  resolve: (r: Result) => void;
+  reject: (e: unknown) => void;
+}
+
+/**
+ * Group commit: sends that queue up while earlier batches are in flight are written
+ * together, one transaction and one commit (the expensive part: a WAL flush) for the
+ * lot. A lone send takes the one-statement path. If a batch fails as a whole (a racing
+ * retry from another process, an unknown sender), its sends are retried one by one so
+ * each caller gets its own verdict.
+ */
+export function createPostgresMessageWriter({ pool, maxBatch = 256, maxInFlight = 2 }: PostgresMessageWriterOptions): MessageWriter {
+  let queue: Pending[] = [];
+  let scheduled = false;
+  let inFlight = 0;
+  const idleWaiters: Array<() => void> = [];
+
   const findDuplicate = async (senderId: string, clientMsgId: string) => {
     const res = await pool.query<MessagesTable>({ name: 'chatchat_find_duplicate', text: FIND_DUPLICATE, values: [senderId, clientMsgId] });
     return res.rows[0];
   };
 
-  return {
-    async insert(input) {
+  async function insertOne(input: NewMessage, id: string): Promise<Result> {
+    let res: pg.QueryResult<MessagesTable>;
+    try {
       // Named statements are prepared once per connection: the hot path skips parsing.
-      let res: pg.QueryResult<MessagesTable>;
+      res = await pool.query<MessagesTable>({
+        name: 'chatchat_insert_one',
+        text: INSERT_ONE,
+        values: [input.roomId, id, input.senderId, input.kind, input.body, input.clientMsgId, input.now],
+      });
+    } catch (err) {
+      // A retried send: the failed statement rolled back whole, so no seq was used.
+      // Concurrent twins wait on the unique index and land here once the first commits.
+      if (input.clientMsgId !== null && isUniqueViolation(err, 'messages_sender_client_msg_uq')) {
+        const dup = await findDuplicate(input.senderId, input.clientMsgId);
+        if (dup) return { message: toMessage(dup), duplicate: true };
+      }
+      if (isForeignKeyViolation(err)) throw notFound('user');
+      throw err;
+    }
+    const row = res.rows[0];
+    if (row) return { message: toMessage(row), duplicate: false };
+    // Like SQLite, a retry is recognised even when it names a room that is gone.
+    const dup = input.clientMsgId !== null ? await findDuplicate(input.senderId, input.clientMsgId) : undefined;
+    if (dup) return { message: toMessage(dup), duplicate: true };
+    throw notFound('room');
+  }
+
+  const settleOne = (p: Pending) => insertOne(p.input, p.id).then(p.resolve, p.reject);
+
+  async function writeMany(batch: Pending[]): Promise<Map<string, MessagesTable>> {
+    const client = await pool.connect();
+    let broken: Error | undefined;
+    try {
+      await client.query('begin');
       try {
-        res = await pool.query<MessagesTable>({
-          name: 'chatchat_insert_message',
-          text: INSERT_MESSAGE,
-          values: [input.roomId, randomUUID(), input.senderId, input.kind, input.body, input.clientMsgId, input.now],
+        const roomIds = [...new Set(batch.map((p) => p.input.roomId))].sort();
+        await client.query({ name: 'chatchat_lock_rooms', text: LOCK_ROOMS, values: [roomIds] });
+        const col = <K extends keyof NewMessage>(k: K) => batch.map((p) => p.input[k]);
+        const res = await client.query<MessagesTable>({
+          name: 'chatchat_insert_many',
+          text: INSERT_MANY,
+          values: [col('roomId'), batch.map((p) => p.id), col('senderId'), col('kind'), col('body'), col('clientMsgId'), col('now')],
         });
+        await client.query('commit');
+        return new Map(res.rows.map((r) => [r.id, r]));
       } catch (err) {
-        // A retried send: the failed statement rolled back whole, so no seq was used.
-        // Concurrent twins wait on the unique index and land here once the first commits.
-        if (input.clientMsgId !== null && isUniqueViolation(err, 'messages_sender_client_msg_uq')) {
-          const dup = await findDuplicate(input.senderId, input.clientMsgId);
-          if (dup) return { message: toMessage(dup), duplicate: true };
-        }
-        if (isForeignKeyViolation(err)) throw notFound('user');
+        await client.query('rollback').catch((e: Error) => (broken = e));
         throw err;
       }
-      const row = res.rows[0];
-      if (!row) {
-        // Like SQLite, a retry is recognised even when it names a room that is gone.
-        const dup = input.clientMsgId !== null ? await findDuplicate(input.senderId, input.clientMsgId) : undefined;
-        if (dup) return { message: toMessage(dup), duplicate: true };
-        throw notFound('room');
+    } finally {
+      client.release(broken);
+    }
+  }
+
+  async function runBatch(batch: Pending[]) {
+    // The same retry twice in one batch: the first is written, the rest follow it.
+    const leaders: Pending[] = [];
+    const followers: Pending[] = [];
+    const seen = new Set<string>();
+    for (const p of batch) {
+      const key = p.input.clientMsgId === null ? undefined : `${p.input.senderId}\u0000${p.input.clientMsgId}`;
+      if (key !== undefined && seen.has(key)) followers.push(p);
+      else {
+        if (key !== undefined) seen.add(key);
+        leaders.push(p);
       }
-      return { message: toMessage(row), duplicate: false };
+    }
+    if (leaders.length === 1) await settleOne(leaders[0]!);
+    else {
+      let written: Map<string, MessagesTable> | undefined;
+      try {
+        written = await writeMany(leaders);
+      } catch {
+        await Promise.all(leaders.map(settleOne));
+      }
+      if (written) await settleWritten(leaders, written);
+    }
+    await Promise.all(followers.map(settleOne));
+  }
+
+  async function settleWritten(batch: Pending[], written: Map<string, MessagesTable>) {
+    const missing: Pending[] = [];
+    for (const p of batch) {
+      const row = written.get(p.id);
+      if (row) p.resolve({ message: toMessage(row), duplicate: false });
+      else missing.push(p);
+    }
+    if (missing.length === 0) return;
+    const retries = missing.filter((p) => p.input.clientMsgId !== null);
+    const stored = new Map<string, MessagesTable>();
+    try {
+      if (retries.length > 0) {
+        const res = await pool.query<MessagesTable>({
+          name: 'chatchat_find_duplicates',
+          text: FIND_DUPLICATES,
+          values: [retries.map((p) => p.input.senderId), retries.map((p) => p.input.clientMsgId)],
+        });
+        for (const r of res.rows) stored.set(`${r.sender_id}\u0000${r.client_msg_id}`, r);
+      }
+    } catch (err) {
+      for (const p of missing) p.reject(err);
+      return;
+    }
+    for (const p of missing) {
+      const dup = p.input.clientMsgId === null ? undefined : stored.get(`${p.input.senderId}\u0000${p.input.clientMsgId}`);
+      if (dup) p.resolve({ message: toMessage(dup), duplicate: true });
+      else p.reject(notFound('room'));
+    }
+  }
+
+  function pump() {
+    scheduled = false;
+    while (inFlight < maxInFlight && queue.length > 0) {
+      const batch = queue.length <= maxBatch ? queue : queue.slice(0, maxBatch);
+      queue = queue.length <= maxBatch ? [] : queue.slice(maxBatch);
+      inFlight++;
+      void runBatch(batch)
+        .catch((err) => {
+          for (const p of batch) p.reject(err);
+        })
+        .finally(() => {
+          inFlight--;
+          if (queue.length > 0) pump();
+          else if (inFlight === 0) idleWaiters.splice(0).forEach((w) => w());
+        });
+    }
+  }
+
+  return {
+    insert(input) {
+      return new Promise<Result>((resolve, reject) => {
+        queue.push({ input, id: randomUUID(), resolve, reject });
+        if (!scheduled) {
+          scheduled = true;
+          // Sends made in the same tick travel together.
+          setImmediate(pump);
+        }
+      });
     },
-    async close() {},
+    async close() {
+      if (inFlight === 0 && queue.length === 0) return;
+      await new Promise<void>((resolve) => idleWaiters.push(resolve));
+    },
   };
 }

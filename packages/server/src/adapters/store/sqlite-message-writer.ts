@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import { notFound } from '../../errors.js';
 import type { NewMessage } from '../../ports/store.js';
+import { isForeignKeyViolation } from './db-errors.js';
 import type { MessageWriter } from './message-writer.js';
 import { toMessage } from './row-mappers.js';
 import type { Database, MessagesTable } from './schema.js';
@@ -70,22 +71,37 @@ export function createSqliteMessageWriter({ sqlite, db, maxBatch = 512 }: Sqlite
         editedAt: null,
         deletedAt: null,
       };
-      insert.run(input.roomId, seq, message.id, input.senderId, input.kind, input.body, input.clientMsgId, input.now);
+      try {
+        insert.run(input.roomId, seq, message.id, input.senderId, input.kind, input.body, input.clientMsgId, input.now);
+      } catch (err) {
+        if (isForeignKeyViolation(err)) throw notFound('user');
+        throw err;
+      }
       movePointer.run(seq, input.roomId, input.senderId, seq);
       return { message, duplicate: false };
     };
-    // Called inside the batch transaction this is a savepoint; alone it is a transaction.
-    write = sqlite.transaction(one);
-    const w = write;
-    writeAll = sqlite.transaction((batch: Pending[]) =>
+    // Inside the batch transaction this is a savepoint; alone it is a transaction.
+    const guarded = sqlite.transaction(one);
+    write = guarded;
+    // The common case pays for no savepoints: every send in the batch goes through.
+    const optimistic = sqlite.transaction((batch: Pending[]) => batch.map((p) => ({ ok: true as const, r: one(p.input) }))).immediate;
+    const careful = sqlite.transaction((batch: Pending[]) =>
       batch.map((p) => {
         try {
-          return { ok: true as const, r: w(p.input) };
+          return { ok: true as const, r: guarded(p.input) };
         } catch (e) {
           return { ok: false as const, e };
         }
       }),
     ).immediate;
+    writeAll = (batch) => {
+      try {
+        return optimistic(batch);
+      } catch {
+        // Something in the batch failed and the whole of it rolled back; isolate it.
+        return careful(batch);
+      }
+    };
   }
 
   function runBatch(batch: Pending[]) {
