@@ -30,7 +30,7 @@ export const CloseCodes = {
   Normal: { code: 1000, reason: 'normal' },
   /** A frame was larger than MAX_FRAME_BYTES (sent by the ws library itself). */
   FrameTooLarge: { code: 1009, reason: 'frame too large' },
-  /** The token given in `hello` was missing, malformed, expired or revoked. */
+  /** The token given in `hello` was not valid (bad signature, expired, unknown user). Get a new one first. */
   Unauthorized: { code: 4401, reason: 'unauthorized' },
   /** `hello` did not arrive within the authentication deadline. */
   AuthTimeout: { code: 4408, reason: 'authentication timeout' },
@@ -40,7 +40,10 @@ export const CloseCodes = {
   Reconnect: { code: 4503, reason: 'server draining, reconnect' },
   /** The server lost events it cannot replay (bus outage); reconnect and resync. */
   Resync: { code: 4504, reason: 'resync required' },
-  /** Missed heartbeats; the connection is considered dead. */
+  /**
+   * Missed heartbeats. The server cannot tell a dead peer anything (it drops the socket, the
+   * client sees 1006); clients use this code for the close they make when their own pings go unanswered.
+   */
   HeartbeatTimeout: { code: 4000, reason: 'heartbeat timeout' },
 } as const;
 

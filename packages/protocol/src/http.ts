@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Id, Message, Notice, Announcement, Room, Seq, User } from './entities.js';
+import { Id, Member, Message, Notice, Announcement, Presence, Room, User } from './entities.js';
 import { ErrorCodes } from './errors.js';
 import { Limits } from './limits.js';
 
@@ -61,8 +61,9 @@ export const UpdateMemberBody = Type.Object({
   role: Type.Union([Type.Literal('admin'), Type.Literal('member'), Type.Literal('owner')]),
 }, { additionalProperties: false });
 export const MembersResponse = Type.Object({
-  members: Type.Array(Type.Object({ userId: Id, role: Type.String(), joinedSeq: Seq, lastReadSeq: Seq })),
+  members: Type.Array(Member),
   users: Type.Array(User),
+  presence: Type.Array(Presence),
 });
 
 export const HistoryQuery = Type.Object({

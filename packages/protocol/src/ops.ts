@@ -55,7 +55,7 @@ export const Ops = {
   /** Members with their read pointers, and their profiles: for rooms too big for the snapshot. */
   'room.members': {
     data: Type.Object({ roomId: Id }),
-    reply: Type.Object({ roomId: Id, members: Type.Array(Member), users: Type.Array(User) }),
+    reply: Type.Object({ roomId: Id, members: Type.Array(Member), users: Type.Array(User), presence: Type.Array(Presence) }),
   },
   typing: {
     data: Type.Object({ roomId: Id }),

@@ -1,12 +1,7 @@
 #!/usr/bin/env node
-// Runs the TypeScript CLI through tsx so that the installed bin needs no build step.
-import { spawn } from 'node:child_process';
-import { fileURLToPath } from 'node:url';
-import { createRequire } from 'node:module';
+// Loads tsx into this very process and runs the TypeScript CLI: one process, so signals
+// (SIGTERM drain, kill -9) reach the server itself, and no build step is needed.
+import { register } from 'tsx/esm/api';
 
-const require = createRequire(import.meta.url);
-const cli = fileURLToPath(new URL('../src/cli.ts', import.meta.url));
-const tsx = require.resolve('tsx/cli');
-const child = spawn(process.execPath, [tsx, cli, ...process.argv.slice(2)], { stdio: 'inherit' });
-for (const signal of ['SIGTERM', 'SIGINT']) process.on(signal, () => child.kill(signal));
-child.on('exit', (code, signal) => process.exit(code ?? (signal ? 1 : 0)));
+register();
+await import('../src/cli.ts');

@@ -122,7 +122,7 @@ describe('live state through the SDK', () => {
     await waitFor(() => roaming.messages(t.room.id).length === 1);
 
     proxy.cut();
-    await waitFor(() => roaming.status !== 'open', { what: 'roaming offline' });
+    await waitFor(() => roaming.status !== 'connected', { what: 'roaming offline' });
     const missed = [];
     for (let i = 0; i < 5; i++) missed.push(await t.c1.send(t.room.id, `while away ${i}`));
     await t.c1.markRead(t.room.id);

@@ -29,6 +29,7 @@ export class Connection {
   /** Until the hello reply is out, events queue here so the client sees the snapshot first. */
   private queued: (string | Buffer)[] | null = [];
   private readonly typingAt = new Map<string, number>();
+  private sendChain: Promise<unknown> = Promise.resolve();
   private readonly maxBufferedBytes: number;
   private readonly onSlowConsumer: (connection: Connection) => void;
 
@@ -63,6 +64,13 @@ export class Connection {
     const queued = this.queued ?? [];
     this.queued = null;
     for (const frame of queued) this.write(frame);
+  }
+
+  /** Runs `task` after every earlier `inOrder` task of this connection has settled. */
+  inOrder<T>(task: () => Promise<T>): Promise<T> {
+    const run = this.sendChain.then(task, task);
+    this.sendChain = run.catch(() => undefined);
+    return run;
   }
 
   /** Typing is throttled per room on the server too; extras are dropped. */

@@ -99,6 +99,12 @@ export function createGateway(options: GatewayOptions) {
   }
 
   async function handleFrame(conn: Connection, raw: RawData, isBinary: boolean) {
+    // Before parsing: garbage costs a reply too, so it counts against the same budget.
+    if (!conn.limiter.take()) {
+      metrics.ops.inc({ op: 'any', outcome: 'rate_limited' });
+      conn.replyError(null, { code: 'rate_limited', message: 'too many requests; slow down' });
+      return;
+    }
     const { id, request, error } = parseRequest(raw, isBinary);
     if (!request) {
       metrics.ops.inc({ op: 'none', outcome: 'invalid' });
@@ -109,11 +115,6 @@ export function createGateway(options: GatewayOptions) {
     if (!(op in Ops)) {
       metrics.ops.inc({ op: 'unknown', outcome: 'invalid' });
       conn.replyError(id, { code: 'invalid', message: `unknown op "${request.op.slice(0, 64)}"` });
-      return;
-    }
-    if (!conn.limiter.take()) {
-      metrics.ops.inc({ op, outcome: 'rate_limited' });
-      conn.replyError(id, { code: 'rate_limited', message: 'too many requests; slow down' });
       return;
     }
     if (draining) {
@@ -131,7 +132,10 @@ export function createGateway(options: GatewayOptions) {
       else if (!conn.authenticated) {
         conn.replyError(id, { code: 'unauthorized', message: 'send hello with a token first' });
       } else {
-        const data = await (handlers[op] as (ctx: unknown, data: unknown) => Promise<unknown>)({ conn, userId: conn.userId }, request.data);
+        const handler = handlers[op] as (ctx: unknown, data: unknown) => Promise<unknown>;
+        const ctx = { conn, userId: conn.userId };
+        // Sends from one socket commit in the order they were sent, so a client may pipeline them.
+        const data = op === 'message.send' ? await conn.inOrder(() => handler(ctx, request.data)) : await handler(ctx, request.data);
         conn.reply(id, data);
       }
       metrics.ops.inc({ op, outcome: 'ok' });

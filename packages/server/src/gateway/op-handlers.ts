@@ -19,7 +19,7 @@ export function createOpHandlers(services: Services, publishTyping: (roomId: str
     'message.delete': async ({ userId }, data) => ({ message: await services.messages.remove(userId, data.messageId) }),
     'message.list': async ({ userId }, { roomId, ...page }) => ({ messages: await services.messages.history(userId, roomId, page) }),
     'room.read': ({ userId }, data) => services.reads.markRead(userId, data.roomId, data.seq),
-    'room.members': async ({ userId }, { roomId }) => ({ roomId, ...(await services.rooms.members(userId, roomId)) }),
+    'room.members': async ({ userId }, { roomId }) => ({ roomId, ...(await services.snapshots.roomMembers(userId, roomId)) }),
     typing: async ({ conn, userId }, { roomId }) => {
       // The connection's room set is the live membership as this gateway knows it.
       if (!conn.rooms.has(roomId)) throw notFound('room');

@@ -10,7 +10,7 @@ export interface Envelope {
   u?: string[];
   /** Deliver to every local authenticated connection. */
   all?: true;
-  /** Deliver to nobody but this user's other connections in `r` (typing). */
+  /** Skip every connection of this user (typing: the typist's own devices do not need it). */
   x?: string;
   /** A change the gateway applies to its routing before delivering. */
   fx?: RoutingEffect;

@@ -30,8 +30,9 @@ export function createMessageService({ store, clock, events, rooms, onCommitted 
     const member = message && (await store.getMember(message.roomId, userId));
     if (!message || !member) throw notFound('message');
     if (message.deletedAt) throw notFound('message');
-    if (message.senderId !== userId && !(allowModerators && can(member.role, 'moderateMessages'))) {
-      throw forbidden('not your message');
+    if (message.senderId !== userId) {
+      const room = allowModerators && can(member.role, 'moderateMessages') ? await store.getRoom(message.roomId) : undefined;
+      if (room?.kind !== 'group') throw forbidden('not your message');
     }
     return message;
   }

@@ -36,13 +36,19 @@ export function createPresenceService({ presence, store, clock, events }: Presen
     /** Keeps this process's entries alive and takes offline the users of processes that died. */
     async tick(): Promise<void> {
       await presence.heartbeat();
+      // A process that stalled past its lease was reported offline by others; it is back now.
+      for (const userId of presence.takeRevived?.() ?? []) await announce(userId, true, null);
       const now = clock.nowIso();
       for (const userId of await presence.reapExpired(now)) await announce(userId, false, now);
     },
 
     async lookup(userIds: readonly string[]): Promise<PresenceEntry[]> {
       const found = await presence.lookup(userIds);
-      return userIds.map((userId) => ({ userId, online: found.get(userId)?.online ?? false, lastSeenAt: found.get(userId)?.lastSeenAt ?? null }));
+      return userIds.map((userId) => {
+        const entry = found.get(userId);
+        // Same shape as the live event: an online user has no "last seen".
+        return { userId, online: entry?.online ?? false, lastSeenAt: entry?.online ? null : (entry?.lastSeenAt ?? null) };
+      });
     },
   };
 }

@@ -1,8 +1,8 @@
 import type { Role } from '@chatchat/protocol';
 
 /**
- * Who may do what in a group room. Direct rooms have no roles that matter: both
- * members are owners of a room that cannot be invited into.
+ * Who may do what in a group room. In a direct room both people are plain members of a
+ * room nobody can be invited into, kicked from or moderate; either may post its notice.
  *
  * | action                     | owner | admin        | member |
  * |----------------------------|-------|--------------|--------|

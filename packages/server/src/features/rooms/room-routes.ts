@@ -44,8 +44,8 @@ export function registerRoomRoutes({ app, services, guard }: RouteContext) {
 
   app.get<{ Params: RoomParams }>('/api/v1/rooms/:roomId/members', {
     preHandler: guard,
-    schema: { tags, summary: 'Members with roles and read pointers', security: bearer, params: RoomParams, response: { 200: MembersResponse, ...errors } },
-  }, async (req) => services.rooms.members(req.userId, req.params.roomId));
+    schema: { tags, summary: 'Members with roles, read pointers, profiles and presence', security: bearer, params: RoomParams, response: { 200: MembersResponse, ...errors } },
+  }, async (req) => services.snapshots.roomMembers(req.userId, req.params.roomId));
 
   app.post<{ Params: RoomParams; Body: Static<typeof AddMembersBody> }>('/api/v1/rooms/:roomId/members', {
     preHandler: guard,

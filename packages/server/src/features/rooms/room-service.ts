@@ -96,7 +96,7 @@ export function createRoomService({ store, clock, events }: RoomServiceOptions) 
           events.toUser(id, 'room.added', { room: await viewFor(room.id, id) }, { kind: 'join', roomId: room.id, userId: id })));
       } else if (!(await store.getMember(room.id, userId))) {
         // Coming back to a direct room you left restores it to your list.
-        const added = await store.addMembers(room.id, [userId], 'owner', clock.nowIso());
+        const added = await store.addMembers(room.id, [userId], 'member', clock.nowIso());
         const [me] = await store.getUsers([userId]);
         await announceJoin(room.id, userId, added, me ? [toPublicUser(me)] : []);
       }
@@ -113,8 +113,15 @@ export function createRoomService({ store, clock, events }: RoomServiceOptions) 
     listIds: (userId: string) => store.listRoomIdsForUser(userId),
 
     async update(actorId: string, roomId: string, patch: UpdateRoomBody): Promise<Room> {
+      const clean: UpdateRoomBody = { ...patch };
+      if (clean.name !== undefined) {
+        clean.name = clean.name.trim();
+        if (!clean.name) throw invalid('room name is empty');
+      }
+      if (clean.avatarUrl && !/^(https?:\/\/|\/)/.test(clean.avatarUrl)) throw invalid('avatarUrl must be an http(s) URL or a path');
+      if (Object.keys(clean).length === 0) throw invalid('nothing to update');
       await requireGroupAction(roomId, actorId, 'editRoom');
-      const room = await store.updateRoom(roomId, patch);
+      const room = await store.updateRoom(roomId, clean);
       await events.toRoom(roomId, 'room.updated', { roomId, name: room.name, avatarUrl: room.avatarUrl });
       return viewFor(roomId, actorId);
     },

@@ -23,6 +23,12 @@ export type SnapshotService = ReturnType<typeof createSnapshotService>;
  */
 export function createSnapshotService({ store, clock, rooms, presence, notices }: SnapshotServiceOptions) {
   return {
+    /** Members with read pointers, their profiles and presence: `room.members` and the HTTP members route. */
+    async roomMembers(userId: string, roomId: string) {
+      const { members, users } = await rooms.members(userId, roomId);
+      return { members, users, presence: await presence.lookup(members.map((m) => m.userId)) };
+    },
+
     async build(user: UserRecord, connectionId: string): Promise<OpReply<'hello'>> {
       const { rooms: list, totalUnread } = await rooms.list(user.id);
       const small = list.filter((r) => r.memberCount <= Limits.snapshotReadersPerRoom);

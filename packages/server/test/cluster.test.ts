@@ -1,0 +1,218 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ChatClient } from '@chatchat/client';
+import type { AuthResponse, Room } from '@chatchat/protocol';
+import { startCluster, type Cluster } from './helpers/cluster.js';
+import { httpClient } from './helpers/http-client.js';
+import { sdkClient } from './helpers/sdk.js';
+import { waitFor } from './helpers/wait-for.js';
+import { startRedisServer } from './helpers/redis-server.js';
+
+/**
+ * The scale-out deployment for real: separate api and gateway processes on PostgreSQL and
+ * Redis behind a balancer. Each test starts its own cluster (fresh database, fresh Redis
+ * prefix) because several of them kill processes.
+ */
+let cluster: Cluster;
+let http: ReturnType<typeof httpClient>;
+let clients: ChatClient[] = [];
+
+const seqs = (c: ChatClient, roomId: string) => c.messages(roomId).map((m) => m.seq);
+const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
+
+function client(user: AuthResponse, url: string) {
+  const c = sdkClient(url, user.accessToken);
+  clients.push(c);
+  return c;
+}
+async function connected(user: AuthResponse, url: string) {
+  const c = client(user, url);
+  await c.connect();
+  return c;
+}
+
+afterEach(async () => {
+  for (const c of clients) c.close();
+  clients = [];
+  await cluster?.close();
+});
+
+async function setup(env: Record<string, string> = {}) {
+  cluster = await startCluster({ env });
+  http = httpClient(cluster.url);
+}
+
+describe('scale-out cluster', () => {
+  it('keeps clients on different gateways in sync: messages, reads, presence, profiles, notices, members', async () => {
+    await setup();
+    const [g1, g2] = cluster.gateways as [Cluster['gateways'][0], Cluster['gateways'][0]];
+    const [a, b, c, d] = await Promise.all([http.signup(), http.signup(), http.signup(), http.signup()]);
+    const room: Room = await http.createRoom(a.accessToken, 'Across', [b.user.id, c.user.id]);
+    const ca = await connected(a, g1.url);
+    const cb = await connected(b, g2.url);
+    const cc = await connected(c, g2.url);
+    await waitFor(() => ca.presence(b.user.id)?.online && cb.presence(a.user.id)?.online, { what: 'presence across gateways' });
+
+    const m1 = await ca.send(room.id, 'from gateway 1');
+    const m2 = await cb.send(room.id, 'from gateway 2');
+    for (const x of [ca, cb, cc]) await waitFor(() => seqs(x, room.id).join() === `${m1.seq},${m2.seq}`, { what: 'messages across' });
+
+    await cc.markRead(room.id, m2.seq);
+    await waitFor(() => ca.readCount(room.id, m2.seq) === 1, { what: 'read count across gateways' });
+
+    await http.call('PATCH', '/api/v1/me', { displayName: 'Bee' }, b.accessToken);
+    await waitFor(() => ca.user(b.user.id)?.displayName === 'Bee', { what: 'profile across' });
+
+    await http.call('POST', `/api/v1/rooms/${room.id}/notices`, { body: 'across notice' }, a.accessToken);
+    await waitFor(() => cb.room(room.id)?.notice?.body === 'across notice', { what: 'notice across' });
+
+    const cd = await connected(d, g1.url);
+    await http.call('POST', `/api/v1/rooms/${room.id}/members`, { userIds: [d.user.id] }, b.accessToken);
+    await waitFor(() => cd.room(room.id) && cc.readers(room.id)?.some((m) => m.userId === d.user.id), { what: 'member joined across' });
+    await http.call('DELETE', `/api/v1/rooms/${room.id}/members/${c.user.id}`, undefined, a.accessToken);
+    await waitFor(() => !cc.room(room.id) && !ca.readers(room.id)?.some((m) => m.userId === c.user.id), { what: 'kick across' });
+    const after = await cd.send(room.id, 'after the kick');
+    await waitFor(() => seqs(cb, room.id).includes(after.seq));
+    expect(seqs(cc, room.id)).not.toContain(after.seq);
+
+    cb.close();
+    await waitFor(() => ca.presence(b.user.id)?.online === false, { what: 'offline across' });
+  }, 60_000);
+
+  it('assigns gap-free seqs to concurrent senders on different processes', async () => {
+    await setup();
+    const [g1, g2] = cluster.gateways as [Cluster['gateways'][0], Cluster['gateways'][0]];
+    const [a, b] = await Promise.all([http.signup(), http.signup()]);
+    const room = await http.createRoom(a.accessToken, 'Race', [b.user.id]);
+    const ca = await connected(a, g1.url);
+    const cb = await connected(b, g2.url);
+    const sends: Promise<{ seq: number }>[] = [];
+    for (let i = 0; i < 100; i++) {
+      sends.push(ca.send(room.id, `a${i}`), cb.send(room.id, `b${i}`));
+      sends.push(http.call('POST', `/api/v1/rooms/${room.id}/messages`, { body: `h${i}`, clientMsgId: `h${i}` }, a.accessToken).then((r) => r.body.message));
+    }
+    const acked = (await Promise.all(sends)).map((m) => m.seq).sort((x, y) => x - y);
+    expect(acked).toEqual(range(300));
+    for (const x of [ca, cb]) await waitFor(() => seqs(x, room.id).length === 300, { what: 'all 300 everywhere', timeoutMs: 15_000 });
+    expect(seqs(ca, room.id)).toEqual(range(300));
+  }, 60_000);
+
+  it('survives kill -9 of a gateway mid-burst: clients move over, nothing acknowledged is lost or doubled, its users go offline', async () => {
+    await setup({ PRESENCE_TTL_MS: '1500' });
+    const [g1, g2] = cluster.gateways as [Cluster['gateways'][0], Cluster['gateways'][0]];
+    const [a, b, w] = await Promise.all([http.signup(), http.signup(), http.signup()]);
+    const room = await http.createRoom(a.accessToken, 'Kill', [b.user.id, w.user.id]);
+    // The victim's users connect straight to gateway 1 for the presence check, through the balancer otherwise.
+    const watcher = await connected(w, g2.url);
+    const onlyOnG1 = await connected(b, g1.url);
+    const sender = await connected(a, cluster.url);
+    const receiver = await connected(b, cluster.url);
+    await waitFor(() => watcher.presence(b.user.id)?.online, { what: 'b online' });
+
+    const sends: Promise<{ seq: number }>[] = [];
+    for (let i = 0; i < 150; i++) {
+      sends.push(sender.send(room.id, `k${i}`));
+      if (i === 50) g1.kill('SIGKILL');
+      if (i % 10 === 0) await new Promise((r) => setTimeout(r, 5));
+    }
+    const acked = (await Promise.all(sends)).map((m) => m.seq).sort((x, y) => x - y);
+    expect(acked).toEqual(range(150));
+    for (const x of [sender, receiver, watcher]) {
+      await waitFor(() => seqs(x, room.id).length === 150, { what: 'all acknowledged everywhere', timeoutMs: 20_000 });
+      expect(seqs(x, room.id)).toEqual(range(150));
+    }
+    // b is still online through the balancer (receiver moved to gateway 2); take that away too.
+    receiver.close();
+    onlyOnG1.close();
+    const started = Date.now();
+    await waitFor(() => watcher.presence(b.user.id)?.online === false, { what: 'dead gateway users offline', timeoutMs: 10_000 });
+    expect(Date.now() - started).toBeLessThan(10_000);
+  }, 90_000);
+
+  it('takes the users of a dead gateway offline within the presence TTL', async () => {
+    await setup({ PRESENCE_TTL_MS: '1500' });
+    const [g1, g2] = cluster.gateways as [Cluster['gateways'][0], Cluster['gateways'][0]];
+    const [a, w] = await Promise.all([http.signup(), http.signup()]);
+    await http.createRoom(a.accessToken, 'Ttl', [w.user.id]);
+    const watcher = await connected(w, g2.url);
+    const victim = client(a, g1.url);
+    await victim.connect();
+    await waitFor(() => watcher.presence(a.user.id)?.online, { what: 'a online' });
+    const killedAt = Date.now();
+    g1.kill('SIGKILL');
+    await waitFor(() => watcher.presence(a.user.id)?.online === false, { what: 'a offline after kill -9', timeoutMs: 10_000 });
+    // TTL 1.5 s, reaped every TTL/3 by the surviving gateway.
+    expect(Date.now() - killedAt).toBeLessThan(1500 + 1500);
+  }, 60_000);
+
+  it('converges every client after a Redis restart during traffic', async () => {
+    // A private redis-server: restarting the shared one would disturb other test files.
+    const redis = await startRedisServer();
+    try {
+      await setup({ REDIS_URL: redis.url });
+      const [g1, g2] = cluster.gateways as [Cluster['gateways'][0], Cluster['gateways'][0]];
+      const [a, b] = await Promise.all([http.signup(), http.signup()]);
+      const room = await http.createRoom(a.accessToken, 'Outage', [b.user.id]);
+      const sender = await connected(a, g1.url);
+      const receiver = await connected(b, g2.url);
+      const resyncs: number[] = [];
+      receiver.on('disconnected', (info) => resyncs.push(info.code));
+
+      const acked: number[] = [];
+      for (let i = 0; i < 30; i++) acked.push((await sender.send(room.id, `before ${i}`)).seq);
+      await redis.stop();
+      // Redis is away: sends still commit (PostgreSQL), the receiver on the other gateway misses them.
+      for (let i = 0; i < 30; i++) acked.push((await sender.send(room.id, `during ${i}`)).seq);
+      await redis.start();
+      await waitFor(() => resyncs.includes(4504), { what: 'resync request after recovery', timeoutMs: 15_000 });
+      for (let i = 0; i < 30; i++) acked.push((await sender.send(room.id, `after ${i}`)).seq);
+
+      expect(acked).toEqual(range(90));
+      for (const x of [sender, receiver]) {
+        await waitFor(() => seqs(x, room.id).length === 90, { what: 'converged messages', timeoutMs: 15_000 });
+        expect(seqs(x, room.id)).toEqual(range(90));
+      }
+      await receiver.markRead(room.id, 90);
+      await waitFor(() => sender.readCount(room.id, 90) === 0, { what: 'converged reads', timeoutMs: 15_000 });
+      await waitFor(() => sender.presence(b.user.id)?.online && receiver.presence(a.user.id)?.online, { what: 'converged presence', timeoutMs: 15_000 });
+    } finally {
+      await cluster?.close();
+      await redis.close();
+    }
+  }, 90_000);
+
+  it('loses nothing in a SIGTERM rolling restart of every gateway under traffic', async () => {
+    await setup({ DRAIN_TIMEOUT_MS: '5000' });
+    const [a, b] = await Promise.all([http.signup(), http.signup()]);
+    const room = await http.createRoom(a.accessToken, 'Rolling', [b.user.id]);
+    const sender = await connected(a, cluster.url);
+    const receivers = [await connected(b, cluster.url), await connected(b, cluster.url)];
+    const reconnects: number[] = [];
+    for (const r of [sender, ...receivers]) r.on('disconnected', (info) => reconnects.push(info.code));
+
+    let sending = true;
+    const acked: number[] = [];
+    const traffic = (async () => {
+      for (let i = 0; sending && i < 2000; i++) {
+        acked.push((await sender.send(room.id, `r${i}`)).seq);
+      }
+    })();
+    const old = [...cluster.gateways];
+    for (const [i, gateway] of old.entries()) {
+      await cluster.startGateway(`gateway-new-${i + 1}`);
+      gateway.kill('SIGTERM');
+      const exit = await gateway.exited;
+      expect(exit.code).toBe(0);
+      cluster.lb.setGateways(cluster.gateways.filter((g) => !old.slice(0, i + 1).includes(g)).map((g) => ({ port: g.port })));
+    }
+    await waitFor(() => acked.length >= 20, { what: 'traffic after the restart' });
+    sending = false;
+    await traffic;
+    expect(reconnects).toContain(4503);
+    const sorted = [...acked].sort((x, y) => x - y);
+    expect(sorted).toEqual(range(acked.length));
+    for (const x of [sender, ...receivers]) {
+      await waitFor(() => seqs(x, room.id).length === acked.length, { what: 'every acknowledged message', timeoutMs: 15_000 });
+      expect(seqs(x, room.id)).toEqual(range(acked.length));
+    }
+  }, 90_000);
+});
