@@ -5,7 +5,7 @@ import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Store } from './ports/store.js';
-import type { Bus } from './ports/bus.js';
+import type { MeteredBus } from './adapters/bus/bus-stats.js';
 import type { Presence } from './ports/presence.js';
 import { createStore } from './adapters/store/index.js';
 import { createMemoryHub } from './adapters/bus/memory-hub.js';
@@ -42,7 +42,7 @@ export function openStore(config: Config): Promise<Store> {
 }
 
 /** Redis adapters load only in scale-out mode, so the embedded process never loads a Redis client. */
-async function openRealtime(config: Config, nodeId: string, log: Logger): Promise<{ bus: Bus; presence: Presence }> {
+async function openRealtime(config: Config, nodeId: string, log: Logger): Promise<{ bus: MeteredBus; presence: Presence }> {
   if (!config.redisUrl) return { bus: createMemoryHub().createBus(), presence: createMemoryPresence() };
   const [{ createRedisBus }, { createRedisPresence }] = await Promise.all([
     import('./adapters/bus/redis-bus.js'),
@@ -64,6 +64,7 @@ export async function startChatServer(config: Config, options: StartOptions = {}
   const store = await openStore(config);
   if (config.migrateOnStart) await store.migrate();
   const { bus, presence } = await openRealtime(config, nodeId, log);
+  metrics.observeBus(() => bus.stats);
   const services = createServices({ config, store, bus, presence, clock, log, metrics });
 
   const http = await createHttpApp({

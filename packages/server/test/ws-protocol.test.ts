@@ -102,6 +102,25 @@ describe('bad frames', () => {
   });
 });
 
+describe('metrics', () => {
+  it('exposes connections, ops, deliveries, commit latency, bus counters and event-loop lag', async () => {
+    const a = await http.signup();
+    const room = await http.createRoom(a.accessToken, 'Metrics', []);
+    const { client } = await hello(a.accessToken);
+    await client.request('message.send', { roomId: room.id, body: 'count me', clientMsgId: 'metrics-1' });
+    await client.waitForEvent('message.created');
+    const text = await (await fetch(`${server.url}/metrics`)).text();
+    for (const line of [
+      /^chatchat_ws_connections [1-9]/m,
+      /^chatchat_ws_ops_total\{op="message.send",outcome="ok"\} [1-9]/m,
+      /^chatchat_ws_event_frames_total [1-9]/m,
+      /^chatchat_send_commit_seconds_count [1-9]/m,
+      /^chatchat_bus_published_total [1-9]/m,
+      /^nodejs_eventloop_lag_seconds /m,
+    ]) expect(text).toMatch(line);
+  });
+});
+
 describe('messages over the socket', () => {
   it('delivers to every device of every member, deduplicates retries, and rejects outsiders', async () => {
     const a = await http.signup();

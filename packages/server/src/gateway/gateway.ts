@@ -13,6 +13,7 @@ import { Connection } from './connection.js';
 import { createConnectionRegistry } from './connection-registry.js';
 import { createOpHandlers, type OpHandlers } from './op-handlers.js';
 import { parseRequest } from './frame-parser.js';
+import { errorSource } from '../observability/error-source.js';
 
 export interface GatewayOptions {
   server: Server;
@@ -142,7 +143,10 @@ export function createGateway(options: GatewayOptions) {
     } catch (err) {
       const body = toErrorBody(err);
       metrics.ops.inc({ op, outcome: body.code });
-      if (!(err instanceof AppError)) log.error({ err, op, connectionId: conn.id }, 'op failed');
+      if (!(err instanceof AppError)) {
+        metrics.errors.inc({ dependency: errorSource(err) });
+        log.error({ err, op, connectionId: conn.id }, 'op failed');
+      }
       conn.replyError(id, body);
     } finally {
       conn.inFlight--;

@@ -4,7 +4,7 @@ import { AppError } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 /** Every failure leaves as `{ error: { code, message } }` with the catalogue's status; no stack traces. */
-export function installErrorHandler(app: FastifyInstance, log: Logger) {
+export function installErrorHandler(app: FastifyInstance, log: Logger, onUnexpected: (err: unknown) => void) {
   app.setErrorHandler((err: FastifyError, req, reply) => {
     let status: number;
     let body: ErrorBody;
@@ -21,6 +21,7 @@ export function installErrorHandler(app: FastifyInstance, log: Logger) {
       status = err.statusCode;
       body = { code: status === 413 ? 'too_large' : status === 429 ? 'rate_limited' : 'invalid', message: err.message };
     } else {
+      onUnexpected(err);
       log.error({ err, url: req.url, method: req.method }, 'request failed');
       status = 500;
       body = { code: 'internal', message: 'internal error' };

@@ -5,6 +5,7 @@ import type { Logger } from '../logger.js';
 import type { Services } from '../services.js';
 import type { Metrics } from '../observability/metrics.js';
 import { installErrorHandler } from './error-handler.js';
+import { errorSource } from '../observability/error-source.js';
 import { createAuthGuard } from './auth-guard.js';
 import type { RouteContext } from './route-context.js';
 import { registerAuthRoutes } from '../features/auth/auth-routes.js';
@@ -31,7 +32,7 @@ export async function createHttpApp({ log, metrics, services, checkReady, bodyLi
     // Ids are strings; unknown body fields are rejected by the schemas, not silently dropped.
     ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', allErrors: false } },
   });
-  installErrorHandler(app, log);
+  installErrorHandler(app, log, (err) => metrics.errors.inc({ dependency: errorSource(err) }));
   app.addHook('onResponse', async (req, reply) => {
     metrics.http.inc({ route: req.routeOptions.url ?? 'unmatched', status: `${Math.floor(reply.statusCode / 100)}xx` });
   });

@@ -1,12 +1,25 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { BusStats } from '../adapters/bus/bus-stats.js';
 
 export type Metrics = ReturnType<typeof createMetrics>;
 
 /** One registry per process (not prom-client's global), so tests can run several servers in one process. */
 export function createMetrics() {
   const registry = new Registry();
+  // Includes nodejs_eventloop_lag_seconds (and its percentiles), heap, GC and CPU.
   collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: 20 });
+  let busStats: () => Readonly<BusStats> = () => ({ published: 0, received: 0, publishErrors: 0, recoveries: 0 });
+  const busGauge = (name: string, help: string, pick: (s: Readonly<BusStats>) => number) =>
+    new Gauge({ name, help, registers: [registry], collect() { this.set(pick(busStats())); } });
+  busGauge('chatchat_bus_published_total', 'Bus messages published (monotonic)', (s) => s.published);
+  busGauge('chatchat_bus_received_total', 'Bus messages received from other processes (monotonic)', (s) => s.received);
+  busGauge('chatchat_bus_publish_errors_total', 'Bus publishes dropped or failed, e.g. while Redis was away (monotonic)', (s) => s.publishErrors);
+  busGauge('chatchat_bus_recoveries_total', 'Bus outages recovered from (monotonic)', (s) => s.recoveries);
   return {
+    /** The bus adapter's own counters are read at scrape time. */
+    observeBus(stats: () => Readonly<BusStats>) {
+      busStats = stats;
+    },
     registry,
     connections: new Gauge({ name: 'chatchat_ws_connections', help: 'Open WebSocket connections', registers: [registry] }),
     ops: new Counter({ name: 'chatchat_ws_ops_total', help: 'WebSocket requests by op and outcome', labelNames: ['op', 'outcome'], registers: [registry] }),
@@ -16,8 +29,6 @@ export function createMetrics() {
       name: 'chatchat_send_commit_seconds', help: 'message.send from receipt to commit',
       buckets: [0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25, 1], registers: [registry],
     }),
-    busPublished: new Gauge({ name: 'chatchat_bus_published', help: 'Bus messages published (counter value of the adapter)', registers: [registry] }),
-    busReceived: new Gauge({ name: 'chatchat_bus_received', help: 'Bus messages received (counter value of the adapter)', registers: [registry] }),
     errors: new Counter({ name: 'chatchat_dependency_errors_total', help: 'Errors from dependencies', labelNames: ['dependency'], registers: [registry] }),
     http: new Counter({ name: 'chatchat_http_requests_total', help: 'HTTP requests by route and status class', labelNames: ['route', 'status'], registers: [registry] }),
   };
