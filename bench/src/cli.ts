@@ -37,6 +37,7 @@ const { positionals, values } = parseArgs({
     'conns-per-user': { type: 'string' },
     hold: { type: 'string' },
     'idle-room-size': { type: 'string' },
+    gateways: { type: 'string' },
     inflight: { type: 'string' },
     stores: { type: 'string' },
     pg: { type: 'string' },
@@ -89,6 +90,7 @@ params.persistConns = num(values.conns, params.persistConns);
 params.idleConnsPerUser = num(values['conns-per-user'], params.idleConnsPerUser);
 params.idleHoldMs = num(values.hold, params.idleHoldMs / 1000) * 1000;
 params.idleRoomSize = num(values['idle-room-size'], params.idleRoomSize);
+params.idleGateways = num(values.gateways, params.idleGateways);
 if (suite === 'idle') params.idleWorkers = num(values.workers, Math.max(params.idleWorkers, Math.ceil(params.idleConns / 4000)));
 params.persistInflight = num(values.inflight, params.persistInflight);
 if (values.stores) params.persistStores = values.stores.split(',') as SuiteParams['persistStores'];

@@ -39,6 +39,8 @@ export interface SuiteParams {
   idleRoomSize: number;
   idleHoldMs: number;
   idleWorkers: number;
+  /** idle: server processes (more than one: PostgreSQL + Redis scale-out, connections split evenly). */
+  idleGateways: number;
   /** Measure idle RSS in a separate session (full) or from the fan-out session's connections (quick). */
   idleSeparate: boolean;
   /** persist: sender connections (each alone in a room), sends in flight per connection, stores. */
@@ -55,7 +57,7 @@ export const suiteDefaults: Record<'smoke' | 'quick' | 'full', SuiteParams> = {
     systems: ['ws-relay', 'chatchat'], workers: 1, bodyChars: 100,
     warmupMs: 300, durationMs: 1000, cooldownMs: 200, drainTimeoutMs: 3000,
     fanoutUsers: 20, fanoutCases: [{ size: 5, rate: 100 }], sweep: false, sweepFactor: 1.5, sweepMaxSteps: 1, sweepP99LimitMs: 100,
-    idleConns: 20, idleConnsPerUser: 1, idleRoomSize: 5, idleHoldMs: 300, idleWorkers: 1, idleSeparate: false,
+    idleConns: 20, idleConnsPerUser: 1, idleRoomSize: 5, idleHoldMs: 300, idleWorkers: 1, idleGateways: 1, idleSeparate: false,
     persistConns: 4, persistInflight: 2, persistStores: ['sqlite'], cluster: false, clusterCase: { size: 5, rate: 100 },
   },
   quick: {
@@ -63,7 +65,7 @@ export const suiteDefaults: Record<'smoke' | 'quick' | 'full', SuiteParams> = {
     warmupMs: 2000, durationMs: 8000, cooldownMs: 500, drainTimeoutMs: 5000,
     fanoutUsers: 1000, fanoutCases: [{ size: 10, rate: 4000 }, { size: 100, rate: 400 }],
     sweep: false, sweepFactor: 1.5, sweepMaxSteps: 8, sweepP99LimitMs: 100,
-    idleConns: 1000, idleConnsPerUser: 1, idleRoomSize: 10, idleHoldMs: 5000, idleWorkers: 2, idleSeparate: false,
+    idleConns: 1000, idleConnsPerUser: 1, idleRoomSize: 10, idleHoldMs: 5000, idleWorkers: 2, idleGateways: 1, idleSeparate: false,
     persistConns: 50, persistInflight: 4, persistStores: ['sqlite', 'postgres'], cluster: false, clusterCase: { size: 10, rate: 4000 },
   },
   full: {
@@ -71,7 +73,7 @@ export const suiteDefaults: Record<'smoke' | 'quick' | 'full', SuiteParams> = {
     warmupMs: 3000, durationMs: 20_000, cooldownMs: 1000, drainTimeoutMs: 10_000,
     fanoutUsers: 1000, fanoutCases: [{ size: 10, rate: 4000 }, { size: 100, rate: 400 }],
     sweep: true, sweepFactor: 1.5, sweepMaxSteps: 10, sweepP99LimitMs: 100,
-    idleConns: 15_000, idleConnsPerUser: 1, idleRoomSize: 10, idleHoldMs: 30_000, idleWorkers: 4, idleSeparate: true,
+    idleConns: 15_000, idleConnsPerUser: 1, idleRoomSize: 10, idleHoldMs: 30_000, idleWorkers: 4, idleGateways: 1, idleSeparate: true,
     persistConns: 100, persistInflight: 4, persistStores: ['sqlite', 'postgres'], cluster: true, clusterCase: { size: 10, rate: 4000 },
   },
 };
@@ -130,7 +132,10 @@ export function buildJobs(suite: 'smoke' | 'quick' | 'full' | 'fanout' | 'idle' 
   const wantFanout = ['smoke', 'quick', 'full', 'fanout'].includes(suite);
   const wantIdle = ['quick', 'full', 'idle', 'smoke'].includes(suite);
   if (wantIdle && (p.idleSeparate || suite === 'idle')) {
-    for (const s of p.systems) jobs.push({ title: `idle ${s}`, system: one(s), spec: idleSpec(p) });
+    for (const s of p.systems) {
+      const system: SystemChoice = p.idleGateways > 1 ? { name: s, store: 'postgres', processes: p.idleGateways } : one(s);
+      jobs.push({ title: `idle ${s}`, system, spec: idleSpec(p) });
+    }
   }
   if (wantFanout) {
     for (const s of p.systems) {

@@ -12,6 +12,9 @@ export interface Measurement {
   /** Offered messages/s (open loop), or null (closed loop: as fast as acks allow). */
   offeredRate: number | null;
   windowSec: number;
+  /** The window in CLOCK_MONOTONIC µs: V8 .cpuprofile timestamps use the same clock (profile-summary --from/--to). */
+  windowStartUs: number;
+  windowEndUs: number;
   sentPerSec: number;
   ackedPerSec: number;
   deliveriesPerSec: number;

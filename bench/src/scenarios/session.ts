@@ -1,5 +1,5 @@
 import { pinProcess, type Children } from '../children.js';
-import { createCpuWindow, readRssBytes } from '../proc-stats.js';
+import { createCpuWindow, nowUs, readRssBytes } from '../proc-stats.js';
 import type { IdleMeasurement, Measurement, SetupRecord, Sweep } from '../report/results.js';
 import type { RoomGroupSpec, RunningSystem } from '../systems/system.js';
 import { createWorkerPool, type PoolRunResult, type RunRequest, type WorkerPool } from '../workers/worker-pool.js';
@@ -128,6 +128,8 @@ export async function measure(ctx: SessionContext, system: RunningSystem, pool: 
   const gen = createCpuWindow(() => [...pool.pids, process.pid]);
   const aux = createCpuWindow(() => system.auxPids());
   let windowStart = 0;
+  let windowStartUs = 0;
+  let windowEndUs = 0;
   let windowSec = step.request.durationMs / 1000;
   let serverCpuSec = 0;
   let genCpuSec = 0;
@@ -136,12 +138,14 @@ export async function measure(ctx: SessionContext, system: RunningSystem, pool: 
   const r: PoolRunResult = await pool.run(step.request, {
     onWindowStart() {
       windowStart = performance.now();
+      windowStartUs = nowUs();
       server.start();
       gen.start();
       aux.start();
     },
     onWindowEnd() {
       windowSec = (performance.now() - windowStart) / 1000;
+      windowEndUs = nowUs();
       serverCpuSec = server.stop();
       genCpuSec = gen.stop();
       auxCpuSec = aux.stop();
@@ -154,7 +158,7 @@ export async function measure(ctx: SessionContext, system: RunningSystem, pool: 
   const sendShort = offered !== null && r.sent < offered * dur * 0.95;
   return {
     scenario: step.scenario, caseLabel: step.caseLabel, system: system.label, systemName: system.name,
-    params: step.params, offeredRate: offered, windowSec,
+    params: step.params, offeredRate: offered, windowSec, windowStartUs, windowEndUs,
     sentPerSec: r.sent / dur, ackedPerSec: r.acked / dur, deliveriesPerSec: r.delivered / dur,
     delivery: r.delivery, ack: r.ack, sendLag: r.sendLag,
     drops: Math.max(0, r.expected - r.delivered), unacked: Math.max(0, r.sent - r.acked),

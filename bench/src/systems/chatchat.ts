@@ -41,6 +41,8 @@ export async function startChatChat(options: ChatChatOptions): Promise<RunningSy
     u.pathname = `/${dbName}`;
     databaseUrl = u.toString();
   }
+  // One prefix per run, shared by its gateways: no leftovers of another run share the channels.
+  const redisPrefix = options.redisUrl ? `bench${Date.now().toString(36)}:` : undefined;
   const servers: StartedServer[] = [];
   const cleanup = async () => {
     await Promise.all(servers.map((s) => options.children.stop(s.child, 10_000)));
@@ -66,8 +68,7 @@ export async function startChatChat(options: ChatChatOptions): Promise<RunningSy
           DATA_DIR: dataDir,
           DATABASE_URL: databaseUrl,
           REDIS_URL: options.redisUrl,
-          // Distinct prefix per run: no leftovers from another run share the channels.
-          REDIS_PREFIX: options.redisUrl ? `bench${Date.now().toString(36)}:` : undefined,
+          REDIS_PREFIX: redisPrefix,
           ROLE: 'all',
           LOG_LEVEL: 'warn',
           JWT_SECRET: jwtSecret,
