@@ -140,8 +140,8 @@ describe('scale-out cluster', () => {
     const killedAt = Date.now();
     g1.kill('SIGKILL');
     await waitFor(() => watcher.presence(a.user.id)?.online === false, { what: 'a offline after kill -9', timeoutMs: 10_000 });
-    // TTL 1.5 s, reaped every TTL/3 by the surviving gateway.
-    expect(Date.now() - killedAt).toBeLessThan(1500 + 1500);
+    // TTL 1.5 s, reaped every TTL/3 by the surviving gateway; slack for a loaded machine.
+    expect(Date.now() - killedAt).toBeLessThan(1500 * 3);
   }, 60_000);
 
   it('converges every client after a Redis restart during traffic', async () => {

@@ -100,13 +100,13 @@ export function createGateway(options: GatewayOptions) {
   }
 
   async function handleFrame(conn: Connection, raw: RawData, isBinary: boolean) {
-    // Before parsing: garbage costs a reply too, so it counts against the same budget.
+    const { id, request, error } = parseRequest(raw, isBinary);
+    // Every frame counts, garbage included: a reply to garbage costs as much as any other.
     if (!conn.limiter.take()) {
-      metrics.ops.inc({ op: 'any', outcome: 'rate_limited' });
-      conn.replyError(null, { code: 'rate_limited', message: 'too many requests; slow down' });
+      metrics.ops.inc({ op: request?.op && request.op in Ops ? request.op : 'any', outcome: 'rate_limited' });
+      conn.replyError(id, { code: 'rate_limited', message: 'too many requests; slow down' });
       return;
     }
-    const { id, request, error } = parseRequest(raw, isBinary);
     if (!request) {
       metrics.ops.inc({ op: 'none', outcome: 'invalid' });
       conn.replyError(id, error!.toBody());
