@@ -65,6 +65,11 @@ if (values.help || !suites.includes(suite)) {
   process.exit(values.help ? 0 : 2);
 }
 
+const cores = cpuCount();
+const pinning = canPin() && cores >= 2;
+const serverCpus = pinning ? (values['server-cpus'] ?? '0') : null;
+const generatorCpus = pinning ? (values['gen-cpus'] ?? (cores > 2 ? `1-${cores - 1}` : '1')) : null;
+const generatorCores = generatorCpus ? countCpus(generatorCpus) : cores;
 const num = (v: string | undefined, fallback: number) => (v === undefined ? fallback : Number(v));
 const base = suite === 'smoke' || suite === 'full' ? suiteDefaults[suite] : suiteDefaults.quick;
 const params: SuiteParams = { ...base };
@@ -72,7 +77,8 @@ if (values.systems) {
   params.systems = values.systems.split(',').map((s) => s.trim()) as SystemName[];
   for (const s of params.systems) if (!systemNames.includes(s)) throw new Error(`unknown system ${s}`);
 }
-params.workers = num(values.workers, params.workers);
+// One generator process per generator core: more on one core only adds context switches.
+params.workers = num(values.workers, suite === 'smoke' ? 1 : generatorCores);
 params.bodyChars = num(values.body, params.bodyChars);
 params.durationMs = num(values.duration, params.durationMs / 1000) * 1000;
 params.warmupMs = num(values.warmup, params.warmupMs / 1000) * 1000;
@@ -95,11 +101,6 @@ if (suite === 'idle') params.idleWorkers = num(values.workers, Math.max(params.i
 params.persistInflight = num(values.inflight, params.persistInflight);
 if (values.stores) params.persistStores = values.stores.split(',') as SuiteParams['persistStores'];
 
-const cores = cpuCount();
-const pinning = canPin() && cores >= 2;
-const serverCpus = pinning ? (values['server-cpus'] ?? '0') : null;
-const generatorCpus = pinning ? (values['gen-cpus'] ?? (cores > 2 ? `1-${cores - 1}` : '1')) : null;
-const generatorCores = generatorCpus ? countCpus(generatorCpus) : cores;
 
 const outDir = path.resolve(values.out ?? (suite === 'smoke' ? path.join(os.tmpdir(), 'chatchat-bench-smoke') : path.join(benchRoot, 'results')));
 const children = createChildren();

@@ -19,6 +19,7 @@ export interface Job {
 /** Every knob of a suite; the CLI fills it from defaults per suite and flags. */
 export interface SuiteParams {
   systems: SystemName[];
+  /** Generator processes for fan-out and persist (the CLI sets one per generator CPU). */
   workers: number;
   bodyChars: number;
   warmupMs: number;

@@ -59,7 +59,7 @@ export function goals(result: SuiteResult): Goal[] {
   const p99case = result.measurements.find((m) => m.systemName === 'chatchat' && m.scenario === 'fanout' && m.caseLabel === 'rooms of 10' && m.offeredRate === 4000);
   out.push({
     goal: 'p99 send-to-receive < 8 ms at 4,000 msg/s, rooms of 10, 1,000 connections',
-    value: p99case ? `${p99case.delivery.p99} ms` : 'not measured', met: p99case ? p99case.delivery.p99 < 8 : null,
+    value: p99case ? `${fmt(p99case.delivery.p99, 2)} ms` : 'not measured', met: p99case ? p99case.delivery.p99 < 8 : null,
   });
   const idle = result.idle.filter((i: IdleMeasurement) => i.systemName === 'chatchat').sort((a, b) => b.held - a.held)[0];
   out.push({
@@ -70,7 +70,7 @@ export function goals(result: SuiteResult): Goal[] {
     const m = result.measurements.find((x) => x.scenario === 'persist' && x.system.includes(store));
     out.push({
       goal: `≥ ${fmt(target)} acked msgs/s on ${store === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, p99 ack < 20 ms`,
-      value: m ? `${fmt(m.ackedPerSec)}/s, p99 ${m.ack.p99} ms` : 'not measured',
+      value: m ? `${fmt(m.ackedPerSec)}/s, p99 ${fmt(m.ack.p99, 2)} ms` : 'not measured',
       met: m ? m.ackedPerSec >= target && m.ack.p99 < 20 : null,
     });
   }

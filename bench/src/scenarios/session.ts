@@ -89,13 +89,14 @@ export async function runSession(ctx: SessionContext, system: RunningSystem, spe
 async function measureIdle(ctx: SessionContext, system: RunningSystem, pool: WorkerPool, spec: SessionSpec,
   rssBefore: number, target: number): Promise<IdleMeasurement> {
   const idle = spec.idle!;
-  const rssAfter = await settledRss(system.pids);
   const cpu = createCpuWindow(() => system.pids);
   cpu.start();
   const t0 = performance.now();
   await new Promise((r) => setTimeout(r, idle.holdMs));
   const holdSec = (performance.now() - t0) / 1000;
   const idleCpu = cpu.stop();
+  // Read after the hold: connect-time garbage (hello snapshots, presence fan-out) has had time to go.
+  const rssAfter = await settledRss(system.pids);
   const { alive } = await pool.pingAll(30_000);
   const m: IdleMeasurement = {
     caseLabel: idle.caseLabel, system: system.label, systemName: system.name,
