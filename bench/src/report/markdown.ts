@@ -1,5 +1,6 @@
 import type { IdleMeasurement, Measurement, SuiteResult } from './results.js';
 import { fanoutRatios, fmt, goals } from './summary.js';
+import { sortByCase } from './svg.js';
 
 export interface MarkdownOptions {
   params: unknown;
@@ -43,7 +44,7 @@ export function renderMarkdown(result: SuiteResult, options: MarkdownOptions): s
   out.push(`![latency and throughput per system](${options.svgFile})`);
   out.push('');
 
-  const fanout = result.measurements.filter((m) => m.scenario === 'fanout' || m.scenario === 'smoke');
+  const fanout = sortByCase(result.measurements.filter((m) => m.scenario === 'fanout' || m.scenario === 'smoke'));
   if (fanout.length > 0) {
     out.push('## Fan-out at a fixed offered load');
     out.push('');
@@ -86,7 +87,7 @@ export function renderMarkdown(result: SuiteResult, options: MarkdownOptions): s
     out.push('RSS per connection = (server RSS with the connections held − RSS before connecting) ÷ connections held; held = answered an application ping after the hold. Heartbeats on.');
     out.push('');
     out.push(table(['case', 'system', 'held / target', 'connects/s', 'connect p99 ms', 'RSS before MB', 'RSS after MB', 'KB per connection', 'idle server CPU %'],
-      result.idle.map((i: IdleMeasurement) => [i.caseLabel, i.system, `${fmt(i.held)} / ${fmt(i.connectionsTarget)}`, fmt(i.connectPerSec),
+      sortByCase(result.idle.map((i) => ({ ...i, scenario: 'idle' }))).map((i: IdleMeasurement) => [i.caseLabel, i.system, `${fmt(i.held)} / ${fmt(i.connectionsTarget)}`, fmt(i.connectPerSec),
         ms(i.connectLatency.p99), fmt(i.rssBeforeMb, 1), fmt(i.rssAfterMb, 1), `**${fmt(i.rssPerConnKb, 1)}**`, fmt(i.idleServerCpuPct, 1)])));
     out.push('');
   }
@@ -100,7 +101,7 @@ export function renderMarkdown(result: SuiteResult, options: MarkdownOptions): s
     out.push('');
   }
 
-  const cluster = result.measurements.filter((m) => m.scenario === 'cluster');
+  const cluster = sortByCase(result.measurements.filter((m) => m.scenario === 'cluster'));
   if (cluster.length > 0) {
     out.push('## Cluster: two processes through Redis against one process');
     out.push('');

@@ -55,6 +55,7 @@ function barPanel(y0: number, heading: string, sub: string, rows: BarRow[]): Pan
 interface LatencyRow {
   label: string;
   system: SystemName;
+  saturated: boolean;
   p50: number;
   p99: number;
   p999: number;
@@ -78,9 +79,9 @@ function latencyPanel(y0: number, rows: LatencyRow[]): Panel {
   const max = 10 ** Math.ceil(Math.log10(Math.max(10, ...rows.map((r) => r.p999))));
   const scaleW = plotW - 190;
   const x = logScale(min, max, scaleW);
-  const groups = new Set(rows.map((r) => r.label)).size;
+  const groups = rows.filter((r, i) => i === 0 || rows[i - 1]!.label !== r.label).length;
   const h = rows.length * rowH + groups * (rowH - 4);
-  const parts = [title(y0, 'Send-to-receive latency at the fixed load (ms, log scale)', '● p50   ◆ p99   ▲ p99.9 — the line spans p50 to p99.9; numbers are p50 / p99 / p99.9')];
+  const parts = [title(y0, 'Send-to-receive latency at the fixed load (ms, log scale)', '● p50   ◆ p99   ▲ p99.9 — the line spans p50 to p99.9; numbers are p50 / p99 / p99.9; ⚠ the generator fell behind')];
   for (const d of decades(min, max)) {
     const xx = left + x(d);
     parts.push(`<line x1="${xx}" x2="${xx}" y1="${top}" y2="${top + h}" stroke="#ddd"/>`);
@@ -103,7 +104,7 @@ function latencyPanel(y0: number, rows: LatencyRow[]): Panel {
     parts.push(`<path d="M${px} ${y - 5} L${px + 5} ${y} L${px} ${y + 5} L${px - 5} ${y} Z" fill="${c}"/>`);
     const tx = left + x(r.p999);
     parts.push(`<path d="M${tx} ${y - 5} L${tx + 5} ${y + 4} L${tx - 5} ${y + 4} Z" fill="${c}"/>`);
-    parts.push(`<text x="${left + scaleW + 12}" y="${y + 4}" font-size="11" fill="#333">${fmt(r.p50, 2)} / ${fmt(r.p99, 2)} / ${fmt(r.p999, 2)} ms</text>`);
+    parts.push(`<text x="${left + scaleW + 12}" y="${y + 4}" font-size="11" fill="#333">${fmt(r.p50, 2)} / ${fmt(r.p99, 2)} / ${fmt(r.p999, 2)} ms${r.saturated ? ' ⚠' : ''}</text>`);
     yy += rowH;
   }
   return { svg: parts.join('\n'), height: 48 + h + 30 };
@@ -151,6 +152,17 @@ function sweepPanel(y0: number, series: Series[], limitMs: number): Panel {
   return { svg: parts.join('\n'), height: 48 + h + 44 };
 }
 
+const systemOrder: SystemName[] = ['ws-relay', 'socketio', 'chatchat'];
+
+/** Cases together, and inside a case the floor first, then Socket.IO, then ChatChat. */
+export function sortByCase<T extends { scenario: string; caseLabel: string; systemName: SystemName; system: string }>(list: T[]): T[] {
+  const caseOrder = [...new Set(list.map((m) => `${m.scenario}|${m.caseLabel}`))];
+  return [...list].sort((a, b) =>
+    caseOrder.indexOf(`${a.scenario}|${a.caseLabel}`) - caseOrder.indexOf(`${b.scenario}|${b.caseLabel}`) ||
+    systemOrder.indexOf(a.systemName) - systemOrder.indexOf(b.systemName) ||
+    a.system.localeCompare(b.system));
+}
+
 export function renderSvg(result: SuiteResult): string {
   const panels: Panel[] = [];
   let y = 50;
@@ -158,17 +170,17 @@ export function renderSvg(result: SuiteResult): string {
     panels.push({ svg: `<g>${p.svg}</g>`, height: p.height });
     y += p.height + 10;
   };
-  const loads = result.measurements.filter((m) => m.scenario !== 'persist');
+  const loads = sortByCase(result.measurements.filter((m) => m.scenario !== 'persist'));
   if (loads.length > 0) {
     add(barPanel(y, 'Deliveries per server CPU-second at a fixed offered load (higher is better)',
       'fan-out and cluster cases; ChatChat stores every message, the peers store nothing',
       loads.map((m) => ({
         label: `${m.scenario === 'cluster' ? 'cluster, ' : ''}${m.caseLabel} @ ${fmt(m.offeredRate ?? 0)}/s`, system: m.systemName,
         value: m.deliveriesPerServerCpuSec,
-        text: `${fmt(m.deliveriesPerServerCpuSec)}  (${fmt(m.deliveriesPerSec)} deliveries/s, server ${fmt(m.serverCpuPct)}% CPU${m.system.includes(' x') ? `, ${m.system}` : ''})`,
+        text: `${fmt(m.deliveriesPerServerCpuSec)}  (${fmt(m.deliveriesPerSec)} deliveries/s, server ${fmt(m.serverCpuPct)}% CPU${m.system.includes(' x') ? `, ${m.system}` : ''})${m.generatorSaturated ? ' ⚠ generator behind' : ''}`,
       }))));
     add(latencyPanel(y, loads.map((m) => ({
-      label: `${m.scenario === 'cluster' ? 'cluster, ' : ''}${m.caseLabel}`, system: m.systemName,
+      label: `${m.scenario === 'cluster' ? 'cluster, ' : ''}${m.caseLabel}`, system: m.systemName, saturated: m.generatorSaturated,
       p50: m.delivery.p50, p99: m.delivery.p99, p999: m.delivery.p999,
     }))));
   }
@@ -180,7 +192,7 @@ export function renderSvg(result: SuiteResult): string {
   }
   if (result.idle.length > 0) {
     add(barPanel(y, 'Server RSS per idle authenticated connection (KB, lower is better)', 'heartbeats on; RSS growth ÷ connections held',
-      result.idle.map((i) => ({ label: i.caseLabel, system: i.systemName, value: i.rssPerConnKb,
+      sortByCase(result.idle.map((i) => ({ ...i, scenario: 'idle' }))).map((i) => ({ label: i.caseLabel, system: i.systemName, value: i.rssPerConnKb,
         text: `${fmt(i.rssPerConnKb, 1)} KB  (${fmt(i.held)} held, ${fmt(i.connectPerSec)} connects/s)` }))));
   }
   if (result.sweeps.length > 0) {
