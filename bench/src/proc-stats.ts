@@ -69,3 +69,16 @@ export function createCpuWindow(pids: () => readonly number[]): CpuWindow {
     },
   };
 }
+
+/** CPU seconds the whole machine spent busy (all cores, everything but idle and iowait). */
+export function readMachineBusySeconds(): number {
+  try {
+    const line = readFileSync('/proc/stat', 'utf8').split('\n')[0]!;
+    const f = line.trim().split(/\s+/).slice(1).map(Number);
+    const total = f.slice(0, 8).reduce((a, b) => a + b, 0);
+    const idle = (f[3] ?? 0) + (f[4] ?? 0);
+    return (total - idle) / clockTicks;
+  } catch {
+    return 0;
+  }
+}

@@ -24,12 +24,12 @@ function loadRows(list: Measurement[]): string[][] {
     m.caseLabel, m.system, m.offeredRate === null ? 'max' : fmt(m.offeredRate), fmt(m.deliveriesPerSec),
     fmt(m.serverCpuPct), `**${fmt(m.deliveriesPerServerCpuSec)}**`,
     ms(m.delivery.p50), ms(m.delivery.p99), ms(m.delivery.p999), ms(m.ack.p50), ms(m.ack.p99),
-    fmt(m.drops), errorsText(m), `${fmt(m.generatorCpuPct)}${m.generatorSaturated ? ' ⚠' : ''}`,
+    fmt(m.drops), errorsText(m), `${fmt(m.generatorCpuPct)}${m.generatorSaturated ? ' ⚠' : ''}`, fmt(m.otherCpuPct ?? 0),
   ]);
 }
 
 const loadHead = ['case', 'system', 'offered msg/s', 'deliveries/s', 'server CPU %', 'deliveries / server CPU-s',
-  'p50 ms', 'p99 ms', 'p99.9 ms', 'ack p50 ms', 'ack p99 ms', 'drops', 'errors', 'generator CPU %'];
+  'p50 ms', 'p99 ms', 'p99.9 ms', 'ack p50 ms', 'ack p99 ms', 'drops', 'errors', 'generator CPU %', 'other CPU %'];
 
 /** The human report: headline table, ratios, goals, then every scenario, setup and caveats. */
 export function renderMarkdown(result: SuiteResult, options: MarkdownOptions): string {
@@ -49,7 +49,8 @@ export function renderMarkdown(result: SuiteResult, options: MarkdownOptions): s
     out.push('## Fan-out at a fixed offered load');
     out.push('');
     out.push('The headline is deliveries per server CPU-second at a load below saturation: on 2 cores the generator saturates before a fast server does. ' +
-      'Latency is send → receive at every member connection (the sender\'s own echo included). ⚠ marks a run where the generator fell behind its schedule or ran out of CPU.');
+      'Latency is send → receive at every member connection (the sender\'s own echo included). ⚠ marks a run where the generator fell behind its schedule or ran out of CPU. ' +
+      '"other CPU %" is what everything else on the machine used during the window (of one core; 200% = both cores): high values mean a noisy run.');
     out.push('');
     out.push(table(loadHead, loadRows(fanout)));
     out.push('');
@@ -75,9 +76,9 @@ export function renderMarkdown(result: SuiteResult, options: MarkdownOptions): s
   if (persist.length > 0) {
     out.push('## Persist: acked messages per second (closed loop, ack after commit)');
     out.push('');
-    out.push(table(['case', 'system', 'acked msgs/s', 'ack p50 ms', 'ack p99 ms', 'ack p99.9 ms', 'server CPU %', 'acked / server CPU-s', 'DB CPU % (all postgres processes)', 'errors'],
+    out.push(table(['case', 'system', 'acked msgs/s', 'ack p50 ms', 'ack p99 ms', 'ack p99.9 ms', 'server CPU %', 'acked / server CPU-s', 'DB CPU % (all postgres processes)', 'errors', 'other CPU %'],
       persist.map((m) => [m.caseLabel, m.system, `**${fmt(m.ackedPerSec)}**`, ms(m.ack.p50), ms(m.ack.p99), ms(m.ack.p999), fmt(m.serverCpuPct),
-        fmt(m.ackedPerServerCpuSec), m.system.includes('postgres') ? fmt(m.auxCpuPct) : '–', errorsText(m)])));
+        fmt(m.ackedPerServerCpuSec), m.system.includes('postgres') ? fmt(m.auxCpuPct) : '–', errorsText(m), fmt(m.otherCpuPct ?? 0)])));
     out.push('');
   }
 

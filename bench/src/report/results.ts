@@ -35,6 +35,8 @@ export interface Measurement {
   generatorCpuPct: number;
   /** Redis / PostgreSQL CPU over the window, % of one core (best effort; shared services). */
   auxCpuPct: number;
+  /** CPU used by everything else on the machine over the window, % of one core: how noisy the run was. */
+  otherCpuPct: number;
   serverRssMb: number;
   /** The generator could not keep its schedule: latency then says more about the generator. */
   generatorSaturated: boolean;

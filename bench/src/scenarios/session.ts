@@ -1,5 +1,5 @@
 import { pinProcess, type Children } from '../children.js';
-import { createCpuWindow, nowUs, readRssBytes } from '../proc-stats.js';
+import { createCpuWindow, nowUs, readMachineBusySeconds, readRssBytes } from '../proc-stats.js';
 import type { IdleMeasurement, Measurement, SetupRecord, Sweep } from '../report/results.js';
 import type { RoomGroupSpec, RunningSystem } from '../systems/system.js';
 import { createWorkerPool, type PoolRunResult, type RunRequest, type WorkerPool } from '../workers/worker-pool.js';
@@ -135,6 +135,7 @@ export async function measure(ctx: SessionContext, system: RunningSystem, pool: 
   let serverCpuSec = 0;
   let genCpuSec = 0;
   let auxCpuSec = 0;
+  let machineBusy = 0;
   let rss = 0;
   const r: PoolRunResult = await pool.run(step.request, {
     onWindowStart() {
@@ -143,6 +144,7 @@ export async function measure(ctx: SessionContext, system: RunningSystem, pool: 
       server.start();
       gen.start();
       aux.start();
+      machineBusy = readMachineBusySeconds();
     },
     onWindowEnd() {
       windowSec = (performance.now() - windowStart) / 1000;
@@ -150,6 +152,7 @@ export async function measure(ctx: SessionContext, system: RunningSystem, pool: 
       serverCpuSec = server.stop();
       genCpuSec = gen.stop();
       auxCpuSec = aux.stop();
+      machineBusy = readMachineBusySeconds() - machineBusy;
       rss = system.pids.reduce((a, p) => a + (readRssBytes(p) ?? 0), 0);
     },
   });
@@ -169,6 +172,7 @@ export async function measure(ctx: SessionContext, system: RunningSystem, pool: 
     ackedPerServerCpuSec: serverCpuSec > 0 ? r.acked / serverCpuSec : 0,
     generatorCpuPct: (genCpuSec / windowSec) * 100,
     auxCpuPct: (auxCpuSec / windowSec) * 100,
+    otherCpuPct: (Math.max(0, machineBusy - serverCpuSec - genCpuSec - auxCpuSec) / windowSec) * 100,
     serverRssMb: rss / 2 ** 20,
     generatorSaturated: sendShort || r.sendLag.p99 > 20 || genCpuSec / windowSec > 0.9 * ctx.cpu.generatorCores,
   };
@@ -213,6 +217,6 @@ export function describe(m: Measurement): string {
     `${m.ackedPerSec.toFixed(0)} acked/s, ${m.deliveriesPerSec.toFixed(0)} deliveries/s, ` +
     `p50/p99/p99.9 ${m.delivery.p50}/${m.delivery.p99}/${m.delivery.p999} ms, ack p99 ${m.ack.p99} ms, ` +
     `server ${m.serverCpuPct.toFixed(0)}% CPU, ${m.deliveriesPerServerCpuSec.toFixed(0)} deliveries/CPU-s, ` +
-    `gen ${m.generatorCpuPct.toFixed(0)}%${m.generatorSaturated ? ' (SATURATED)' : ''}, ` +
+    `gen ${m.generatorCpuPct.toFixed(0)}%${m.generatorSaturated ? ' (SATURATED)' : ''}, other ${m.otherCpuPct.toFixed(0)}%, ` +
     `drops ${m.drops}, errors ${m.errorCount}${m.errorCount ? ' ' + JSON.stringify(m.errors) : ''}`;
 }
