@@ -379,6 +379,35 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect((await store.getRoom(r2.id))?.lastSeq).toBe(0);
       });
 
+      it('recognises retries of stored sends inside a burst of new ones', async () => {
+        const [owner] = await users(1);
+        const room = await group(owner!);
+        const stored = await send(room, owner!, { body: 'first', clientMsgId: 'burst-0' });
+        const results = await Promise.all([
+          send(room, owner!, { clientMsgId: 'burst-1' }),
+          send(room, owner!, { clientMsgId: 'burst-0' }),
+          send(room, owner!, { clientMsgId: 'burst-2' }),
+          send(room, owner!, { clientMsgId: null }),
+        ]);
+        expect(results[1]).toEqual({ message: stored.message, duplicate: true });
+        expect(results.filter((r) => r.duplicate)).toHaveLength(1);
+        expect(results.map((r) => r.message.seq).sort()).toEqual([1, 2, 3, 4]);
+        expect((await store.getRoom(room.id))?.lastSeq).toBe(4);
+      });
+
+      it('numbers each room on its own under concurrent sends to many rooms', async () => {
+        const [owner] = await users(1);
+        const rooms = await Promise.all(Array.from({ length: 10 }, () => group(owner!)));
+        const results = await Promise.all(Array.from({ length: 200 }, (_, i) => send(rooms[i % 10]!, owner!, { body: `m${i}` })));
+        for (const room of rooms) {
+          const mine = results.filter((r) => r.message.roomId === room.id);
+          // Sends to one room from one caller are numbered in call order.
+          expect(mine.map((r) => r.message.seq)).toEqual(Array.from({ length: 20 }, (_, k) => k + 1));
+          expect((await store.getRoom(room.id))?.lastSeq).toBe(20);
+        }
+        expect((await store.getMember(rooms[0]!.id, owner!.id))?.lastReadSeq).toBe(20);
+      });
+
       it('stores a retried send once when the copies race', async () => {
         const [owner] = await users(1);
         const room = await group(owner!);
