@@ -30,8 +30,8 @@ function openSqlite(file: string): Store {
     sqlite.pragma('busy_timeout = 5000');
     // Checkpoints run on a worker thread; this is only the backstop (about 40 MB of WAL).
     sqlite.pragma('wal_autocheckpoint = 10000');
-    // 64 MiB of page cache: sends touch index pages all over the messages table, and
-    // re-reading evicted ones showed up as the main cost of the default 2 MiB.
+    // 64 MiB of page cache: sends touch index pages all over the messages table; on a
+    // 100k-message run this was about a third faster than the default 2 MiB.
     sqlite.pragma('cache_size = -65536');
   } catch (err) {
     sqlite.close();

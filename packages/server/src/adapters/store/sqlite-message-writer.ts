@@ -26,8 +26,9 @@ interface Pending {
 
 /**
  * Group commit: inserts that arrive in the same tick are written in one transaction
- * with prepared statements, each inside its own savepoint so that one failure fails
- * only its caller. The commit (not each row) is the expensive part of a write.
+ * with prepared statements; the commit (not each row) is the expensive part of a write.
+ * If any send in a batch fails, the batch is redone with a savepoint per send so that
+ * the failure reaches only its own caller.
  */
 export function createSqliteMessageWriter({ sqlite, db, maxBatch = 512 }: SqliteMessageWriterOptions): MessageWriter {
   let queue: Pending[] = [];
