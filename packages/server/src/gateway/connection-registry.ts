@@ -3,6 +3,7 @@ import type { Logger } from '../logger.js';
 import { Channels } from '../realtime/channels.js';
 import { decodeEnvelope, type RoutingEffect } from '../realtime/bus-envelope.js';
 import type { Connection } from './connection.js';
+import { buildTextFrame } from './ws-frame.js';
 
 export interface ConnectionRegistryOptions {
   bus: Bus;
@@ -86,8 +87,7 @@ export function createConnectionRegistry({ bus, log, onDelivered }: ConnectionRe
     for (const userId of header.u ?? []) for (const conn of byUser.get(userId) ?? []) targets.add(conn);
     if (header.fx?.kind === 'join') for (const conn of byUser.get(header.fx.userId) ?? []) targets.add(conn);
     if (targets.size === 0) return;
-    // One encoding for every socket: ws frames the same Buffer without copying it.
-    const bytes = Buffer.from(frame);
+    const bytes = buildTextFrame(frame);
     let sent = 0;
     for (const conn of targets) {
       if (header.x !== undefined && conn.userId === header.x) continue;

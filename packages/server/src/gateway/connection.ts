@@ -1,6 +1,7 @@
 import type WebSocket from 'ws';
 import { CloseCodes, type ErrorBody } from '@chatchat/protocol';
 import { RateLimiter } from './rate-limiter.js';
+import { writeFrame, type PrebuiltFrame } from './ws-frame.js';
 
 export interface ConnectionOptions {
   id: string;
@@ -27,7 +28,7 @@ export class Connection {
   inFlight = 0;
   closed = false;
   /** Until the hello reply is out, events queue here so the client sees the snapshot first. */
-  private queued: (string | Buffer)[] | null = [];
+  private queued: (string | PrebuiltFrame)[] | null = [];
   private readonly typingAt = new Map<string, number>();
   private sendChain: Promise<unknown> = Promise.resolve();
   private readonly maxBufferedBytes: number;
@@ -45,8 +46,8 @@ export class Connection {
     return this.userId !== null;
   }
 
-  /** Sends an event frame (string or a shared pre-encoded Buffer); queued until the hello reply. */
-  sendEvent(frame: string | Buffer): void {
+  /** Sends an event (a frame built once for every recipient); queued until the hello reply. */
+  sendEvent(frame: PrebuiltFrame): void {
     if (this.queued) this.queued.push(frame);
     else this.write(frame);
   }
@@ -90,7 +91,7 @@ export class Connection {
     setTimeout(() => this.socket.terminate(), 10_000).unref();
   }
 
-  private write(frame: string | Buffer): void {
+  private write(frame: string | PrebuiltFrame): void {
     if (this.closed) return;
     // Never hold an unbounded queue for a socket that does not read.
     if (this.socket.bufferedAmount > this.maxBufferedBytes) {
@@ -98,6 +99,7 @@ export class Connection {
       this.close(CloseCodes.SlowConsumer);
       return;
     }
-    this.socket.send(frame, { binary: false });
+    if (typeof frame === 'string') this.socket.send(frame);
+    else writeFrame(this.socket, frame);
   }
 }

@@ -1,0 +1,39 @@
+import WebSocket from 'ws';
+import type { Socket } from 'node:net';
+
+/**
+ * A complete, unmasked WebSocket text frame (header and payload in one Buffer), built once
+ * per event and written as is to every socket that gets it: fan-out costs one write per
+ * socket, with no per-socket framing, copying or allocation.
+ */
+export type PrebuiltFrame = Buffer & { readonly __prebuilt: true };
+
+export function buildTextFrame(payload: string): PrebuiltFrame {
+  const length = Buffer.byteLength(payload);
+  // RFC 6455 §5.2: FIN + text opcode, then a 7-bit, 16-bit or 64-bit length; servers never mask.
+  const headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
+  const frame = Buffer.allocUnsafe(headerLength + length);
+  frame[0] = 0x81;
+  if (length < 126) {
+    frame[1] = length;
+  } else if (length < 65536) {
+    frame[1] = 126;
+    frame.writeUInt16BE(length, 2);
+  } else {
+    frame[1] = 127;
+    frame.writeBigUInt64BE(BigInt(length), 2);
+  }
+  frame.write(payload, headerLength);
+  return frame as PrebuiltFrame;
+}
+
+/**
+ * Safe only because permessage-deflate is off: then ws's own sender writes every frame
+ * synchronously and whole, so raw writes interleave with its pings and close frames at
+ * frame boundaries. Returns false when the socket is no longer open.
+ */
+export function writeFrame(socket: WebSocket, frame: PrebuiltFrame): boolean {
+  if (socket.readyState !== WebSocket.OPEN) return false;
+  (socket as unknown as { _socket: Socket })._socket.write(frame);
+  return true;
+}
