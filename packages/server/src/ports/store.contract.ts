@@ -282,6 +282,18 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         expect((await store.listRoomPeers(me!.id)).sort()).toEqual([a!.id, b!.id].sort());
         expect(await store.listRoomPeers((await newUser()).id)).toEqual([]);
       });
+
+      it('lists the current members of several rooms at once', async () => {
+        const [me, a, b] = await users(3);
+        const r1 = await group(me!, [a!]);
+        const r2 = await group(b!, [me!]);
+        await store.removeMember(r1.id, a!.id, now());
+        const rows = await store.listMembersOfRooms([r1.id, r2.id]);
+        expect(rows.map((m) => `${m.roomId}:${m.userId}`).sort())
+          .toEqual([`${r1.id}:${me!.id}`, `${r2.id}:${b!.id}`, `${r2.id}:${me!.id}`].sort());
+        expect(rows.find((m) => m.roomId === r2.id && m.userId === b!.id)).toMatchObject({ role: 'owner', joinedSeq: 0, lastReadSeq: 0 });
+        expect(await store.listMembersOfRooms([])).toEqual([]);
+      });
     });
 
     describe('messages', () => {

@@ -48,6 +48,8 @@ export interface Store {
   /** Current member row, or undefined if not a member (never joined, left, or kicked). */
   getMember(roomId: string, userId: string): Promise<MemberRecord | undefined>;
   listMembers(roomId: string): Promise<MemberRecord[]>;
+  /** Current members of every room asked, in one round trip (snapshots). */
+  listMembersOfRooms(roomIds: readonly string[]): Promise<MemberRecord[]>;
   countMembers(roomId: string): Promise<number>;
   /** Ids of every user sharing at least one room with `userId` (excluding `userId`). */
   listRoomPeers(userId: string): Promise<string[]>;

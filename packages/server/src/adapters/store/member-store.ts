@@ -9,6 +9,7 @@ export type MemberStore = Pick<
   Store,
   | 'getMember'
   | 'listMembers'
+  | 'listMembersOfRooms'
   | 'countMembers'
   | 'listRoomPeers'
   | 'listRoomIdsForUser'
@@ -34,6 +35,20 @@ export function createMemberStore({ db, dialect }: StoreContext): MemberStore {
 
   return {
     getMember,
+
+    async listMembersOfRooms(roomIds) {
+      if (roomIds.length === 0) return [];
+      const rows = await db
+        .selectFrom('members')
+        .select(memberColumns)
+        .where('room_id', 'in', [...roomIds])
+        .where('left_at', 'is', null)
+        .orderBy('room_id')
+        .orderBy('joined_at')
+        .orderBy('user_id')
+        .execute();
+      return rows.map(toMember);
+    },
 
     async listMembers(roomId) {
       const rows = await db

@@ -1,6 +1,6 @@
 import type { Message } from '@chatchat/protocol';
 import type pg from 'pg';
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from './time-ordered-id.js';
 import { notFound } from '../../errors.js';
 import type { NewMessage } from '../../ports/store.js';
 import { isForeignKeyViolation, isUniqueViolation } from './db-errors.js';
@@ -238,7 +238,7 @@ export function createPostgresMessageWriter({ pool, maxBatch = 256, maxInFlight 
   return {
     insert(input) {
       return new Promise<Result>((resolve, reject) => {
-        queue.push({ input, id: randomUUID(), resolve, reject });
+        queue.push({ input, id: timeOrderedId(), resolve, reject });
         if (!scheduled) {
           scheduled = true;
           // Sends made in the same tick travel together.

@@ -1,6 +1,6 @@
 import type { Message } from '@chatchat/protocol';
 import type BetterSqlite3 from 'better-sqlite3';
-import { randomUUID } from 'node:crypto';
+import { timeOrderedId } from './time-ordered-id.js';
 import type { Kysely } from 'kysely';
 import { notFound } from '../../errors.js';
 import type { NewMessage } from '../../ports/store.js';
@@ -61,7 +61,7 @@ export function createSqliteMessageWriter({ sqlite, db, maxBatch = 512 }: Sqlite
       const seq = nextSeq.get(input.roomId);
       if (seq === undefined) throw notFound('room');
       const message: Message = {
-        id: randomUUID(),
+        id: timeOrderedId(),
         roomId: input.roomId,
         seq,
         senderId: input.senderId,

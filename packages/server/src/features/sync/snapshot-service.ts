@@ -32,9 +32,11 @@ export function createSnapshotService({ store, clock, rooms, presence, notices }
     async build(user: UserRecord, connectionId: string): Promise<OpReply<'hello'>> {
       const { rooms: list, totalUnread } = await rooms.list(user.id);
       const small = list.filter((r) => r.memberCount <= Limits.snapshotReadersPerRoom);
-      const readers: RoomReaders[] = await Promise.all(
-        small.map(async (r) => ({ roomId: r.id, members: (await rooms.members(user.id, r.id)).members })),
-      );
+      const byRoom = new Map<string, RoomReaders>(small.map((r) => [r.id, { roomId: r.id, members: [] }]));
+      for (const { roomId, ...member } of await store.listMembersOfRooms(small.map((r) => r.id))) {
+        byRoom.get(roomId)?.members.push(member);
+      }
+      const readers = [...byRoom.values()];
       const userIds = new Set<string>(readers.flatMap((r) => r.members.map((m) => m.userId)));
       for (const r of list) if (r.peerId) userIds.add(r.peerId);
       userIds.delete(user.id);
