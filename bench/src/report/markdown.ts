@@ -110,6 +110,18 @@ export function renderMarkdown(result: SuiteResult, options: MarkdownOptions): s
     out.push('');
     out.push(table([...loadHead, 'Redis/DB CPU %'], loadRows(cluster).map((row, i) => [...row, fmt(cluster[i]!.auxCpuPct)])));
     out.push('');
+    const pairs = ['ws-relay', 'socketio', 'chatchat'].flatMap((name) => {
+      const one = cluster.find((m) => m.systemName === name && !m.system.includes(' x'));
+      const two = cluster.find((m) => m.systemName === name && m.system.includes(' x'));
+      return one && two && one.deliveriesPerServerCpuSec > 0 ? [[name, `${fmt(two.deliveriesPerServerCpuSec / one.deliveriesPerServerCpuSec, 2)}×`,
+        one.delivery.p99 > 0 ? `${fmt(two.delivery.p99 / one.delivery.p99, 2)}×` : '–']] : [];
+    });
+    if (pairs.length > 0) {
+      out.push('Two processes ÷ one process, per system (efficiency: the cost of scaling out; p99: the added hop):');
+      out.push('');
+      out.push(table(['system', 'deliveries / server CPU-s', 'p99 latency'], pairs));
+      out.push('');
+    }
   }
 
   if (result.setup.length > 0) {
