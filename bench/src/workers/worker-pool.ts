@@ -40,7 +40,7 @@ export interface RunRequest {
   durationMs: number;
   cooldownMs: number;
   bodyChars: number;
-  /** Longest wait for in-flight deliveries after sending stops. */
+  /** Longest wait for in-flight deliveries after sending stops; a third of it without progress also ends it. */
   drainTimeoutMs: number;
 }
 
@@ -239,7 +239,7 @@ export async function createWorkerPool(options: WorkerPoolOptions): Promise<Work
         if (delivered + acked !== last) {
           last = delivered + acked;
           stableSince = Date.now();
-        } else if (Date.now() - stableSince > 1500) {
+        } else if (Date.now() - stableSince > Math.max(1500, request.drainTimeoutMs / 3)) {
           break;
         }
         await sleepMs(100);
