@@ -38,7 +38,7 @@ export interface StartOptions {
 export function openStore(config: Config): Promise<Store> {
   return config.databaseUrl
     ? createStore({ kind: 'postgres', url: config.databaseUrl, poolSize: config.pgPoolSize, statementTimeoutMs: config.pgStatementTimeoutMs })
-    : createStore({ kind: 'sqlite', file: path.join(config.dataDir, 'chatchat.db') });
+    : createStore({ kind: 'sqlite', file: path.join(config.dataDir, 'chatchat.db'), synchronous: config.sqliteSynchronous });
 }
 
 /** Redis adapters load only in scale-out mode, so the embedded process never loads a Redis client. */

@@ -21,6 +21,8 @@ export interface Config {
   readonly jwtSecret: string;
   readonly accessTokenTtlSec: number;
   readonly refreshTokenTtlSec: number;
+  /** SQLite durability: NORMAL survives process crashes, FULL also power loss (fsync per group commit). */
+  readonly sqliteSynchronous: 'NORMAL' | 'FULL';
   readonly pgPoolSize: number;
   readonly pgStatementTimeoutMs: number;
   /** Server WS ping interval; a socket that misses one pong is dropped at the next tick. */
@@ -48,6 +50,12 @@ function int(env: Env, name: string, fallback: number, min = 0): number {
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
   if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
+  return value;
+}
+
+function parseSynchronous(raw: string | undefined): 'NORMAL' | 'FULL' {
+  const value = (raw || 'NORMAL').toUpperCase();
+  if (value !== 'NORMAL' && value !== 'FULL') throw new ConfigError(`SQLITE_SYNCHRONOUS must be NORMAL or FULL, got "${raw}"`);
   return value;
 }
 
@@ -102,6 +110,7 @@ export function loadConfig(env: Env = process.env): Config {
     jwtSecret: resolveJwtSecret(env, dataDir, Boolean(databaseUrl || redisUrl)),
     accessTokenTtlSec: int(env, 'ACCESS_TOKEN_TTL_SEC', 15 * 60, 1),
     refreshTokenTtlSec: int(env, 'REFRESH_TOKEN_TTL_SEC', 30 * 24 * 3600, 1),
+    sqliteSynchronous: parseSynchronous(env.SQLITE_SYNCHRONOUS),
     pgPoolSize: int(env, 'PG_POOL_SIZE', 10, 1),
     pgStatementTimeoutMs: int(env, 'PG_STATEMENT_TIMEOUT_MS', 5000, 1),
     heartbeatMs: int(env, 'HEARTBEAT_MS', 15_000, 10),

@@ -11,21 +11,29 @@ import { startSqliteCheckpointer } from './sqlite-checkpointer.js';
 import { createSqliteMessageWriter } from './sqlite-message-writer.js';
 
 export type StoreOptions =
-  | { kind: 'sqlite'; file: string }
+  | {
+      kind: 'sqlite';
+      file: string;
+      /**
+       * NORMAL (default): a commit survives a crash of the process, the last ones may be lost
+       * on power loss. FULL: fsync per (group) commit, durable on power loss too, slower.
+       */
+      synchronous?: 'NORMAL' | 'FULL';
+    }
   | { kind: 'postgres'; url: string; poolSize?: number; statementTimeoutMs?: number };
 
 /** Opens the store; call `migrate()` before first use and `close()` at shutdown. */
 export async function createStore(options: StoreOptions): Promise<Store> {
-  return options.kind === 'sqlite' ? openSqlite(options.file) : openPostgres(options);
+  return options.kind === 'sqlite' ? openSqlite(options.file, options.synchronous ?? 'NORMAL') : openPostgres(options);
 }
 
-function openSqlite(file: string): Store {
+function openSqlite(file: string, synchronous: 'NORMAL' | 'FULL'): Store {
   if (file !== ':memory:' && !file.startsWith('file:')) mkdirSync(dirname(resolve(file)), { recursive: true });
   const sqlite = new Sqlite(file);
   try {
     sqlite.pragma('journal_mode = WAL');
     // With WAL, NORMAL loses at most the last commits on power loss, never consistency.
-    sqlite.pragma('synchronous = NORMAL');
+    sqlite.pragma(`synchronous = ${synchronous}`);
     sqlite.pragma('foreign_keys = ON');
     sqlite.pragma('busy_timeout = 5000');
     // Checkpoints run on a worker thread; this is only the backstop (about 40 MB of WAL).
