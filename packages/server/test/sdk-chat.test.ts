@@ -1,43 +1,19 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChatClient } from '@chatchat/client';
 import type { AuthResponse, Room } from '@chatchat/protocol';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { httpClient } from './helpers/http-client.js';
-import { sdkClient } from './helpers/sdk.js';
+import { useSdkServer } from './helpers/sdk-harness.js';
 import { waitFor } from './helpers/wait-for.js';
-import { createTcpProxy, type TcpProxy } from '../src/adapters/bus/test-tcp-proxy.js';
 
-let server: TestServer;
-let http: ReturnType<typeof httpClient>;
-let clients: ChatClient[] = [];
-let proxies: TcpProxy[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer();
-  http = httpClient(server.url);
-});
-afterEach(async () => {
-  for (const c of clients) c.close();
-  clients = [];
-  await Promise.all(proxies.map((p) => p.close()));
-  proxies = [];
-});
-afterAll(() => server.close());
-
-async function connect(user: AuthResponse, url = server.url) {
-  const client = sdkClient(url, user.accessToken);
-  clients.push(client);
-  await client.connect();
-  return client;
-}
+const env = useSdkServer();
+const connect = env.connect;
 
 const seqs = (c: ChatClient, roomId: string) => c.messages(roomId).map((m) => m.seq);
 const range = (n: number) => Array.from({ length: n }, (_, i) => i + 1);
 
 /** Three users, five devices, one group room. */
 async function team() {
-  const [a, b, c] = await Promise.all([http.signup(), http.signup(), http.signup()]);
-  const room: Room = await http.createRoom(a.accessToken, 'Team', [b.user.id, c.user.id]);
+  const [a, b, c] = await Promise.all([env.http.signup(), env.http.signup(), env.http.signup()]);
+  const room: Room = await env.http.createRoom(a.accessToken, 'Team', [b.user.id, c.user.id]);
   const devices = {
     a1: await connect(a), a2: await connect(a), b1: await connect(b), b2: await connect(b), c1: await connect(c),
   };
@@ -70,7 +46,7 @@ describe('SDK against the real server', () => {
     const third = await devices.a2.request('message.send', data);
     expect(third.message).toEqual(first.message);
     await waitFor(() => devices.b1.messages(room.id).length === 1);
-    const history = await http.call('GET', `/api/v1/rooms/${room.id}/messages`, undefined, a.accessToken);
+    const history = await env.http.call('GET', `/api/v1/rooms/${room.id}/messages`, undefined, a.accessToken);
     expect(history.body.messages).toHaveLength(1);
     expect(devices.b1.messages(room.id).map((m) => m.body)).toEqual(['only once']);
   });
@@ -78,7 +54,7 @@ describe('SDK against the real server', () => {
   it('pages history backwards by seq', async () => {
     const { room, a } = await team();
     for (let i = 1; i <= 45; i++) {
-      await http.call('POST', `/api/v1/rooms/${room.id}/messages`, { body: `h${i}`, clientMsgId: `h${i}` }, a.accessToken);
+      await env.http.call('POST', `/api/v1/rooms/${room.id}/messages`, { body: `h${i}`, clientMsgId: `h${i}` }, a.accessToken);
     }
     const fresh = await connect(a);
     const page1 = await fresh.loadHistory(room.id, { limit: 20 });
@@ -101,11 +77,10 @@ describe('SDK against the real server', () => {
 
   it('ends a burst interrupted by dropped connections with every acknowledged message shown once', async () => {
     const { a, b, room } = await team();
-    const proxyA = await createTcpProxy({ targetPort: server.port });
-    const proxyB = await createTcpProxy({ targetPort: server.port });
-    proxies.push(proxyA, proxyB);
-    const sender = await connect(a, `http://127.0.0.1:${proxyA.port}`);
-    const receiver = await connect(b, `http://127.0.0.1:${proxyB.port}`);
+    const { proxy: proxyA, url: viaA } = await env.proxy();
+    const { proxy: proxyB, url: viaB } = await env.proxy();
+    const sender = await connect(a, viaA);
+    const receiver = await connect(b, viaB);
     const steady = await connect(b);
     const drops = { sender: 0, receiver: 0 };
     sender.on('disconnected', () => drops.sender++);

@@ -1,41 +1,17 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { ChatClient, UnreadSignal } from '@chatchat/client';
 import type { AuthResponse } from '@chatchat/protocol';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { httpClient } from './helpers/http-client.js';
-import { sdkClient } from './helpers/sdk.js';
+import { useSdkServer } from './helpers/sdk-harness.js';
 import { waitFor } from './helpers/wait-for.js';
-import { createTcpProxy, type TcpProxy } from '../src/adapters/bus/test-tcp-proxy.js';
 
-let server: TestServer;
-let http: ReturnType<typeof httpClient>;
-let clients: ChatClient[] = [];
-let proxies: TcpProxy[] = [];
-
-beforeAll(async () => {
-  server = await startTestServer({ READ_COALESCE_MS: '30' });
-  http = httpClient(server.url);
-});
-afterEach(async () => {
-  for (const c of clients) c.close();
-  clients = [];
-  await Promise.all(proxies.map((p) => p.close()));
-  proxies = [];
-});
-afterAll(() => server.close());
-
-async function connect(user: AuthResponse, url = server.url) {
-  const client = sdkClient(url, user.accessToken);
-  clients.push(client);
-  await client.connect();
-  return client;
-}
+const env = useSdkServer({ READ_COALESCE_MS: '30' });
+const connect = env.connect;
 
 /** Four users with two devices each in one room. */
 async function fourUsers() {
-  const users = await Promise.all([http.signup(), http.signup(), http.signup(), http.signup()]);
+  const users = await Promise.all([env.http.signup(), env.http.signup(), env.http.signup(), env.http.signup()]);
   const [a, b, c, d] = users as [AuthResponse, AuthResponse, AuthResponse, AuthResponse];
-  const room = await http.createRoom(a.accessToken, 'Four', [b.user.id, c.user.id, d.user.id]);
+  const room = await env.http.createRoom(a.accessToken, 'Four', [b.user.id, c.user.id, d.user.id]);
   const devices = await Promise.all(users.flatMap((u) => [connect(u), connect(u)]));
   const [a1, a2, b1, b2, c1, c2, d1, d2] = devices as ChatClient[];
   return { a, b, c, d, room, a1: a1!, a2: a2!, b1: b1!, b2: b2!, c1: c1!, c2: c2!, d1: d1!, d2: d2!, devices };
@@ -57,7 +33,7 @@ describe('live state through the SDK', () => {
   it('does not count a member who joined after the message', async () => {
     const t = await fourUsers();
     const early = await t.a1.send(t.room.id, 'before you came');
-    const late = await http.signup();
+    const late = await env.http.signup();
     await t.a1.api.addMembers(t.room.id, [late.user.id]);
     const lateDevice = await connect(late);
     for (const [name, dev] of [['a1', t.a1], ['b1', t.b1], ['late', lateDevice]] as const) {
@@ -109,15 +85,14 @@ describe('live state through the SDK', () => {
     await t.a1.api.kickMember(t.room.id, t.d.user.id);
     for (const dev of [t.d1, t.d2]) await waitFor(() => !dev.room(t.room.id), { what: 'room removed for the kicked' });
     for (const dev of [t.b1, t.c2]) await waitFor(() => dev.readers(t.room.id)?.every((m) => m.userId !== t.d.user.id), { what: 'member gone' });
-    const group = await http.createRoom(t.b.accessToken, 'New', [t.a.user.id]);
+    const group = await env.http.createRoom(t.b.accessToken, 'New', [t.a.user.id]);
     await waitFor(() => t.a2.room(group.id), { what: 'room added live' });
   });
 
   it('is right again after a reconnect that missed messages, reads, profile changes and notices', async () => {
     const t = await fourUsers();
-    const proxy = await createTcpProxy({ targetPort: server.port });
-    proxies.push(proxy);
-    const roaming = await connect(t.b, `http://127.0.0.1:${proxy.port}`);
+    const { proxy, url } = await env.proxy();
+    const roaming = await connect(t.b, url);
     const first = await t.a1.send(t.room.id, 'before the tunnel');
     await waitFor(() => roaming.messages(t.room.id).length === 1);
 

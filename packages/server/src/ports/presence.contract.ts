@@ -12,7 +12,7 @@ type MakeNodes = (count: number, ttlMs: number) => Promise<PresenceContractNodes
 
 const LONG_TTL_MS = 60_000;
 /** Short enough for tests, long enough that a loaded 2-core machine still heartbeats in time. */
-const SHORT_TTL_MS = 1000;
+const SHORT_TTL_MS = 2000;
 
 const nowIso = () => new Date().toISOString();
 const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { describeBusContract } from '../../ports/bus.contract.js';
 import { createMemoryHub } from './memory-hub.js';
 import { createRedisBus, type RedisBus, type RedisBusOptions } from './redis-bus.js';
-import { createTcpProxy, type TcpProxy } from './test-tcp-proxy.js';
+import { createTcpProxy, type TcpProxy } from '../../test/tcp-proxy.js';
 
 const REDIS_PORT = 6379;
 const REDIS_URL = `redis://127.0.0.1:${REDIS_PORT}`;

@@ -1,7 +1,8 @@
 import type { UpdateMeBody, User } from '@chatchat/protocol';
 import type { Store } from '../../ports/store.js';
 import type { EventPublisher } from '../../realtime/event-publisher.js';
-import { invalid, notFound } from '../../errors.js';
+import { notFound } from '../../errors.js';
+import { cleanPatch } from '../patch-fields.js';
 import { toPublicUser } from '../auth/auth-service.js';
 
 export type ProfileService = ReturnType<typeof createProfileService>;
@@ -20,13 +21,7 @@ export function createProfileService({ store, events }: { store: Store; events: 
 
     /** Everyone who shares a room with the user, and the user's other devices, see the change live. */
     async update(userId: string, patch: UpdateMeBody): Promise<User> {
-      const clean: UpdateMeBody = { ...patch };
-      if (clean.displayName !== undefined) {
-        clean.displayName = clean.displayName.trim();
-        if (!clean.displayName) throw invalid('displayName is empty');
-      }
-      if (clean.avatarUrl && !/^(https?:\/\/|\/)/.test(clean.avatarUrl)) throw invalid('avatarUrl must be an http(s) URL or a path');
-      if (Object.keys(clean).length === 0) throw invalid('nothing to update');
+      const clean = cleanPatch(patch, 'displayName');
       const user = toPublicUser(await store.updateUser(userId, clean));
       await events.toPeers(userId, await store.listRoomIdsForUser(userId), 'user.updated', { user });
       return user;

@@ -6,6 +6,7 @@ import { AppError, forbidden, invalid, notFound } from '../../errors.js';
 import { toPublicUser } from '../auth/auth-service.js';
 import { can, outranks, type RoomAction } from './permissions.js';
 import { presentRooms } from './room-presenter.js';
+import { cleanPatch } from '../patch-fields.js';
 
 export interface RoomServiceOptions {
   store: Store;
@@ -113,13 +114,7 @@ export function createRoomService({ store, clock, events }: RoomServiceOptions) 
     listIds: (userId: string) => store.listRoomIdsForUser(userId),
 
     async update(actorId: string, roomId: string, patch: UpdateRoomBody): Promise<Room> {
-      const clean: UpdateRoomBody = { ...patch };
-      if (clean.name !== undefined) {
-        clean.name = clean.name.trim();
-        if (!clean.name) throw invalid('room name is empty');
-      }
-      if (clean.avatarUrl && !/^(https?:\/\/|\/)/.test(clean.avatarUrl)) throw invalid('avatarUrl must be an http(s) URL or a path');
-      if (Object.keys(clean).length === 0) throw invalid('nothing to update');
+      const clean = cleanPatch(patch, 'name');
       await requireGroupAction(roomId, actorId, 'editRoom');
       const room = await store.updateRoom(roomId, clean);
       await events.toRoom(roomId, 'room.updated', { roomId, name: room.name, avatarUrl: room.avatarUrl });
