@@ -68,7 +68,7 @@ export const suiteDefaults: Record<'smoke' | 'quick' | 'full', SuiteParams> = {
     fanoutUsers: 1000, fanoutCases: [{ size: 10, rate: 4000 }, { size: 100, rate: 400 }],
     sweep: false, sweepFactor: 1.5, sweepMaxSteps: 8, sweepP99LimitMs: 100,
     idleConns: 1000, idleConnsPerUser: 1, idleRoomSize: 10, idleHoldMs: 5000, idleWorkers: 2, idleGateways: 1, idleSeparate: false,
-    persistConns: 50, persistInflight: 4, persistStores: ['sqlite', 'postgres'], cluster: false, clusterCase: { size: 10, rate: 4000 },
+    persistConns: 50, persistInflight: 4, persistStores: ['sqlite', 'postgres'], cluster: false, clusterCase: { size: 10, rate: 2000 },
   },
   full: {
     systems: ['ws-relay', 'socketio', 'chatchat'], workers: 2, bodyChars: 100,
@@ -76,7 +76,8 @@ export const suiteDefaults: Record<'smoke' | 'quick' | 'full', SuiteParams> = {
     fanoutUsers: 1000, fanoutCases: [{ size: 10, rate: 4000 }, { size: 100, rate: 400 }],
     sweep: true, sweepFactor: 1.5, sweepMaxSteps: 10, sweepP99LimitMs: 100,
     idleConns: 15_000, idleConnsPerUser: 1, idleRoomSize: 10, idleHoldMs: 30_000, idleWorkers: 4, idleGateways: 1, idleSeparate: true,
-    persistConns: 100, persistInflight: 4, persistStores: ['sqlite', 'postgres'], cluster: true, clusterCase: { size: 10, rate: 4000 },
+    // Cluster at 2,000 msg/s: one PostgreSQL under both gateways must keep up, or the backlog hides the hop.
+    persistConns: 100, persistInflight: 4, persistStores: ['sqlite', 'postgres'], cluster: true, clusterCase: { size: 10, rate: 2000 },
   },
 };
 

@@ -21,6 +21,8 @@ interface Panel {
 interface BarRow {
   label: string;
   system: SystemName;
+  /** Row name when it differs from the system (e.g. "chatchat ×2"). */
+  name?: string;
   value: number;
   text: string;
 }
@@ -32,7 +34,7 @@ function title(y: number, text: string, sub: string): string {
 
 function barPanel(y0: number, heading: string, sub: string, rows: BarRow[]): Panel {
   const max = Math.max(1, ...rows.map((r) => r.value));
-  const barMax = plotW * 0.55;
+  const barMax = plotW * 0.5;
   const parts = [title(y0, heading, sub)];
   let y = y0 + 48;
   let prevLabel = '';
@@ -44,7 +46,7 @@ function barPanel(y0: number, heading: string, sub: string, rows: BarRow[]): Pan
       prevLabel = r.label;
     }
     const w = (r.value / max) * barMax;
-    parts.push(`<text x="${left - 8}" y="${y + 15}" font-size="12" text-anchor="end">${esc(r.system)}</text>`);
+    parts.push(`<text x="${left - 8}" y="${y + 15}" font-size="12" text-anchor="end">${esc(r.name ?? r.system)}</text>`);
     parts.push(`<rect x="${left}" y="${y + 3}" width="${Math.max(1, w).toFixed(1)}" height="${rowH - 6}" fill="${colors[r.system]}"/>`);
     parts.push(`<text x="${left + w + 6}" y="${y + 15}" font-size="11">${esc(r.text)}</text>`);
     y += rowH;
@@ -55,6 +57,7 @@ function barPanel(y0: number, heading: string, sub: string, rows: BarRow[]): Pan
 interface LatencyRow {
   label: string;
   system: SystemName;
+  name: string;
   saturated: boolean;
   p50: number;
   p99: number;
@@ -77,7 +80,7 @@ function latencyPanel(y0: number, rows: LatencyRow[]): Panel {
   const top = y0 + 48;
   const min = 0.1;
   const max = 10 ** Math.ceil(Math.log10(Math.max(10, ...rows.map((r) => r.p999))));
-  const scaleW = plotW - 190;
+  const scaleW = plotW - 215;
   const x = logScale(min, max, scaleW);
   const groups = rows.filter((r, i) => i === 0 || rows[i - 1]!.label !== r.label).length;
   const h = rows.length * rowH + groups * (rowH - 4);
@@ -97,7 +100,7 @@ function latencyPanel(y0: number, rows: LatencyRow[]): Panel {
     }
     const y = yy + rowH / 2;
     const c = colors[r.system];
-    parts.push(`<text x="${left - 8}" y="${y + 4}" font-size="12" text-anchor="end">${esc(r.system)}</text>`);
+    parts.push(`<text x="${left - 8}" y="${y + 4}" font-size="12" text-anchor="end">${esc(r.name)}</text>`);
     parts.push(`<line x1="${left + x(r.p50)}" x2="${left + x(r.p999)}" y1="${y}" y2="${y}" stroke="${c}" stroke-width="3" opacity="0.5"/>`);
     parts.push(`<circle cx="${left + x(r.p50)}" cy="${y}" r="4" fill="${c}"/>`);
     const px = left + x(r.p99);
@@ -119,7 +122,7 @@ interface Series {
 
 function sweepPanel(y0: number, series: Series[], limitMs: number): Panel {
   const top = y0 + 48;
-  const h = 260;
+  const h = 240;
   const allX = series.flatMap((s) => s.points.map((p) => p[0]));
   const allY = series.flatMap((s) => s.points.map((p) => p[1]));
   const xMax = Math.max(1, ...allX) * 1.05;
@@ -128,7 +131,8 @@ function sweepPanel(y0: number, series: Series[], limitMs: number): Panel {
   const y = logScale(yMin, yMax, h);
   const X = (v: number) => left + (v / xMax) * plotW;
   const Y = (v: number) => top + h - y(v);
-  const parts = [title(y0, 'Saturation sweep: p99 send-to-receive vs offered load', `p99 in ms (log scale); dashed red line: ${limitMs} ms limit; solid = rooms of 10 family, dashed = larger rooms`)];
+  const parts = [title(y0, 'Saturation sweep: p99 send-to-receive vs offered load',
+    `x: offered deliveries/s (messages/s × room size); y: p99 in ms (log); red dashed line: the ${limitMs} ms limit; dashed series = rooms larger than 10`)];
   parts.push(`<rect x="${left}" y="${top}" width="${plotW}" height="${h}" fill="none" stroke="#ccc"/>`);
   for (const d of decades(yMin, yMax)) {
     parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${Y(d)}" y2="${Y(d)}" stroke="#eee"/>`);
@@ -138,21 +142,29 @@ function sweepPanel(y0: number, series: Series[], limitMs: number): Panel {
     const v = (xMax / 5) * i;
     parts.push(`<text x="${X(v)}" y="${top + h + 14}" font-size="10" text-anchor="middle" fill="#555">${fmt(v)}</text>`);
   }
-  parts.push(`<text x="${left + plotW / 2}" y="${top + h + 30}" font-size="11" text-anchor="middle">offered messages/s</text>`);
+  parts.push(`<text x="${left + plotW / 2}" y="${top + h + 30}" font-size="11" text-anchor="middle">offered deliveries/s</text>`);
   parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${Y(limitMs)}" y2="${Y(limitMs)}" stroke="#e03131" stroke-dasharray="4 3"/>`);
+  const legendTop = top + h + 48;
   series.forEach((s, i) => {
     const c = colors[s.system];
     const d = s.points.map((p, j) => `${j === 0 ? 'M' : 'L'}${X(p[0]).toFixed(1)} ${Y(p[1]).toFixed(1)}`).join(' ');
     parts.push(`<path d="${d}" fill="none" stroke="${c}" stroke-width="2"${s.dash ? ' stroke-dasharray="6 3"' : ''}/>`);
     for (const p of s.points) parts.push(`<circle cx="${X(p[0]).toFixed(1)}" cy="${Y(p[1]).toFixed(1)}" r="3" fill="${c}"/>`);
-    const ly = top + 14 + i * 16;
-    parts.push(`<line x1="${left + 10}" x2="${left + 34}" y1="${ly - 4}" y2="${ly - 4}" stroke="${c}" stroke-width="2"${s.dash ? ' stroke-dasharray="6 3"' : ''}/>`);
-    parts.push(`<text x="${left + 40}" y="${ly}" font-size="11">${esc(s.name)}</text>`);
+    const lx = left + (i % 2) * (plotW / 2);
+    const ly = legendTop + Math.floor(i / 2) * 16;
+    parts.push(`<line x1="${lx}" x2="${lx + 24}" y1="${ly - 4}" y2="${ly - 4}" stroke="${c}" stroke-width="2"${s.dash ? ' stroke-dasharray="6 3"' : ''}/>`);
+    parts.push(`<text x="${lx + 30}" y="${ly}" font-size="11">${esc(s.name)}</text>`);
   });
-  return { svg: parts.join('\n'), height: 48 + h + 44 };
+  return { svg: parts.join('\n'), height: 48 + h + 48 + Math.ceil(series.length / 2) * 16 };
 }
 
 const systemOrder: SystemName[] = ['ws-relay', 'socketio', 'chatchat'];
+
+/** "chatchat", or "chatchat ×2" for a run over several processes. */
+function rowName(m: { systemName: SystemName; system: string }): string {
+  const n = / x(\d+)/.exec(m.system);
+  return n ? `${m.systemName} ×${n[1]}` : m.systemName;
+}
 
 /** Cases together, and inside a case the floor first, then Socket.IO, then ChatChat. */
 export function sortByCase<T extends { scenario: string; caseLabel: string; systemName: SystemName; system: string }>(list: T[]): T[] {
@@ -175,12 +187,13 @@ export function renderSvg(result: SuiteResult): string {
     add(barPanel(y, 'Deliveries per server CPU-second at a fixed offered load (higher is better)',
       'fan-out and cluster cases; ChatChat stores every message, the peers store nothing',
       loads.map((m) => ({
-        label: `${m.scenario === 'cluster' ? 'cluster, ' : ''}${m.caseLabel} @ ${fmt(m.offeredRate ?? 0)}/s`, system: m.systemName,
-        value: m.deliveriesPerServerCpuSec,
-        text: `${fmt(m.deliveriesPerServerCpuSec)}  (${fmt(m.deliveriesPerSec)} deliveries/s, server ${fmt(m.serverCpuPct)}% CPU${m.system.includes(' x') ? `, ${m.system}` : ''})${m.generatorSaturated ? ' ⚠ generator behind' : ''}`,
+        label: `${m.scenario === 'cluster' ? 'cluster (through Redis), ' : ''}${m.caseLabel} @ ${fmt(m.offeredRate ?? 0)}/s`, system: m.systemName,
+        name: rowName(m), value: m.deliveriesPerServerCpuSec,
+        text: `${fmt(m.deliveriesPerServerCpuSec)}  (${fmt(m.deliveriesPerSec)} deliveries/s, server ${fmt(m.serverCpuPct)}% CPU)${m.generatorSaturated ? ' ⚠ generator behind' : ''}`,
       }))));
     add(latencyPanel(y, loads.map((m) => ({
-      label: `${m.scenario === 'cluster' ? 'cluster, ' : ''}${m.caseLabel}`, system: m.systemName, saturated: m.generatorSaturated,
+      label: `${m.scenario === 'cluster' ? 'cluster (through Redis), ' : ''}${m.caseLabel}`, system: m.systemName, name: rowName(m),
+      saturated: m.generatorSaturated,
       p50: m.delivery.p50, p99: m.delivery.p99, p999: m.delivery.p999,
     }))));
   }
@@ -198,9 +211,9 @@ export function renderSvg(result: SuiteResult): string {
   if (result.sweeps.length > 0) {
     const limit = 100;
     add(sweepPanel(y, result.sweeps.map((s) => ({
-      name: `${s.system}, ${s.caseLabel}${s.saturationRate ? ` (saturates > ${fmt(s.saturationRate)}/s)` : ''}`,
+      name: `${s.system}, ${s.caseLabel}${s.saturationRate ? ` (p99 ≤ limit up to ${fmt(s.saturationRate)} msg/s)` : ''}`,
       system: s.systemName, dash: !s.caseLabel.endsWith(' 10'),
-      points: s.points.map((p) => [p.offeredRate, Math.max(0.1, p.m.delivery.p99)] as [number, number]),
+      points: s.points.map((p) => [p.offeredRate * Number(p.m.params.roomSize ?? 1), Math.max(0.1, p.m.delivery.p99)] as [number, number]),
     })), limit));
   }
   const height = y + 10;
