@@ -43,6 +43,7 @@ const { positionals, values } = parseArgs({
     pg: { type: 'string' },
     redis: { type: 'string' },
     'cpu-prof': { type: 'string' },
+    'node-flags': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -127,6 +128,7 @@ async function main(): Promise<void> {
     postgresAdminUrl: values.pg ?? 'postgres://postgres@127.0.0.1:5432/test',
     redisUrl: values.redis ?? 'redis://127.0.0.1:6379',
     cpuProfDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : null,
+    serverNodeFlags: values['node-flags'] ? values['node-flags'].split(' ').filter(Boolean) : [],
     failFast: suite === 'smoke',
     log,
   });

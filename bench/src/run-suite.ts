@@ -18,6 +18,8 @@ export interface RunSuiteOptions {
   redisUrl: string;
   /** Directory for ChatChat CPU profiles (node --cpu-prof), or null. */
   cpuProfDir: string | null;
+  /** Extra node flags for ChatChat processes (e.g. --heapsnapshot-signal=SIGUSR2). */
+  serverNodeFlags: string[];
   /** Stop at the first failing job (smoke) instead of recording it as skipped. */
   failFast: boolean;
   log: (line: string) => void;
@@ -75,7 +77,7 @@ async function startSystem(options: RunSuiteOptions, job: Job): Promise<RunningS
       redisUrl: clustered ? options.redisUrl : undefined,
       redisPid,
       gateways: processes,
-      nodeFlags: options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : undefined,
+      nodeFlags: [...(options.cpuProfDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfDir] : []), ...options.serverNodeFlags],
     });
   }
   return startPeer({ children: options.children, name, processes, redisUrl: clustered ? options.redisUrl : undefined, redisPid });
