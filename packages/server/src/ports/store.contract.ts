@@ -297,6 +297,25 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
     });
 
     describe('messages', () => {
+      it('accepts sends from current members only, without using a seq otherwise', async () => {
+        const [owner, a, stranger] = await users(3);
+        const room = await group(owner!, [a!]);
+        const send = (senderId: string, clientMsgId: string, roomId = room.id) =>
+          store.insertMessage({ roomId, senderId, kind: 'text', body: 'x', clientMsgId, now: now() });
+        await expectAppError(send(stranger!.id, 's-1'), 'not_found');
+        await expectAppError(send(owner!.id, 'o-0', randomUUID()), 'not_found');
+        expect((await send(a!.id, 'a-1')).message.seq).toBe(1);
+        await store.removeMember(room.id, a!.id, now());
+        await expectAppError(send(a!.id, 'a-2'), 'not_found');
+        // A retry of what was stored before leaving still gets its answer.
+        expect(await send(a!.id, 'a-1')).toMatchObject({ duplicate: true, message: { seq: 1 } });
+        expect((await send(owner!.id, 'o-1')).message.seq).toBe(2);
+        // Concurrently, in one group commit, a stranger's send fails alone.
+        const mixed = await Promise.allSettled([send(owner!.id, 'o-2'), send(stranger!.id, 's-2'), send(owner!.id, 'o-3')]);
+        expect(mixed.map((r) => r.status)).toEqual(['fulfilled', 'rejected', 'fulfilled']);
+        expect((await store.getRoom(room.id))?.lastSeq).toBe(4);
+      });
+
       it('assigns seqs 1, 2, 3 and moves the sender read pointer', async () => {
         const [owner, a] = await users(2);
         const room = await group(owner!, [a!]);

@@ -67,7 +67,8 @@ export interface Store {
   /**
    * Assigns the next per-room seq and inserts, in one transaction; also moves the sender's
    * read pointer to that seq. A second call with the same (senderId, clientMsgId) inserts
-   * nothing and returns the stored message with `duplicate: true`.
+   * nothing and returns the stored message with `duplicate: true`. Throws `not_found`
+   * ('room') when the room does not exist or the sender is not a current member of it.
    */
   insertMessage(input: NewMessage): Promise<{ message: Message; duplicate: boolean }>;
   getMessage(id: string): Promise<Message | undefined>;

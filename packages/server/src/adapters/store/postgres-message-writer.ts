@@ -9,13 +9,15 @@ import { toMessage } from './row-mappers.js';
 import type { MessagesTable } from './schema.js';
 
 /**
- * One send, one autocommitted statement: bump the room's seq (the row lock serialises
- * writers of a room until commit, so seqs are gap-free), insert the message, and move
- * the sender's read pointer forward.
+ * One send, one autocommitted statement: bump the room's seq if the sender is a current
+ * member (the row lock serialises writers of a room until commit, so seqs are gap-free),
+ * insert the message, and move the sender's read pointer forward.
  */
 const INSERT_ONE = `
 with r as (
-  update rooms set last_seq = last_seq + 1 where id = $1 returning id, last_seq
+  update rooms set last_seq = last_seq + 1 where id = $1
+    and exists (select 1 from members where room_id = $1 and user_id = $3 and left_at is null)
+  returning id, last_seq
 ), m as (
   insert into messages (room_id, seq, id, sender_id, kind, body, client_msg_id, created_at)
   select r.id, r.last_seq, $2, $3, $4, $5, $6, $7 from r
@@ -43,6 +45,8 @@ with input as (
     select 1 as hit from messages d where d.sender_id = i.sender_id and d.client_msg_id = i.client_msg_id limit 1
   ) d on true
   where d.hit is null
+    -- Only current members may send: the check rides along instead of a read per send.
+    and exists (select 1 from members mb where mb.room_id = i.room_id and mb.user_id = i.sender_id and mb.left_at is null)
 ), counts as (
   select room_id, count(*)::int as n from fresh group by room_id
 ), bumped as (

@@ -44,7 +44,11 @@ export function createSqliteMessageWriter({ sqlite, db, maxBatch = 512 }: Sqlite
       'select * from messages where sender_id = ? and client_msg_id = ?',
     );
     const nextSeq = sqlite
-      .prepare<[string], number>('update rooms set last_seq = last_seq + 1 where id = ? returning last_seq')
+      .prepare<[string, string, string], number>(
+        `update rooms set last_seq = last_seq + 1 where id = ?
+         and exists (select 1 from members where room_id = ? and user_id = ? and left_at is null)
+         returning last_seq`,
+      )
       .pluck();
     const insert = sqlite.prepare(
       `insert into messages (room_id, seq, id, sender_id, kind, body, client_msg_id, created_at, edited_at, deleted_at)
@@ -58,7 +62,8 @@ export function createSqliteMessageWriter({ sqlite, db, maxBatch = 512 }: Sqlite
         const dup = findDuplicate.get(input.senderId, input.clientMsgId);
         if (dup) return { message: toMessage(dup), duplicate: true };
       }
-      const seq = nextSeq.get(input.roomId);
+      // The membership check rides on the seq bump: no separate read per send.
+      const seq = nextSeq.get(input.roomId, input.roomId, input.senderId);
       if (seq === undefined) throw notFound('room');
       const message: Message = {
         id: timeOrderedId(),
