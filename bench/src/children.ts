@@ -102,8 +102,11 @@ export function outputTail(child: ChildProcess): string {
   return (child as ChildProcess & { outputTail?: string }).outputTail ?? '';
 }
 
+// The inspector (opened for forced GCs before memory readings) announces itself; that is not news.
+const quiet = /^(Debugger listening on|For help, see: https:\/\/nodejs\.org)/;
+
 function prefixLines(prefix: string, text: string): string {
-  return text.split('\n').filter((l) => l.length > 0).map((l) => prefix + l + '\n').join('');
+  return text.split('\n').filter((l) => l.length > 0 && !quiet.test(l)).map((l) => prefix + l + '\n').join('');
 }
 
 const hasTaskset = spawnSync('taskset', ['--version']).status === 0;

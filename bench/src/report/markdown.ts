@@ -85,11 +85,12 @@ export function renderMarkdown(result: SuiteResult, options: MarkdownOptions): s
   if (result.idle.length > 0) {
     out.push('## Idle authenticated connections');
     out.push('');
-    out.push('RSS per connection = (server RSS with the connections held − RSS before connecting) ÷ connections held; held = answered an application ping after the hold. Heartbeats on.');
+    out.push('KB per connection = (server RSS with all connections − RSS with half of them) ÷ connections added, read after a hold with heartbeats on and a forced full GC in the server (through its loopback inspector): ' +
+      'the marginal memory of one more authenticated connection (setup leftovers cancel out). Held = answered an application ping after the hold.');
     out.push('');
-    out.push(table(['case', 'system', 'held / target', 'connects/s', 'connect p99 ms', 'RSS before MB', 'RSS after MB', 'KB per connection', 'idle server CPU %'],
+    out.push(table(['case', 'system', 'held / target', 'connects/s', 'connect p99 ms', 'RSS before MB', 'RSS at half MB', 'RSS at all MB', 'KB per connection', 'of which JS heap KB', 'idle server CPU %'],
       sortByCase(result.idle.map((i) => ({ ...i, scenario: 'idle' }))).map((i: IdleMeasurement) => [i.caseLabel, i.system, `${fmt(i.held)} / ${fmt(i.connectionsTarget)}`, fmt(i.connectPerSec),
-        ms(i.connectLatency.p99), fmt(i.rssBeforeMb, 1), fmt(i.rssAfterMb, 1), `**${fmt(i.rssPerConnKb, 1)}**`, fmt(i.idleServerCpuPct, 1)])));
+        ms(i.connectLatency.p99), fmt(i.rssBeforeMb, 1), fmt(i.rssHalfMb ?? 0, 1), fmt(i.rssAfterMb, 1), `**${fmt(i.rssPerConnKb, 1)}**`, i.heapPerConnKb == null ? '–' : fmt(i.heapPerConnKb, 1), fmt(i.idleServerCpuPct, 1)])));
     out.push('');
   }
 

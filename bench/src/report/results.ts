@@ -52,9 +52,14 @@ export interface IdleMeasurement {
   held: number;
   connectPerSec: number;
   connectLatency: LatencySummary;
+  /** Server RSS before any connection, with half of them, and with all of them. */
   rssBeforeMb: number;
+  rssHalfMb: number;
   rssAfterMb: number;
+  /** (RSS with all − RSS with half) ÷ connections added: the marginal memory of one connection. */
   rssPerConnKb: number;
+  /** The same slope for the JS heap in use after a forced GC (live objects only), or null. */
+  heapPerConnKb: number | null;
   /** Server CPU while holding idle connections (heartbeats), % of one core. */
   idleServerCpuPct: number;
   holdSec: number;

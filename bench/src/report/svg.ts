@@ -204,7 +204,7 @@ export function renderSvg(result: SuiteResult): string {
         text: `${fmt(m.ackedPerSec)}/s  (ack p50 ${fmt(m.ack.p50, 2)} ms, p99 ${fmt(m.ack.p99, 2)} ms)` }))));
   }
   if (result.idle.length > 0) {
-    add(barPanel(y, 'Server RSS per idle authenticated connection (KB, lower is better)', 'heartbeats on; RSS growth ÷ connections held',
+    add(barPanel(y, 'Server RSS per idle authenticated connection (KB, lower is better)', 'heartbeats on; (RSS with all − RSS with half of the connections) ÷ connections added',
       sortByCase(result.idle.map((i) => ({ ...i, scenario: 'idle' }))).map((i) => ({ label: i.caseLabel, system: i.systemName, value: i.rssPerConnKb,
         text: `${fmt(i.rssPerConnKb, 1)} KB  (${fmt(i.held)} held, ${fmt(i.connectPerSec)} connects/s)` }))));
   }

@@ -1,6 +1,7 @@
 import { pinProcess, type Children } from '../children.js';
 import { createCpuWindow, nowUs, readMachineBusySeconds, readRssBytes } from '../proc-stats.js';
 import type { IdleMeasurement, Measurement, SetupRecord, Sweep } from '../report/results.js';
+import { collectGarbage } from '../systems/inspector.js';
 import type { RoomGroupSpec, RunningSystem } from '../systems/system.js';
 import { createWorkerPool, type PoolRunResult, type RunRequest, type WorkerPool } from '../workers/worker-pool.js';
 
@@ -63,17 +64,26 @@ export async function runSession(ctx: SessionContext, system: RunningSystem, spe
   result.setup = { system: system.label, users: plan.users.length, rooms: plan.rooms.length, seconds: plan.setupSeconds };
   // Setup ran unpinned (argon2 sign-ups use every core); the measured part runs pinned.
   if (ctx.cpu.serverCpus) for (const pid of system.pids) pinProcess(pid, ctx.cpu.serverCpus);
-  const rssBefore = await settledRss(system.pids);
+  const before = await settledMemory(system);
   const pool = await createWorkerPool({
     children: ctx.children, system: system.name, wsUrls: system.wsUrls, plan, connsPerUser: spec.connsPerUser,
     workers: spec.workers, cpus: ctx.cpu.generatorCpus, connectConcurrency: spec.connectConcurrency,
+    // Idle memory is the slope between half and all connections: setup leftovers (argon2 buffers,
+    // JIT, first-connection structures) cancel out.
+    initialFraction: spec.idle ? 0.5 : 1,
   });
   try {
     const target = plan.users.length * spec.connsPerUser;
+    let half: { connections: number; rss: number; heap: number | null } | null = null;
+    if (spec.idle) {
+      await new Promise((r) => setTimeout(r, Math.min(spec.idle!.holdMs, 5000)));
+      half = { connections: pool.connect.connections, ...await settledMemory(system) };
+      await pool.connectRest();
+    }
     ctx.log(`${system.label}: ${pool.connect.connections}/${target} connected in ${pool.connect.seconds.toFixed(1)} s` +
       (pool.connect.failed ? ` (${pool.connect.failed} failed: ${JSON.stringify(pool.connect.errors)})` : ''));
     if (pool.connect.connections === 0) throw new Error(`${system.label}: no connection succeeded ${JSON.stringify(pool.connect.errors)}`);
-    if (spec.idle) result.idle.push(await measureIdle(ctx, system, pool, spec, rssBefore, target));
+    if (spec.idle && half) result.idle.push(await measureIdle(ctx, system, pool, spec, before.rss, half, target));
     for (const step of spec.runs) {
       const m = await measure(ctx, system, pool, step);
       result.measurements.push(m);
@@ -87,7 +97,7 @@ export async function runSession(ctx: SessionContext, system: RunningSystem, spe
 }
 
 async function measureIdle(ctx: SessionContext, system: RunningSystem, pool: WorkerPool, spec: SessionSpec,
-  rssBefore: number, target: number): Promise<IdleMeasurement> {
+  rssBefore: number, half: { connections: number; rss: number; heap: number | null }, target: number): Promise<IdleMeasurement> {
   const idle = spec.idle!;
   const cpu = createCpuWindow(() => system.pids);
   cpu.start();
@@ -95,23 +105,36 @@ async function measureIdle(ctx: SessionContext, system: RunningSystem, pool: Wor
   await new Promise((r) => setTimeout(r, idle.holdMs));
   const holdSec = (performance.now() - t0) / 1000;
   const idleCpu = cpu.stop();
-  // Read after the hold: connect-time garbage (hello snapshots, presence fan-out) has had time to go.
-  const rssAfter = await settledRss(system.pids);
+  // Read after the hold and a forced GC: connect-time garbage (hello snapshots, presence fan-out) is gone.
+  const { rss: rssAfter, heap: heapAfter } = await settledMemory(system);
   const { alive } = await pool.pingAll(30_000);
+  const added = pool.connect.connections - half.connections;
   const m: IdleMeasurement = {
     caseLabel: idle.caseLabel, system: system.label, systemName: system.name,
     connectionsTarget: target, connected: pool.connect.connections, held: alive,
     connectPerSec: pool.connect.perSecond, connectLatency: pool.connect.latency,
-    rssBeforeMb: rssBefore / 2 ** 20, rssAfterMb: rssAfter / 2 ** 20,
-    rssPerConnKb: alive > 0 ? (rssAfter - rssBefore) / 1024 / alive : 0,
+    rssBeforeMb: rssBefore / 2 ** 20, rssHalfMb: half.rss / 2 ** 20, rssAfterMb: rssAfter / 2 ** 20,
+    rssPerConnKb: added > 0 ? (rssAfter - half.rss) / 1024 / added : 0,
+    heapPerConnKb: added > 0 && heapAfter !== null && half.heap !== null ? (heapAfter - half.heap) / 1024 / added : null,
     idleServerCpuPct: (idleCpu / holdSec) * 100, holdSec, errors: pool.connect.errors,
   };
   ctx.log(`${system.label}: idle ${m.held}/${m.connectionsTarget} held, ${m.connectPerSec.toFixed(0)} conn/s, ` +
-    `${m.rssPerConnKb.toFixed(1)} KB RSS/conn, idle CPU ${m.idleServerCpuPct.toFixed(1)}%`);
+    `${m.rssPerConnKb.toFixed(1)} KB RSS/conn (JS heap ${m.heapPerConnKb?.toFixed(1) ?? '?'} KB), idle CPU ${m.idleServerCpuPct.toFixed(1)}%`);
   return m;
 }
 
-/** RSS summed over the server processes once it stops moving (GC settles), at most ~6 s of sampling. */
+/**
+ * RSS summed over the server processes after a forced full GC in each (through the inspector), once
+ * it stops moving, at most ~6 s of sampling; the JS heap in use after that GC rides along.
+ */
+async function settledMemory(system: RunningSystem): Promise<{ rss: number; heap: number | null }> {
+  const heaps = await Promise.all(system.inspectors.map((url) => collectGarbage(url)));
+  const heap = heaps.length === system.pids.length && heaps.every((h) => h !== null)
+    ? heaps.reduce((a: number, h) => a + (h ?? 0), 0) : null;
+  return { rss: await settledRss(system.pids), heap };
+}
+
+/** RSS summed over the server processes once it stops moving, at most ~6 s of sampling. */
 async function settledRss(pids: readonly number[]): Promise<number> {
   const read = () => pids.reduce((a, p) => a + (readRssBytes(p) ?? 0), 0);
   let last = read();

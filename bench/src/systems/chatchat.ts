@@ -91,6 +91,7 @@ export async function startChatChat(options: ChatChatOptions): Promise<RunningSy
     label: gateways > 1 ? `chatchat x${gateways} (${store}) + redis` : `chatchat (${store})`,
     wsUrls: servers.map((s) => `ws://127.0.0.1:${s.port}`),
     pids: servers.map((s) => s.pid),
+    inspectors: servers.flatMap((s) => (s.inspector ? [s.inspector] : [])),
     auxPids: () => [...(redisPid ? [redisPid] : []), ...(dbName ? postgresBackendPids() : [])],
     async setup(userCount: number, groups: RoomGroupSpec[]): Promise<Plan> {
       const t0 = performance.now();

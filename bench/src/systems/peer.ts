@@ -39,6 +39,7 @@ export async function startPeer(options: PeerOptions): Promise<RunningSystem> {
     label: count > 1 ? `${options.name} x${count} + redis` : options.name,
     wsUrls: servers.map((s) => `ws://127.0.0.1:${s.port}`),
     pids: servers.map((s) => s.pid),
+    inspectors: servers.flatMap((s) => (s.inspector ? [s.inspector] : [])),
     auxPids: () => (redisPid ? [redisPid] : []),
     async setup(users: number, groups: RoomGroupSpec[]): Promise<Plan> {
       const plan: Plan = {

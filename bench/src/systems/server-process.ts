@@ -1,6 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import net from 'node:net';
 import { outputTail, type Children, type SpawnNodeOptions } from '../children.js';
+import { inspectFlag, inspectorUrl } from './inspector.js';
 
 /** A free TCP port on 127.0.0.1 (closed again before the server binds it). */
 export function freePort(): Promise<number> {
@@ -19,6 +20,8 @@ export interface StartedServer {
   child: ChildProcess;
   port: number;
   pid: number;
+  /** Inspector WebSocket URL (loopback), used only to force a GC before memory readings. */
+  inspector: string | null;
 }
 
 /** Start a node server on a free port and wait until GET /readyz answers 200 (or fail with its output). */
@@ -27,7 +30,11 @@ export async function startServer(children: Children, options: Omit<SpawnNodeOpt
   readyTimeoutMs?: number;
 }): Promise<StartedServer> {
   const port = await freePort();
-  const child = children.spawnNode({ ...options, env: { ...process.env, ...options.env, PORT: String(port) } });
+  const child = children.spawnNode({
+    ...options,
+    nodeFlags: [...(options.nodeFlags ?? []), inspectFlag],
+    env: { ...process.env, ...options.env, PORT: String(port) },
+  });
   const deadline = Date.now() + (options.readyTimeoutMs ?? 60_000);
   let exited = false;
   child.once('exit', () => {
@@ -37,7 +44,7 @@ export async function startServer(children: Children, options: Omit<SpawnNodeOpt
     if (exited) throw new Error(`${options.label} exited before ready:\n${outputTail(child)}`);
     try {
       const res = await fetch(`http://127.0.0.1:${port}/readyz`, { signal: AbortSignal.timeout(1000) });
-      if (res.status === 200) return { child, port, pid: child.pid! };
+      if (res.status === 200) return { child, port, pid: child.pid!, inspector: inspectorUrl(child) };
     } catch {
       // not listening yet
     }

@@ -37,6 +37,8 @@ export interface RunningSystem {
   readonly wsUrls: string[];
   /** Server processes whose CPU and RSS are the server's. */
   readonly pids: number[];
+  /** Their inspector URLs (loopback), to force a full GC before memory readings. */
+  readonly inspectors: string[];
   /** Helper processes whose CPU is reported apart (Redis, PostgreSQL backends), best effort. */
   auxPids(): number[];
   setup(users: number, groups: RoomGroupSpec[]): Promise<Plan>;

@@ -177,15 +177,19 @@ function createWorker(init: WorkerInit) {
     });
   }
 
-  const connectHist = createHistogram();
+  let connectHist = createHistogram();
+  let connectedUpTo = 0;
 
-  async function connectAll(): Promise<void> {
+  /** Connect conns[connectedUpTo, upTo), then report this phase. */
+  async function connectUpTo(upTo: number): Promise<void> {
     const startUs = nowUs();
-    let next = 0;
+    let next = connectedUpTo;
+    const end = Math.min(upTo, conns.length);
+    connectedUpTo = Math.max(connectedUpTo, end);
     let ok = 0;
     let failed = 0;
     const lane = async () => {
-      while (next < conns.length && !closing) {
+      while (next < end && !closing) {
         const conn = conns[next++]!;
         const url = driver.url(init.urls[conn.spec.gateway % init.urls.length]!);
         if (await connectOne(conn, url)) ok++;
@@ -197,6 +201,7 @@ function createWorker(init: WorkerInit) {
       type: 'connected', ok, failed, startUs, endUs: nowUs(),
       connectHist: encodeHistogram(connectHist), errors: takeErrors(),
     });
+    connectHist = createHistogram();
   }
 
   function takeErrors(): Record<string, number> {
@@ -321,7 +326,7 @@ function createWorker(init: WorkerInit) {
   }
 
   return {
-    connectAll,
+    connectUpTo,
     handle(msg: CoordinatorMessage): void {
       switch (msg.type) {
         case 'run':
@@ -342,6 +347,9 @@ function createWorker(init: WorkerInit) {
         case 'close':
           close();
           return;
+        case 'connect':
+          void connectUpTo(msg.upTo);
+          return;
         case 'init':
           return;
       }
@@ -354,7 +362,7 @@ process.on('message', (msg: CoordinatorMessage) => {
   try {
     if (msg.type === 'init') {
       worker = createWorker(msg);
-      void worker.connectAll();
+      void worker.connectUpTo(msg.connectUpTo);
     } else {
       worker?.handle(msg);
     }

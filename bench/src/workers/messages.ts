@@ -25,6 +25,8 @@ export interface WorkerInit {
   /** Source address for this worker's sockets (127.0.0.x), or null for the default. */
   localAddress: string | null;
   connectConcurrency: number;
+  /** Connect conns[0, connectUpTo) now; the rest wait for a 'connect' message. */
+  connectUpTo: number;
   conns: ConnSpec[];
   rooms: SendRoomSpec[];
 }
@@ -52,6 +54,7 @@ export type CoordinatorMessage =
   | { type: 'progress'; runId: number }
   | { type: 'collect'; runId: number }
   | { type: 'ping-all'; timeoutMs: number }
+  | { type: 'connect'; upTo: number }
   | { type: 'close' };
 
 export interface ConnectReport {

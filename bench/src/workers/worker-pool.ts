@@ -4,7 +4,9 @@ import type { SystemName } from '../drivers/wire-driver.js';
 import { mergeHistograms, summarise, type LatencySummary } from '../histogram.js';
 import { nowUs } from '../proc-stats.js';
 import type { Plan } from '../systems/system.js';
-import type { ConnSpec, CoordinatorMessage, RunSpec, SendRoomSpec, WorkerInit, WorkerMessage, WorkerRunStats } from './messages.js';
+import type {
+  ConnectReport, ConnSpec, CoordinatorMessage, RunSpec, SendRoomSpec, WorkerInit, WorkerMessage, WorkerRunStats,
+} from './messages.js';
 
 export interface WorkerPoolOptions {
   children: Children;
@@ -19,6 +21,8 @@ export interface WorkerPoolOptions {
   /** CPU list for taskset, e.g. "1"; null leaves them unpinned. */
   cpus: string | null;
   connectConcurrency: number;
+  /** Share of the connections to open at once (the rest on connectRest()); 1 by default. */
+  initialFraction?: number;
 }
 
 export interface ConnectResult {
@@ -63,7 +67,10 @@ export interface PoolRunResult {
 
 export interface WorkerPool {
   readonly pids: number[];
+  /** Every connect phase so far, summed. */
   readonly connect: ConnectResult;
+  /** Open the connections the initial fraction left out. */
+  connectRest(): Promise<void>;
   run(request: RunRequest, hooks: WindowHooks): Promise<PoolRunResult>;
   /** An application-level round trip on every connection: how many are really held. */
   pingAll(timeoutMs: number): Promise<{ alive: number; total: number }>;
@@ -176,21 +183,35 @@ export async function createWorkerPool(options: WorkerPoolOptions): Promise<Work
     for (const h of handles) post(h, { type: 'close' });
     await Promise.all(handles.map((h) => options.children.stop(h.child)));
   };
-  let connect: ConnectResult;
+  const fraction = options.initialFraction ?? 1;
+  const reports: ConnectReport[] = [];
+  const collectPhase = async () => {
+    reports.push(...await Promise.all(handles.map((h) => waitFor(h, 'connected', 15 * 60_000))));
+  };
   try {
     handles.forEach((h, i) => post(h, {
       type: 'init', workerIndex: i, system: options.system, urls: options.wsUrls,
       // 127.0.0.2, .3, …: each worker its own ephemeral port range towards the server.
       localAddress: `127.0.0.${2 + (i % 250)}`,
       connectConcurrency: options.connectConcurrency,
+      connectUpTo: Math.ceil(parts[i]!.conns.length * fraction),
       conns: parts[i]!.conns, rooms: parts[i]!.rooms,
     }));
-    const reports = await Promise.all(handles.map((h) => waitFor(h, 'connected', 15 * 60_000)));
-    const start = Math.min(...reports.map((r) => r.startUs));
-    const end = Math.max(...reports.map((r) => r.endUs));
+    await collectPhase();
+  } catch (err) {
+    await closeAll();
+    throw err;
+  }
+  const summary = (): ConnectResult => {
     const ok = reports.reduce((a, r) => a + r.ok, 0);
-    const seconds = (end - start) / 1e6;
-    connect = {
+    // Phases are sequential: the connect time is the sum of each phase's span over all workers.
+    const phases = reports.length / handles.length;
+    let seconds = 0;
+    for (let p = 0; p < phases; p++) {
+      const phase = reports.slice(p * handles.length, (p + 1) * handles.length);
+      seconds += (Math.max(...phase.map((r) => r.endUs)) - Math.min(...phase.map((r) => r.startUs))) / 1e6;
+    }
+    return {
       connections: ok,
       failed: reports.reduce((a, r) => a + r.failed, 0),
       seconds,
@@ -198,14 +219,17 @@ export async function createWorkerPool(options: WorkerPoolOptions): Promise<Work
       latency: summarise(mergeHistograms(reports.map((r) => r.connectHist))),
       errors: mergeCounts(reports.map((r) => r.errors)),
     };
-  } catch (err) {
-    await closeAll();
-    throw err;
-  }
+  };
   let runId = 0;
   return {
     pids,
-    connect,
+    get connect() {
+      return summary();
+    },
+    async connectRest() {
+      handles.forEach((h, i) => post(h, { type: 'connect', upTo: parts[i]!.conns.length }));
+      await collectPhase();
+    },
     async run(request, hooks) {
       const id = ++runId;
       const perWorkerRooms = parts.map((p) => p.rooms.filter((r) => r.group === request.group).length);
