@@ -1,7 +1,7 @@
 import type WebSocket from 'ws';
 import { CloseCodes, type ErrorBody } from '@chatchat/protocol';
 import { RateLimiter } from './rate-limiter.js';
-import { writeFrame, type PrebuiltFrame } from './ws-frame.js';
+import { rawSocket, writeFrame, type PrebuiltFrame } from './ws-frame.js';
 
 export interface ConnectionOptions {
   id: string;
@@ -31,6 +31,7 @@ export class Connection {
   private queued: (string | PrebuiltFrame)[] | null = [];
   private readonly typingAt = new Map<string, number>();
   private sendChain: Promise<unknown> = Promise.resolve();
+  private corked = false;
   private readonly maxBufferedBytes: number;
   private readonly onSlowConsumer: (connection: Connection) => void;
 
@@ -99,7 +100,25 @@ export class Connection {
       this.close(CloseCodes.SlowConsumer);
       return;
     }
+    this.cork();
     if (typeof frame === 'string') this.socket.send(frame);
     else writeFrame(this.socket, frame);
+  }
+
+  /**
+   * Frames written in one turn of the event loop (a group commit's replies, a burst of
+   * events) leave in one syscall: the socket is corked at the first write and uncorked
+   * once the current callbacks and their promise continuations are done.
+   */
+  private cork(): void {
+    if (this.corked) return;
+    const raw = rawSocket(this.socket);
+    if (!raw) return;
+    this.corked = true;
+    raw.cork();
+    process.nextTick(() => {
+      this.corked = false;
+      raw.uncork();
+    });
   }
 }

@@ -33,7 +33,14 @@ export function buildTextFrame(payload: string): PrebuiltFrame {
  * frame boundaries. Returns false when the socket is no longer open.
  */
 export function writeFrame(socket: WebSocket, frame: PrebuiltFrame): boolean {
-  if (socket.readyState !== WebSocket.OPEN) return false;
-  (socket as unknown as { _socket: Socket })._socket.write(frame);
+  const raw = rawSocket(socket);
+  if (!raw) return false;
+  raw.write(frame);
   return true;
+}
+
+/** The TCP socket under an open WebSocket (ws keeps it in `_socket`). */
+export function rawSocket(socket: WebSocket): Socket | undefined {
+  if (socket.readyState !== WebSocket.OPEN) return undefined;
+  return (socket as unknown as { _socket: Socket })._socket;
 }
