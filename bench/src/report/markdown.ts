@@ -21,14 +21,14 @@ function errorsText(m: { errors: Record<string, number> }): string {
 
 function loadRows(list: Measurement[]): string[][] {
   return list.map((m) => [
-    m.caseLabel, m.system, m.offeredRate === null ? 'max' : fmt(m.offeredRate), fmt(m.deliveriesPerSec),
+    m.caseLabel, m.system, m.offeredRate === null ? 'max' : fmt(m.offeredRate), fmt(m.deliveriesPerSec), fmt(m.bytesPerDelivery ?? 0),
     fmt(m.serverCpuPct), `**${fmt(m.deliveriesPerServerCpuSec)}**`,
     ms(m.delivery.p50), ms(m.delivery.p99), ms(m.delivery.p999), ms(m.ack.p50), ms(m.ack.p99),
     fmt(m.drops), errorsText(m), `${fmt(m.generatorCpuPct)}${m.generatorSaturated ? ' ⚠' : ''}`, fmt(m.otherCpuPct ?? 0),
   ]);
 }
 
-const loadHead = ['case', 'system', 'offered msg/s', 'deliveries/s', 'server CPU %', 'deliveries / server CPU-s',
+const loadHead = ['case', 'system', 'offered msg/s', 'deliveries/s', 'bytes per delivery', 'server CPU %', 'deliveries / server CPU-s',
   'p50 ms', 'p99 ms', 'p99.9 ms', 'ack p50 ms', 'ack p99 ms', 'drops', 'errors', 'generator CPU %', 'other CPU %'];
 
 /** The human report: headline table, ratios, goals, then every scenario, setup and caveats. */

@@ -18,6 +18,8 @@ export interface Measurement {
   sentPerSec: number;
   ackedPerSec: number;
   deliveriesPerSec: number;
+  /** Mean size of a delivered event frame, bytes: how comparable the systems' frames are. */
+  bytesPerDelivery: number;
   delivery: LatencySummary;
   ack: LatencySummary;
   /** How late the generator sent against its schedule: its own health, not the server's. */

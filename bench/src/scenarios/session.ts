@@ -187,6 +187,7 @@ export async function measure(ctx: SessionContext, system: RunningSystem, pool: 
     scenario: step.scenario, caseLabel: step.caseLabel, system: system.label, systemName: system.name,
     params: step.params, offeredRate: offered, windowSec, windowStartUs, windowEndUs,
     sentPerSec: r.sent / dur, ackedPerSec: r.acked / dur, deliveriesPerSec: r.delivered / dur,
+    bytesPerDelivery: r.delivered > 0 ? r.deliveredBytes / r.delivered : 0,
     delivery: r.delivery, ack: r.ack, sendLag: r.sendLag,
     drops: Math.max(0, r.expected - r.delivered), unacked: Math.max(0, r.sent - r.acked),
     errors: r.errors, errorCount,

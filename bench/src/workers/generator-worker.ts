@@ -45,6 +45,7 @@ interface RunState {
   sent: number;
   acked: number;
   delivered: number;
+  deliveredBytes: number;
   deliveryHist: Histogram;
   ackHist: Histogram;
   sendLagHist: Histogram;
@@ -80,6 +81,7 @@ function createWorker(init: WorkerInit) {
         const sentAt = Number(frame.slice(at + 2, frame.indexOf('~', at + 2)));
         if (sentAt >= r.winStart && sentAt < r.winEnd) {
           r.delivered++;
+          r.deliveredBytes += frame.length;
           r.deliveryHist.recordValue(Math.max(1, nowUs() - sentAt));
         }
         return;
@@ -236,7 +238,7 @@ function createWorker(init: WorkerInit) {
     const winEnd = winStart + spec.durationMs * 1000;
     const r: RunState = {
       spec, winStart, winEnd, sendEnd: winEnd + spec.cooldownMs * 1000, rooms,
-      sent: 0, acked: 0, delivered: 0,
+      sent: 0, acked: 0, delivered: 0, deliveredBytes: 0,
       deliveryHist: createHistogram(), ackHist: createHistogram(), sendLagHist: createHistogram(),
       pad: 'x'.repeat(Math.max(0, spec.bodyChars - 20)), msgCounter: 0, timers: [],
     };
@@ -289,7 +291,7 @@ function createWorker(init: WorkerInit) {
     send({
       type: 'result', runId,
       stats: {
-        sent: r.sent, acked: r.acked, delivered: r.delivered, expected: expected(r),
+        sent: r.sent, acked: r.acked, delivered: r.delivered, deliveredBytes: r.deliveredBytes, expected: expected(r),
         deliveryHist: encodeHistogram(r.deliveryHist), ackHist: encodeHistogram(r.ackHist),
         sendLagHist: encodeHistogram(r.sendLagHist), errors: takeErrors(), otherFrames,
       },

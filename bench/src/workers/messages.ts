@@ -72,6 +72,8 @@ export interface WorkerRunStats {
   sent: number;
   acked: number;
   delivered: number;
+  /** Payload bytes of those deliveries (frame text length). */
+  deliveredBytes: number;
   expected: number;
   /** hdr histograms (µs), compressed base64. */
   deliveryHist: string;

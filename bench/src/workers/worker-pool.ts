@@ -57,6 +57,7 @@ export interface PoolRunResult {
   sent: number;
   acked: number;
   delivered: number;
+  deliveredBytes: number;
   expected: number;
   delivery: LatencySummary;
   ack: LatencySummary;
@@ -287,6 +288,7 @@ function combine(stats: WorkerRunStats[]): PoolRunResult {
     sent: sum((s) => s.sent),
     acked: sum((s) => s.acked),
     delivered: sum((s) => s.delivered),
+    deliveredBytes: sum((s) => s.deliveredBytes),
     expected: sum((s) => s.expected),
     delivery: summarise(mergeHistograms(stats.map((s) => s.deliveryHist))),
     ack: summarise(mergeHistograms(stats.map((s) => s.ackHist))),
