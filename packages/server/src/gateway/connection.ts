@@ -1,7 +1,7 @@
 import type WebSocket from 'ws';
 import { CloseCodes, type ErrorBody } from '@chatchat/protocol';
 import { RateLimiter } from './rate-limiter.js';
-import { rawSocket, writeFrame, type PrebuiltFrame } from './ws-frame.js';
+import { corkUntilNextTick, rawSocket, writeFrame, type PrebuiltFrame } from './ws-frame.js';
 
 export interface ConnectionOptions {
   id: string;
@@ -31,7 +31,6 @@ export class Connection {
   private queued: (string | PrebuiltFrame)[] | null = [];
   private readonly typingAt = new Map<string, number>();
   private sendChain: Promise<unknown> = Promise.resolve();
-  private corked = false;
   private readonly maxBufferedBytes: number;
   private readonly onSlowConsumer: (connection: Connection) => void;
 
@@ -111,14 +110,7 @@ export class Connection {
    * once the current callbacks and their promise continuations are done.
    */
   private cork(): void {
-    if (this.corked) return;
     const raw = rawSocket(this.socket);
-    if (!raw) return;
-    this.corked = true;
-    raw.cork();
-    process.nextTick(() => {
-      this.corked = false;
-      raw.uncork();
-    });
+    if (raw) corkUntilNextTick(raw);
   }
 }

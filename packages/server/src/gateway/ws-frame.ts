@@ -39,6 +39,25 @@ export function writeFrame(socket: WebSocket, frame: PrebuiltFrame): boolean {
   return true;
 }
 
+const corked = new Set<Socket>();
+
+function uncorkAll() {
+  for (const socket of corked) socket.uncork();
+  corked.clear();
+}
+
+/**
+ * Corks the socket until the current callbacks and their promise continuations are done.
+ * One shared tick uncorks every socket corked meanwhile: fan-out to thousands of sockets
+ * costs one scheduled callback, not one per socket.
+ */
+export function corkUntilNextTick(socket: Socket): void {
+  if (corked.has(socket)) return;
+  if (corked.size === 0) process.nextTick(uncorkAll);
+  corked.add(socket);
+  socket.cork();
+}
+
 /** The TCP socket under an open WebSocket (ws keeps it in `_socket`). */
 export function rawSocket(socket: WebSocket): Socket | undefined {
   if (socket.readyState !== WebSocket.OPEN) return undefined;

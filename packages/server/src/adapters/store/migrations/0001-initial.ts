@@ -1,4 +1,6 @@
-import { sql, type Kysely } from 'kysely';
+import { SqliteAdapter, sql, type Kysely } from 'kysely';
+
+const isSqlite = (db: Kysely<any>) => db.getExecutor().adapter instanceof SqliteAdapter;
 
 // Migrations take Kysely<any>: they describe the schema as it was then, not as the
 // current Database type says it is now.
@@ -71,6 +73,9 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addUniqueConstraint('messages_id_uq', ['id'])
     // NULL client ids are distinct in both dialects, so only real retries collide.
     .addUniqueConstraint('messages_sender_client_msg_uq', ['sender_id', 'client_msg_id'])
+    // SQLite: the table itself is the (room_id, seq) b-tree, so an insert writes one tree
+    // fewer (measured: the WAL volume per send is what bounds SQLite's send rate).
+    .$call((t) => (isSqlite(db) ? t.modifyEnd(sql`without rowid`) : t))
     .execute();
 
   await db.schema
