@@ -44,6 +44,7 @@ const { positionals, values } = parseArgs({
     redis: { type: 'string' },
     'cpu-prof': { type: 'string' },
     'node-flags': { type: 'string' },
+    'gen-cpu-prof': { type: 'string' },
     help: { type: 'boolean', short: 'h' },
   },
 });
@@ -129,6 +130,7 @@ async function main(): Promise<void> {
     redisUrl: values.redis ?? 'redis://127.0.0.1:6379',
     cpuProfDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : null,
     serverNodeFlags: values['node-flags'] ? values['node-flags'].split(' ').filter(Boolean) : [],
+    generatorNodeFlags: values['gen-cpu-prof'] ? ['--cpu-prof', '--cpu-prof-dir', path.resolve(values['gen-cpu-prof'])] : [],
     failFast: suite === 'smoke',
     log,
   });

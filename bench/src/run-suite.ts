@@ -20,6 +20,8 @@ export interface RunSuiteOptions {
   cpuProfDir: string | null;
   /** Extra node flags for ChatChat processes (e.g. --heapsnapshot-signal=SIGUSR2). */
   serverNodeFlags: string[];
+  /** Extra node flags for the generator workers. */
+  generatorNodeFlags: string[];
   /** Stop at the first failing job (smoke) instead of recording it as skipped. */
   failFast: boolean;
   log: (line: string) => void;
@@ -47,7 +49,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteResult> {
     try {
       options.log(`── ${job.title}`);
       system = await startSystem(options, job);
-      const s = await runSession({ children: options.children, cpu: options.cpu, log: options.log }, system, job.spec);
+      const s = await runSession({ children: options.children, cpu: options.cpu, generatorNodeFlags: options.generatorNodeFlags, log: options.log }, system, job.spec);
       result.setup.push(s.setup);
       result.idle.push(...s.idle);
       result.measurements.push(...s.measurements);

@@ -50,6 +50,8 @@ export interface SessionResult {
 export interface SessionContext {
   children: Children;
   cpu: CpuPlan;
+  /** Extra node flags for generator workers. */
+  generatorNodeFlags: string[];
   log: (line: string) => void;
 }
 
@@ -68,6 +70,7 @@ export async function runSession(ctx: SessionContext, system: RunningSystem, spe
   const pool = await createWorkerPool({
     children: ctx.children, system: system.name, wsUrls: system.wsUrls, plan, connsPerUser: spec.connsPerUser,
     workers: spec.workers, cpus: ctx.cpu.generatorCpus, connectConcurrency: spec.connectConcurrency,
+    nodeFlags: ctx.generatorNodeFlags,
     // Idle memory is the slope between half and all connections: setup leftovers (argon2 buffers,
     // JIT, first-connection structures) cancel out.
     initialFraction: spec.idle ? 0.5 : 1,

@@ -372,5 +372,6 @@ process.on('message', (msg: CoordinatorMessage) => {
     send({ type: 'fatal', message: err instanceof Error ? err.stack ?? err.message : String(err) });
   }
 });
-// The coordinator owns us: when it goes, so do we.
+// The coordinator owns us: when it goes, so do we. A clean exit also writes --cpu-prof profiles.
 process.on('disconnect', () => process.exit(0));
+process.on('SIGTERM', () => process.exit(0));

@@ -21,6 +21,8 @@ export interface WorkerPoolOptions {
   /** CPU list for taskset, e.g. "1"; null leaves them unpinned. */
   cpus: string | null;
   connectConcurrency: number;
+  /** Extra node flags for the workers (e.g. --cpu-prof to profile the generator itself). */
+  nodeFlags?: string[];
   /** Share of the connections to open at once (the rest on connectRest()); 1 by default. */
   initialFraction?: number;
 }
@@ -155,7 +157,7 @@ export async function createWorkerPool(options: WorkerPoolOptions): Promise<Work
   const handles: Handle[] = [];
   const spawnOne = (index: number): Handle => {
     const child = options.children.spawnNode({
-      entry: 'bench/src/workers/generator-worker.ts', ipc: true, label: `gen#${index}`, echoStderr: true,
+      entry: 'bench/src/workers/generator-worker.ts', ipc: true, label: `gen#${index}`, echoStderr: true, nodeFlags: options.nodeFlags,
     });
     const h: Handle = { child, inbox: [], waiters: [], dead: null };
     child.on('message', (m: WorkerMessage) => {
