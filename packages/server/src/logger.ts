@@ -9,10 +9,7 @@ const redactPaths = [
   'req.headers.authorization', 'headers.authorization', 'data.token',
 ];
 
-export function createLogger(options: { level: string; name?: string }): Logger {
-  return pino({
-    level: options.level,
-    name: options.name ?? 'chatchat',
-    redact: { paths: redactPaths, censor: '[redacted]' },
-  });
+export function createLogger(options: { level: string; name?: string; destination?: pino.DestinationStream }): Logger {
+  const settings = { level: options.level, name: options.name ?? 'chatchat', redact: { paths: redactPaths, censor: '[redacted]' } };
+  return options.destination ? pino(settings, options.destination) : pino(settings);
 }
