@@ -58,7 +58,10 @@ export interface IdleMeasurement {
   rssBeforeMb: number;
   rssHalfMb: number;
   rssAfterMb: number;
-  /** (RSS with all − RSS with half) ÷ connections added: the marginal memory of one connection. */
+  /**
+   * (RSS with all − RSS with half) ÷ connections added, each read after a forced GC: the marginal RSS of
+   * one connection. V8 resizing its heap moves RSS by megabytes, so it is steady only with thousands added.
+   */
   rssPerConnKb: number;
   /** The same slope for the JS heap in use after a forced GC (live objects only), or null. */
   heapPerConnKb: number | null;

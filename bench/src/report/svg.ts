@@ -1,6 +1,6 @@
 import type { SystemName } from '../drivers/wire-driver.js';
 import type { SuiteResult } from './results.js';
-import { fmt } from './summary.js';
+import { fmt, perConnKb } from './summary.js';
 
 /** A hand-written SVG chart of a suite: efficiency, latency percentiles, persist, idle memory, sweeps. */
 
@@ -204,9 +204,9 @@ export function renderSvg(result: SuiteResult): string {
         text: `${fmt(m.ackedPerSec)}/s  (ack p50 ${fmt(m.ack.p50, 2)} ms, p99 ${fmt(m.ack.p99, 2)} ms)` }))));
   }
   if (result.idle.length > 0) {
-    add(barPanel(y, 'Server RSS per idle authenticated connection (KB, lower is better)', 'heartbeats on; (RSS with all − RSS with half of the connections) ÷ connections added',
-      sortByCase(result.idle.map((i) => ({ ...i, scenario: 'idle' }))).map((i) => ({ label: i.caseLabel, system: i.systemName, value: i.rssPerConnKb,
-        text: `${fmt(i.rssPerConnKb, 1)} KB  (${fmt(i.held)} held, ${fmt(i.connectPerSec)} connects/s)` }))));
+    add(barPanel(y, 'Server RSS per idle authenticated connection (KB, lower is better)', 'heartbeats on; RSS slope from half to all connections, each read after a forced GC; JS heap slope in brackets',
+      sortByCase(result.idle.map((i) => ({ ...i, scenario: 'idle' }))).map((i) => ({ label: i.caseLabel, system: i.systemName, value: Math.max(0, perConnKb(i)),
+        text: `${fmt(perConnKb(i), 1)} KB  (JS heap ${i.heapPerConnKb == null ? '–' : fmt(i.heapPerConnKb, 1)} KB; ${fmt(i.held)} held, ${fmt(i.connectPerSec)} connects/s)` }))));
   }
   if (result.sweeps.length > 0) {
     const limit = 100;

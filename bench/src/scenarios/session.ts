@@ -77,7 +77,7 @@ export async function runSession(ctx: SessionContext, system: RunningSystem, spe
   });
   try {
     const target = plan.users.length * spec.connsPerUser;
-    let half: { connections: number; rss: number; heap: number | null } | null = null;
+    let half: (MemoryReading & { connections: number }) | null = null;
     if (spec.idle) {
       await new Promise((r) => setTimeout(r, Math.min(spec.idle!.holdMs, 5000)));
       half = { connections: pool.connect.connections, ...await settledMemory(system) };
@@ -100,7 +100,7 @@ export async function runSession(ctx: SessionContext, system: RunningSystem, spe
 }
 
 async function measureIdle(ctx: SessionContext, system: RunningSystem, pool: WorkerPool, spec: SessionSpec,
-  rssBefore: number, half: { connections: number; rss: number; heap: number | null }, target: number): Promise<IdleMeasurement> {
+  rssBefore: number, half: MemoryReading & { connections: number }, target: number): Promise<IdleMeasurement> {
   const idle = spec.idle!;
   const cpu = createCpuWindow(() => system.pids);
   cpu.start();
@@ -126,15 +126,21 @@ async function measureIdle(ctx: SessionContext, system: RunningSystem, pool: Wor
   return m;
 }
 
+interface MemoryReading {
+  rss: number;
+  /** JS heap in use after the GC, or null without an inspector. */
+  heap: number | null;
+}
+
 /**
  * RSS summed over the server processes after a forced full GC in each (through the inspector), once
- * it stops moving, at most ~6 s of sampling; the JS heap in use after that GC rides along.
+ * it stops moving (at most ~6 s of sampling), with the JS heap in use after that GC.
  */
-async function settledMemory(system: RunningSystem): Promise<{ rss: number; heap: number | null }> {
+async function settledMemory(system: RunningSystem): Promise<MemoryReading> {
   const heaps = await Promise.all(system.inspectors.map((url) => collectGarbage(url)));
-  const heap = heaps.length === system.pids.length && heaps.every((h) => h !== null)
-    ? heaps.reduce((a: number, h) => a + (h ?? 0), 0) : null;
-  return { rss: await settledRss(system.pids), heap };
+  const rss = await settledRss(system.pids);
+  if (heaps.length !== system.pids.length || heaps.some((h) => h === null)) return { rss, heap: null };
+  return { rss, heap: heaps.reduce((a, h) => a + h!.used, 0) };
 }
 
 /** RSS summed over the server processes once it stops moving, at most ~6 s of sampling. */

@@ -14,9 +14,10 @@ export function inspectorUrl(child: ChildProcess): string | null {
 /**
  * A full GC in the server, then its JS heap in use: so idle memory is read from live objects, the
  * same way for every system, not from whatever garbage the last connects left behind.
- * Returns the used heap in bytes, or null if the inspector is not reachable.
+ * Returns the heap in use and the heap V8 has committed, in bytes, or null if the inspector is not
+ * reachable.
  */
-export async function collectGarbage(url: string, timeoutMs = 10_000): Promise<number | null> {
+export async function collectGarbage(url: string, timeoutMs = 10_000): Promise<{ used: number; total: number } | null> {
   const ws = new WebSocket(url, { perMessageDeflate: false });
   try {
     await new Promise<void>((resolve, reject) => {
@@ -40,7 +41,8 @@ export async function collectGarbage(url: string, timeoutMs = 10_000): Promise<n
     });
     await call('HeapProfiler.collectGarbage');
     const usage = await call('Runtime.getHeapUsage');
-    return typeof usage.usedSize === 'number' ? usage.usedSize : null;
+    return typeof usage.usedSize === 'number' && typeof usage.totalSize === 'number'
+      ? { used: usage.usedSize, total: usage.totalSize } : null;
   } catch {
     return null;
   } finally {
