@@ -69,6 +69,8 @@ export interface IdleMeasurement {
   idleServerCpuPct: number;
   holdSec: number;
   errors: Record<string, number>;
+  /** Connect phases, CLOCK_MONOTONIC µs, for profile-summary --from/--to. */
+  connectPhasesUs: Array<[number, number]>;
 }
 
 export interface SweepPoint {

@@ -119,7 +119,7 @@ async function measureIdle(ctx: SessionContext, system: RunningSystem, pool: Wor
     rssBeforeMb: rssBefore / 2 ** 20, rssHalfMb: half.rss / 2 ** 20, rssAfterMb: rssAfter / 2 ** 20,
     rssPerConnKb: added > 0 ? (rssAfter - half.rss) / 1024 / added : 0,
     heapPerConnKb: added > 0 && heapAfter !== null && half.heap !== null ? (heapAfter - half.heap) / 1024 / added : null,
-    idleServerCpuPct: (idleCpu / holdSec) * 100, holdSec, errors: pool.connect.errors,
+    idleServerCpuPct: (idleCpu / holdSec) * 100, holdSec, errors: pool.connect.errors, connectPhasesUs: pool.connect.phasesUs,
   };
   ctx.log(`${system.label}: idle ${m.held}/${m.connectionsTarget} held, ${m.connectPerSec.toFixed(0)} conn/s, ` +
     `${m.rssPerConnKb.toFixed(1)} KB RSS/conn (JS heap ${m.heapPerConnKb?.toFixed(1) ?? '?'} KB), idle CPU ${m.idleServerCpuPct.toFixed(1)}%`);

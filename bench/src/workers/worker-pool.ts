@@ -34,6 +34,8 @@ export interface ConnectResult {
   perSecond: number;
   latency: LatencySummary;
   errors: Record<string, number>;
+  /** Each connect phase as [start, end] in CLOCK_MONOTONIC µs (for profile-summary --from/--to). */
+  phasesUs: Array<[number, number]>;
 }
 
 export interface RunRequest {
@@ -210,9 +212,12 @@ export async function createWorkerPool(options: WorkerPoolOptions): Promise<Work
     // Phases are sequential: the connect time is the sum of each phase's span over all workers.
     const phases = reports.length / handles.length;
     let seconds = 0;
+    const phasesUs: Array<[number, number]> = [];
     for (let p = 0; p < phases; p++) {
       const phase = reports.slice(p * handles.length, (p + 1) * handles.length);
-      seconds += (Math.max(...phase.map((r) => r.endUs)) - Math.min(...phase.map((r) => r.startUs))) / 1e6;
+      const span: [number, number] = [Math.min(...phase.map((r) => r.startUs)), Math.max(...phase.map((r) => r.endUs))];
+      phasesUs.push(span);
+      seconds += (span[1] - span[0]) / 1e6;
     }
     return {
       connections: ok,
@@ -221,6 +226,7 @@ export async function createWorkerPool(options: WorkerPoolOptions): Promise<Work
       perSecond: seconds > 0 ? ok / seconds : 0,
       latency: summarise(mergeHistograms(reports.map((r) => r.connectHist))),
       errors: mergeCounts(reports.map((r) => r.errors)),
+      phasesUs,
     };
   };
   let runId = 0;
