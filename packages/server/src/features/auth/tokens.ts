@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, createSecretKey, randomBytes } from 'node:crypto';
 import { SignJWT, jwtVerify, errors as joseErrors } from 'jose';
 import { AppError } from '../../errors.js';
 
@@ -9,7 +9,8 @@ export interface AccessTokens {
 }
 
 export function createAccessTokens(options: { secret: string; ttlSec: number }): AccessTokens {
-  const key = new TextEncoder().encode(options.secret);
+  // A KeyObject once, instead of raw bytes that jose would import on every sign and verify.
+  const key = createSecretKey(Buffer.from(options.secret));
   return {
     sign: (userId) =>
       new SignJWT({})
