@@ -32,6 +32,7 @@ const { positionals, values } = parseArgs({
     warmup: { type: 'string' },
     body: { type: 'string' },
     sweep: { type: 'boolean' },
+    repeat: { type: 'string' },
     'sweep-steps': { type: 'string' },
     conns: { type: 'string' },
     'conns-per-user': { type: 'string' },
@@ -92,6 +93,7 @@ if (values['room-size'] || values.rate) {
   params.clusterCase = { size, rate };
 }
 if (values.sweep) params.sweep = true;
+params.repeat = num(values.repeat, params.repeat);
 params.sweepMaxSteps = num(values['sweep-steps'], params.sweepMaxSteps);
 params.idleConns = num(values.conns, suite === 'idle' ? 15_000 : params.idleConns);
 params.persistConns = num(values.conns, params.persistConns);

@@ -29,6 +29,11 @@ export interface SuiteParams {
   /** fan-out: users connected, rooms of each size, and the fixed offered load per room size. */
   fanoutUsers: number;
   fanoutCases: Array<{ size: number; rate: number }>;
+  /**
+   * Fixed-load fan-out sessions per system, run in turn (ws, sio, chatchat, ws, …) with fresh servers:
+   * reports show the median and the range, because runs on a shared VM differ by tens of percent.
+   */
+  repeat: number;
   /** Sweep P until p99 > limit (full suite). */
   sweep: boolean;
   sweepFactor: number;
@@ -58,7 +63,7 @@ export const suiteDefaults: Record<'smoke' | 'quick' | 'full', SuiteParams> = {
     systems: ['ws-relay', 'chatchat'], workers: 1, bodyChars: 100,
     // A long drain: CI machines are busy, and smoke asserts that nothing is lost, not how fast.
     warmupMs: 300, durationMs: 1000, cooldownMs: 200, drainTimeoutMs: 20_000,
-    fanoutUsers: 20, fanoutCases: [{ size: 5, rate: 100 }], sweep: false, sweepFactor: 1.5, sweepMaxSteps: 1, sweepP99LimitMs: 100,
+    fanoutUsers: 20, fanoutCases: [{ size: 5, rate: 100 }], repeat: 1, sweep: false, sweepFactor: 1.5, sweepMaxSteps: 1, sweepP99LimitMs: 100,
     idleConns: 20, idleConnsPerUser: 1, idleRoomSize: 5, idleHoldMs: 300, idleWorkers: 1, idleGateways: 1, idleSeparate: false,
     persistConns: 4, persistInflight: 2, persistStores: ['sqlite'], cluster: false, clusterCase: { size: 5, rate: 100 },
   },
@@ -66,7 +71,7 @@ export const suiteDefaults: Record<'smoke' | 'quick' | 'full', SuiteParams> = {
     systems: ['ws-relay', 'socketio', 'chatchat'], workers: 2, bodyChars: 100,
     warmupMs: 2000, durationMs: 8000, cooldownMs: 500, drainTimeoutMs: 5000,
     fanoutUsers: 1000, fanoutCases: [{ size: 10, rate: 4000 }, { size: 100, rate: 400 }],
-    sweep: false, sweepFactor: 1.5, sweepMaxSteps: 8, sweepP99LimitMs: 100,
+    repeat: 1, sweep: false, sweepFactor: 1.5, sweepMaxSteps: 8, sweepP99LimitMs: 100,
     idleConns: 1000, idleConnsPerUser: 1, idleRoomSize: 10, idleHoldMs: 5000, idleWorkers: 2, idleGateways: 1, idleSeparate: false,
     persistConns: 50, persistInflight: 4, persistStores: ['sqlite', 'postgres'], cluster: false, clusterCase: { size: 10, rate: 2000 },
   },
@@ -74,7 +79,7 @@ export const suiteDefaults: Record<'smoke' | 'quick' | 'full', SuiteParams> = {
     systems: ['ws-relay', 'socketio', 'chatchat'], workers: 2, bodyChars: 100,
     warmupMs: 3000, durationMs: 20_000, cooldownMs: 1000, drainTimeoutMs: 10_000,
     fanoutUsers: 1000, fanoutCases: [{ size: 10, rate: 4000 }, { size: 100, rate: 400 }],
-    sweep: true, sweepFactor: 1.5, sweepMaxSteps: 10, sweepP99LimitMs: 100,
+    repeat: 3, sweep: true, sweepFactor: 1.5, sweepMaxSteps: 10, sweepP99LimitMs: 100,
     idleConns: 15_000, idleConnsPerUser: 1, idleRoomSize: 10, idleHoldMs: 30_000, idleWorkers: 4, idleGateways: 1, idleSeparate: true,
     // Cluster at 2,000 msg/s: one PostgreSQL under both gateways must keep up, or the backlog hides the hop.
     persistConns: 100, persistInflight: 4, persistStores: ['sqlite', 'postgres'], cluster: true, clusterCase: { size: 10, rate: 2000 },
@@ -140,16 +145,18 @@ export function buildJobs(suite: 'smoke' | 'quick' | 'full' | 'fanout' | 'idle' 
       jobs.push({ title: `idle ${s}`, system, spec: idleSpec(p) });
     }
   }
-  if (wantFanout) {
+  for (let round = 0; wantFanout && round < Math.max(1, p.repeat); round++) {
     for (const s of p.systems) {
-      const spec = fanoutSpec(p, suite === 'smoke' ? 'smoke' : 'fanout', wantIdle && !p.idleSeparate);
+      // Idle figures and sweeps once; the fixed loads every round.
+      const spec = fanoutSpec(round === 0 ? p : { ...p, sweep: false }, suite === 'smoke' ? 'smoke' : 'fanout',
+        round === 0 && wantIdle && !p.idleSeparate);
       if (suite === 'smoke' && s === 'chatchat') {
         // Smoke: persist runs in the same server as fan-out, so CI starts ChatChat once.
         const persist = persistSpec(p);
         spec.groups.push(...persist.groups);
         spec.runs.push(...persist.runs);
       }
-      jobs.push({ title: `fan-out ${s}`, system: one(s), spec });
+      jobs.push({ title: `fan-out ${s}${p.repeat > 1 ? ` (round ${round + 1}/${p.repeat})` : ''}`, system: one(s), spec });
     }
   }
   if (['quick', 'full', 'persist'].includes(suite) && p.systems.includes('chatchat')) {

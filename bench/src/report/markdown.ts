@@ -1,5 +1,5 @@
-import type { IdleMeasurement, Measurement, SuiteResult } from './results.js';
-import { fanoutRatios, fmt, goals, perConnKb } from './summary.js';
+import type { IdleMeasurement, SuiteResult } from './results.js';
+import { fanoutRatios, fmt, goals, medianRuns, perConnKb, type MedianRun } from './summary.js';
 import { sortByCase } from './svg.js';
 
 export interface MarkdownOptions {
@@ -19,10 +19,14 @@ function errorsText(m: { errors: Record<string, number> }): string {
   return entries.length === 0 ? '0' : entries.map(([k, v]) => `${v} ${k}`).join(', ');
 }
 
-function loadRows(list: Measurement[]): string[][] {
+function spreadText(m: MedianRun): string {
+  return m.spread ? ` (${fmt(m.spread.min)}–${fmt(m.spread.max)}, median of ${m.spread.n})` : '';
+}
+
+function loadRows(list: MedianRun[]): string[][] {
   return list.map((m) => [
     m.caseLabel, m.system, m.offeredRate === null ? 'max' : fmt(m.offeredRate), fmt(m.deliveriesPerSec), fmt(m.bytesPerDelivery ?? 0),
-    fmt(m.serverCpuPct), `**${fmt(m.deliveriesPerServerCpuSec)}**`,
+    fmt(m.serverCpuPct), `**${fmt(m.deliveriesPerServerCpuSec)}**${spreadText(m)}`,
     ms(m.delivery.p50), ms(m.delivery.p99), ms(m.delivery.p999), ms(m.ack.p50), ms(m.ack.p99),
     fmt(m.drops), errorsText(m), `${fmt(m.generatorCpuPct)}${m.generatorSaturated ? ' ⚠' : ''}`, fmt(m.otherCpuPct ?? 0),
   ]);
@@ -44,7 +48,8 @@ export function renderMarkdown(result: SuiteResult, options: MarkdownOptions): s
   out.push(`![latency and throughput per system](${options.svgFile})`);
   out.push('');
 
-  const fanout = sortByCase(result.measurements.filter((m) => m.scenario === 'fanout' || m.scenario === 'smoke'));
+  const runs = medianRuns(result.measurements);
+  const fanout = sortByCase(runs.filter((m) => m.scenario === 'fanout' || m.scenario === 'smoke'));
   if (fanout.length > 0) {
     out.push('## Fan-out at a fixed offered load');
     out.push('');
@@ -52,6 +57,10 @@ export function renderMarkdown(result: SuiteResult, options: MarkdownOptions): s
       'Latency is send → receive at every member connection (the sender\'s own echo included). ⚠ marks a run where the generator fell behind its schedule or ran out of CPU. ' +
       '"other CPU %" is what everything else on the machine used during the window (of one core; 200% = both cores): high values mean a noisy run.');
     out.push('');
+    if (fanout.some((m) => m.spread)) {
+      out.push('Each case ran in several rounds with fresh servers (systems in turn); rows show the median round by deliveries per server CPU-second, with the range.');
+      out.push('');
+    }
     out.push(table(loadHead, loadRows(fanout)));
     out.push('');
     const ratios = fanoutRatios(result);
@@ -72,12 +81,12 @@ export function renderMarkdown(result: SuiteResult, options: MarkdownOptions): s
     out.push('');
   }
 
-  const persist = result.measurements.filter((m) => m.scenario === 'persist');
+  const persist = runs.filter((m) => m.scenario === 'persist');
   if (persist.length > 0) {
     out.push('## Persist: acked messages per second (closed loop, ack after commit)');
     out.push('');
     out.push(table(['case', 'system', 'acked msgs/s', 'ack p50 ms', 'ack p99 ms', 'ack p99.9 ms', 'server CPU %', 'acked / server CPU-s', 'DB CPU % (all postgres processes)', 'errors', 'other CPU %'],
-      persist.map((m) => [m.caseLabel, m.system, `**${fmt(m.ackedPerSec)}**`, ms(m.ack.p50), ms(m.ack.p99), ms(m.ack.p999), fmt(m.serverCpuPct),
+      persist.map((m) => [m.caseLabel, m.system, `**${fmt(m.ackedPerSec)}**${spreadText(m)}`, ms(m.ack.p50), ms(m.ack.p99), ms(m.ack.p999), fmt(m.serverCpuPct),
         fmt(m.ackedPerServerCpuSec), m.system.includes('postgres') ? fmt(m.auxCpuPct) : '–', errorsText(m), fmt(m.otherCpuPct ?? 0)])));
     out.push('');
   }
@@ -108,7 +117,7 @@ export function renderMarkdown(result: SuiteResult, options: MarkdownOptions): s
     out.push('');
   }
 
-  const cluster = sortByCase(result.measurements.filter((m) => m.scenario === 'cluster'));
+  const cluster = sortByCase(runs.filter((m) => m.scenario === 'cluster'));
   if (cluster.length > 0) {
     out.push('## Cluster: two processes through Redis against one process');
     out.push('');

@@ -1,6 +1,6 @@
 import type { SystemName } from '../drivers/wire-driver.js';
 import type { SuiteResult } from './results.js';
-import { fmt, perConnKb } from './summary.js';
+import { fmt, medianRuns, perConnKb } from './summary.js';
 
 /** A hand-written SVG chart of a suite: efficiency, latency percentiles, persist, idle memory, sweeps. */
 
@@ -182,14 +182,15 @@ export function renderSvg(result: SuiteResult): string {
     panels.push({ svg: `<g>${p.svg}</g>`, height: p.height });
     y += p.height + 10;
   };
-  const loads = sortByCase(result.measurements.filter((m) => m.scenario !== 'persist'));
+  const runs = medianRuns(result.measurements);
+  const loads = sortByCase(runs.filter((m) => m.scenario !== 'persist'));
   if (loads.length > 0) {
     add(barPanel(y, 'Deliveries per server CPU-second at a fixed offered load (higher is better)',
       'fan-out and cluster cases; ChatChat stores every message, the peers store nothing',
       loads.map((m) => ({
         label: `${m.scenario === 'cluster' ? 'cluster (through Redis), ' : ''}${m.caseLabel} @ ${fmt(m.offeredRate ?? 0)}/s`, system: m.systemName,
         name: rowName(m), value: m.deliveriesPerServerCpuSec,
-        text: `${fmt(m.deliveriesPerServerCpuSec)}  (${fmt(m.deliveriesPerSec)} deliveries/s, server ${fmt(m.serverCpuPct)}% CPU)${m.generatorSaturated ? ' ⚠ generator behind' : ''}`,
+        text: `${fmt(m.deliveriesPerServerCpuSec)}${m.spread ? ` [${fmt(m.spread.min)}–${fmt(m.spread.max)}]` : ''}  (${fmt(m.deliveriesPerSec)} deliveries/s, server ${fmt(m.serverCpuPct)}% CPU)${m.generatorSaturated ? ' ⚠ generator behind' : ''}`,
       }))));
     add(latencyPanel(y, loads.map((m) => ({
       label: `${m.scenario === 'cluster' ? 'cluster (through Redis), ' : ''}${m.caseLabel}`, system: m.systemName, name: rowName(m),
@@ -197,7 +198,7 @@ export function renderSvg(result: SuiteResult): string {
       p50: m.delivery.p50, p99: m.delivery.p99, p999: m.delivery.p999,
     }))));
   }
-  const persist = result.measurements.filter((m) => m.scenario === 'persist');
+  const persist = runs.filter((m) => m.scenario === 'persist');
   if (persist.length > 0) {
     add(barPanel(y, 'Persist: acked messages per second (ack after commit)', 'closed loop, as fast as acks come back',
       persist.map((m) => ({ label: m.system, system: m.systemName, value: m.ackedPerSec,
