@@ -214,7 +214,7 @@ export async function measure(ctx: SessionContext, system: RunningSystem, pool: 
 async function runSweep(ctx: SessionContext, system: RunningSystem, pool: WorkerPool, sweep: SweepStep): Promise<Sweep> {
   const out: Sweep = {
     caseLabel: sweep.caseLabel, system: system.label, systemName: system.name, points: [], saturationRate: null,
-    stoppedBecause: 'all rates passed',
+    stoppedBecause: 'every rate tried passed (raise --sweep-steps)',
   };
   for (const rate of sweep.rates) {
     const m = await measure(ctx, system, pool, {
@@ -225,7 +225,7 @@ async function runSweep(ctx: SessionContext, system: RunningSystem, pool: Worker
     ctx.log(`sweep ${describe(m)}`);
     const expected = m.deliveriesPerSec * (sweep.base.durationMs / 1000) + m.drops;
     if (m.delivery.p99 > sweep.p99LimitMs) {
-      out.stoppedBecause = `p99 ${m.delivery.p99} ms > ${sweep.p99LimitMs} ms at ${rate} msg/s`;
+      out.stoppedBecause = `p99 ${m.delivery.p99.toFixed(1)} ms > ${sweep.p99LimitMs} ms at ${rate} msg/s`;
       break;
     }
     if (m.drops > 0.01 * expected) {
