@@ -99,18 +99,16 @@ export class Connection {
       this.close(CloseCodes.SlowConsumer);
       return;
     }
-    this.cork();
-    if (typeof frame === 'string') this.socket.send(frame);
-    else writeFrame(this.socket, frame);
-  }
-
-  /**
-   * Frames written in one turn of the event loop (a group commit's replies, a burst of
-   * events) leave in one syscall: the socket is corked at the first write and uncorked
-   * once the current callbacks and their promise continuations are done.
-   */
-  private cork(): void {
-    const raw = rawSocket(this.socket);
-    if (raw) corkUntilNextTick(raw);
+    if (typeof frame === 'string') {
+      // Replies come in bursts per socket (a group commit answers every pipelined send at
+      // once): corked until the next tick, they leave in one syscall. Events are usually one
+      // per socket per tick, where corking would only add work, so they go straight out
+      // (into the cork if a reply opened one).
+      const raw = rawSocket(this.socket);
+      if (raw) corkUntilNextTick(raw);
+      this.socket.send(frame);
+    } else {
+      writeFrame(this.socket, frame);
+    }
   }
 }
