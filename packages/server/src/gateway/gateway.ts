@@ -49,6 +49,8 @@ export function createGateway(options: GatewayOptions) {
   const registry = createConnectionRegistry({ bus, log, onDelivered: (n) => metrics.eventsDelivered.inc(n) });
   const handlers: OpHandlers = createOpHandlers(services, services.typing);
   let draining = false;
+  /** Presence work of closed sockets still under way; close() waits for it before the bus goes. */
+  const leaving = new Set<Promise<unknown>>();
 
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     const url = req.url ?? '';
@@ -94,7 +96,10 @@ export function createGateway(options: GatewayOptions) {
       registry.unregister(conn);
       metrics.connections.dec();
       if (conn.userId) {
-        services.presence.disconnected(conn.userId, conn.id).catch((err) => log.error({ err }, 'presence disconnect failed'));
+        const done = services.presence.disconnected(conn.userId, conn.id)
+          .catch((err) => log.error({ err }, 'presence disconnect failed'))
+          .finally(() => leaving.delete(done));
+        leaving.add(done);
       }
     });
   }
@@ -227,6 +232,8 @@ export function createGateway(options: GatewayOptions) {
       server.off('upgrade', onUpgrade);
       for (const conn of registry.connections()) conn.socket.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));
+      await waitFor(() => registry.size === 0, Date.now() + 2000);
+      await Promise.all(leaving);
     },
   };
 }

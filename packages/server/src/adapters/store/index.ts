@@ -9,6 +9,7 @@ import { createPostgresMessageWriter } from './postgres-message-writer.js';
 import type { Database } from './schema.js';
 import { startSqliteCheckpointer } from './sqlite-checkpointer.js';
 import { createSqliteMessageWriter } from './sqlite-message-writer.js';
+import { withStatementCache } from './statement-cache.js';
 
 export type StoreOptions =
   | {
@@ -45,7 +46,7 @@ function openSqlite(file: string, synchronous: 'NORMAL' | 'FULL'): Store {
     sqlite.close();
     throw err;
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const companions = sqlite.memory ? [] : [startSqliteCheckpointer({ file: sqlite.name })];
   return createKyselyStore({ db, dialect: 'sqlite', writer: createSqliteMessageWriter({ sqlite, db }), companions });
 }
