@@ -30,7 +30,9 @@ async function reapUntil(options: {
 }): Promise<string[]> {
   const reaped: string[] = [];
   const deadline = Date.now() + options.timeoutMs;
-  let nextBeat = Date.now() + options.ttlMs / 3;
+  // Live nodes beat at once: a caller may come here up to ttl/3 after their last beat, and
+  // waiting another ttl/3 would leave a gap as long as the lease itself.
+  let nextBeat = Date.now();
   while (!options.done(reaped)) {
     if (Date.now() > deadline) return reaped;
     if (Date.now() >= nextBeat) {
