@@ -113,7 +113,7 @@ describe('metrics', () => {
     for (const line of [
       /^chatchat_ws_connections [1-9]/m,
       /^chatchat_ws_ops_total\{op="message.send",outcome="ok"\} [1-9]/m,
-      /^chatchat_ws_event_frames_total [1-9]/m,
+      /^chatchat_ws_event_frames_total\{ev="message.created"\} [1-9]/m,
       /^chatchat_send_commit_seconds_count [1-9]/m,
       /^chatchat_bus_published_total [1-9]/m,
       /^nodejs_eventloop_lag_seconds /m,

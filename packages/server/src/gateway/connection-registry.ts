@@ -8,7 +8,7 @@ import { buildTextFrame } from './ws-frame.js';
 export interface ConnectionRegistryOptions {
   bus: Bus;
   log: Logger;
-  onDelivered?: (frames: number) => void;
+  onDelivered?: (ev: string, frames: number) => void;
 }
 
 export type ConnectionRegistry = ReturnType<typeof createConnectionRegistry>;
@@ -94,7 +94,8 @@ export function createConnectionRegistry({ bus, log, onDelivered }: ConnectionRe
       conn.sendEvent(bytes);
       sent++;
     }
-    onDelivered?.(sent);
+    // A publisher from an older release may not name the event.
+    onDelivered?.(header.e ?? 'unknown', sent);
   }
 
   bus.onMessage(dispatch);

@@ -46,7 +46,7 @@ export function createGateway(options: GatewayOptions) {
   const { server, bus, services, log, metrics } = options;
   const path = options.path ?? '/ws';
   const wss = new WebSocketServer({ noServer: true, maxPayload: Limits.maxFrameBytes, perMessageDeflate: false });
-  const registry = createConnectionRegistry({ bus, log, onDelivered: (n) => metrics.eventsDelivered.inc(n) });
+  const registry = createConnectionRegistry({ bus, log, onDelivered: (ev, n) => metrics.eventsDelivered.inc({ ev }, n) });
   const handlers: OpHandlers = createOpHandlers(services, services.typing);
   let draining = false;
   /** Presence work of closed sockets still under way; close() waits for it before the bus goes. */

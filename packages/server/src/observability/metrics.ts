@@ -23,7 +23,7 @@ export function createMetrics() {
     registry,
     connections: new Gauge({ name: 'chatchat_ws_connections', help: 'Open WebSocket connections', registers: [registry] }),
     ops: new Counter({ name: 'chatchat_ws_ops_total', help: 'WebSocket requests by op and outcome', labelNames: ['op', 'outcome'], registers: [registry] }),
-    eventsDelivered: new Counter({ name: 'chatchat_ws_event_frames_total', help: 'Event frames written to sockets', registers: [registry] }),
+    eventsDelivered: new Counter({ name: 'chatchat_ws_event_frames_total', help: 'Event frames written to sockets, by event', labelNames: ['ev'], registers: [registry] }),
     closes: new Counter({ name: 'chatchat_ws_closes_total', help: 'Connections closed by the server, by reason', labelNames: ['reason'], registers: [registry] }),
     sendCommitSeconds: new Histogram({
       name: 'chatchat_send_commit_seconds', help: 'message.send from receipt to commit',

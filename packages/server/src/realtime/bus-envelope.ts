@@ -4,6 +4,8 @@
  * those bytes to its sockets without parsing or re-serialising them.
  */
 export interface Envelope {
+  /** The event's name, for metrics: the gateway never parses the frame itself. */
+  e: string;
   /** Deliver to local connections of members of these rooms. */
   r?: string[];
   /** Deliver to local connections of these users. */

@@ -1,7 +1,7 @@
 import type { EventData, EventName } from '@chatchat/protocol';
 import type { Bus } from '../ports/bus.js';
 import { Channels } from './channels.js';
-import { encodeEnvelope, type RoutingEffect } from './bus-envelope.js';
+import { encodeEnvelope, type Envelope, type RoutingEffect } from './bus-envelope.js';
 
 /** Publishes server events after the state change they describe has committed. */
 export interface EventPublisher {
@@ -19,15 +19,13 @@ export function serializeEvent<K extends EventName>(ev: K, data: EventData<K>): 
 }
 
 export function createEventPublisher({ bus }: { bus: Bus }): EventPublisher {
+  const publish = <K extends EventName>(channel: string, header: Omit<Envelope, 'e'>, ev: K, data: EventData<K>) =>
+    bus.publish(channel, encodeEnvelope({ e: ev, ...header }, serializeEvent(ev, data)));
   return {
-    toRoom: (roomId, ev, data, fx) =>
-      bus.publish(Channels.room(roomId), encodeEnvelope(fx ? { r: [roomId], fx } : { r: [roomId] }, serializeEvent(ev, data))),
-    toUser: (userId, ev, data, fx) =>
-      bus.publish(Channels.user(userId), encodeEnvelope(fx ? { u: [userId], fx } : { u: [userId] }, serializeEvent(ev, data))),
-    toPeers: (userId, roomIds, ev, data) =>
-      bus.publish(Channels.fanout, encodeEnvelope({ r: [...roomIds], u: [userId] }, serializeEvent(ev, data))),
-    toRoomExcept: (roomId, userId, ev, data) =>
-      bus.publish(Channels.room(roomId), encodeEnvelope({ r: [roomId], x: userId }, serializeEvent(ev, data))),
-    toEveryone: (ev, data) => bus.publish(Channels.fanout, encodeEnvelope({ all: true }, serializeEvent(ev, data))),
+    toRoom: (roomId, ev, data, fx) => publish(Channels.room(roomId), fx ? { r: [roomId], fx } : { r: [roomId] }, ev, data),
+    toUser: (userId, ev, data, fx) => publish(Channels.user(userId), fx ? { u: [userId], fx } : { u: [userId] }, ev, data),
+    toPeers: (userId, roomIds, ev, data) => publish(Channels.fanout, { r: [...roomIds], u: [userId] }, ev, data),
+    toRoomExcept: (roomId, userId, ev, data) => publish(Channels.room(roomId), { r: [roomId], x: userId }, ev, data),
+    toEveryone: (ev, data) => publish(Channels.fanout, { all: true }, ev, data),
   };
 }
