@@ -123,9 +123,8 @@ describe('scale-out cluster', () => {
     // b is still online through the balancer (receiver moved to gateway 2); take that away too.
     receiver.close();
     onlyOnG1.close();
-    const started = Date.now();
+    // The bound itself (PRESENCE_TTL_MS) is asserted in the next test.
     await waitFor(() => watcher.presence(b.user.id)?.online === false, { what: 'dead gateway users offline', timeoutMs: 10_000 });
-    expect(Date.now() - started).toBeLessThan(10_000);
   }, 90_000);
 
   it('takes the users of a dead gateway offline within the presence TTL', async () => {

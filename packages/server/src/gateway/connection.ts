@@ -28,7 +28,7 @@ export class Connection {
   inFlight = 0;
   closed = false;
   /** Until the hello reply is out, events queue here so the client sees the snapshot first. */
-  private queued: (string | PrebuiltFrame)[] | null = [];
+  private queued: PrebuiltFrame[] | null = [];
   private readonly typingAt = new Map<string, number>();
   private sendChain: Promise<unknown> = Promise.resolve();
   private readonly maxBufferedBytes: number;

@@ -172,8 +172,9 @@ export function createGateway(options: GatewayOptions) {
     if (conn.closed) return;
     conn.userId = user.id;
     // Route first, then snapshot: an event published in between is queued, never missed.
-    await registry.register(conn, await services.rooms.listIds(user.id));
-    await services.presence.connected(user.id, conn.id);
+    const roomIds = await services.rooms.listIds(user.id);
+    await registry.register(conn, roomIds);
+    await services.presence.connected(user.id, conn.id, roomIds);
     const snapshot = await services.snapshots.build(user, conn.id);
     conn.reply(id, snapshot);
     conn.release();

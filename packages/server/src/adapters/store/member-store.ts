@@ -33,34 +33,27 @@ export function createMemberStore({ db, dialect }: StoreContext): MemberStore {
     return row && toMember(row);
   };
 
+  /** Current members, grouped by room in join order; one room is just the short list. */
+  const listMembersOfRooms: MemberStore['listMembersOfRooms'] = async (roomIds) => {
+    if (roomIds.length === 0) return [];
+    const rows = await db
+      .selectFrom('members')
+      .select(memberColumns)
+      .where('room_id', 'in', [...roomIds])
+      .where('left_at', 'is', null)
+      .orderBy('room_id')
+      .orderBy('joined_at')
+      .orderBy('user_id')
+      .execute();
+    return rows.map(toMember);
+  };
+
   return {
     getMember,
 
-    async listMembersOfRooms(roomIds) {
-      if (roomIds.length === 0) return [];
-      const rows = await db
-        .selectFrom('members')
-        .select(memberColumns)
-        .where('room_id', 'in', [...roomIds])
-        .where('left_at', 'is', null)
-        .orderBy('room_id')
-        .orderBy('joined_at')
-        .orderBy('user_id')
-        .execute();
-      return rows.map(toMember);
-    },
+    listMembersOfRooms,
 
-    async listMembers(roomId) {
-      const rows = await db
-        .selectFrom('members')
-        .select(memberColumns)
-        .where('room_id', '=', roomId)
-        .where('left_at', 'is', null)
-        .orderBy('joined_at')
-        .orderBy('user_id')
-        .execute();
-      return rows.map(toMember);
-    },
+    listMembers: (roomId) => listMembersOfRooms([roomId]),
 
     async countMembers(roomId) {
       const row = await db

@@ -18,14 +18,15 @@ export type PresenceService = ReturnType<typeof createPresenceService>;
  * disconnecting, changes nothing anyone can see.
  */
 export function createPresenceService({ presence, store, clock, events }: PresenceServiceOptions) {
-  async function announce(userId: string, online: boolean, lastSeenAt: string | null) {
-    const roomIds = await store.listRoomIdsForUser(userId);
+  async function announce(userId: string, online: boolean, lastSeenAt: string | null, known?: readonly string[]) {
+    const roomIds = known ?? (await store.listRoomIdsForUser(userId));
     await events.toPeers(userId, roomIds, 'presence.updated', { userId, online, lastSeenAt });
   }
 
   return {
-    async connected(userId: string, connectionId: string): Promise<void> {
-      if (await presence.connect(userId, connectionId)) await announce(userId, true, null);
+    /** `roomIds`: the user's rooms when the caller has just read them (hello), saving a query. */
+    async connected(userId: string, connectionId: string, roomIds?: readonly string[]): Promise<void> {
+      if (await presence.connect(userId, connectionId)) await announce(userId, true, null, roomIds);
     },
 
     async disconnected(userId: string, connectionId: string): Promise<void> {
