@@ -71,3 +71,11 @@ export type OpName = keyof typeof Ops;
 export type OpData<K extends OpName> = Static<(typeof Ops)[K]['data']>;
 export type OpReply<K extends OpName> = Static<(typeof Ops)[K]['reply']>;
 export const opNames = Object.keys(Ops) as OpName[];
+
+/**
+ * Own-property lookup: `name in Ops` is also true for `toString`, `__proto__` and the
+ * rest of Object.prototype, which a client can send as an op.
+ */
+export function isOpName(name: string): name is OpName {
+  return Object.hasOwn(Ops, name);
+}

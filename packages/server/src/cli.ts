@@ -37,6 +37,14 @@ async function serve(config: Config) {
       },
     );
   };
+  // A rejected promise nobody awaited belongs to one request or job: log it and keep serving
+  // everyone else. A synchronous throw that reached the top may have left state half-changed:
+  // exit non-zero and let the supervisor (ECS, systemd, compose) start a clean process.
+  process.on('unhandledRejection', (err) => log.error({ err }, 'unhandled rejection; still serving'));
+  process.on('uncaughtException', (err) => {
+    log.fatal({ err }, 'uncaught exception; exiting for a clean restart');
+    process.exit(70);
+  });
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));
 }

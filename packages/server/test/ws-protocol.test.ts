@@ -79,6 +79,23 @@ describe('bad frames', () => {
     expect((await client.call('ping', {})).ok).toBe(true);
   });
 
+  it('answers Object.prototype names as unknown ops, before and after hello, and stays up', async () => {
+    const names = ['toString', 'constructor', '__proto__', 'hasOwnProperty', 'valueOf', 'isPrototypeOf'];
+    const anonymous = await connect();
+    const a = await http.signup();
+    const { client: member } = await hello(a.accessToken);
+    for (const client of [anonymous, member]) {
+      for (const op of names) {
+        const reply = await client.call(op, {});
+        expect(reply).toMatchObject({ ok: false, error: { code: 'invalid', message: expect.stringContaining('unknown op') } });
+      }
+    }
+    // The same sockets, and a new one, are still served.
+    expect((await member.call('ping', {})).ok).toBe(true);
+    const { client: later } = await hello(a.accessToken);
+    expect((await later.call('ping', {})).ok).toBe(true);
+  });
+
   it('closes a socket that sends a frame over the size limit with 1009, and serves others meanwhile', async () => {
     const a = await http.signup();
     const { client: victim } = await hello(a.accessToken);

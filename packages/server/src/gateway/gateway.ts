@@ -3,7 +3,7 @@ import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket, type RawData } from 'ws';
 import { TypeCompiler, type TypeCheck } from '@sinclair/typebox/compiler';
-import { CloseCodes, Limits, Ops, opNames, type OpName } from '@chatchat/protocol';
+import { CloseCodes, Limits, Ops, isOpName, opNames, type OpName } from '@chatchat/protocol';
 import type { Bus } from '../ports/bus.js';
 import type { Services } from '../services.js';
 import type { Logger } from '../logger.js';
@@ -87,7 +87,11 @@ export function createGateway(options: GatewayOptions) {
     socket.on('pong', () => (conn.alive = true));
     socket.on('message', (raw: RawData, isBinary: boolean) => {
       conn.alive = true;
-      void handleFrame(conn, raw, isBinary);
+      // A frame's failure is that frame's: it must never become an unhandled rejection.
+      handleFrame(conn, raw, isBinary).catch((err) => {
+        metrics.errors.inc({ dependency: errorSource(err) });
+        log.error({ err, connectionId: conn.id }, 'frame handler failed');
+      });
     });
     socket.on('error', (err) => log.debug({ err, connectionId: conn.id }, 'socket error'));
     socket.on('close', () => {
@@ -108,7 +112,7 @@ export function createGateway(options: GatewayOptions) {
     const { id, request, error } = parseRequest(raw, isBinary);
     // Every frame counts, garbage included: a reply to garbage costs as much as any other.
     if (!conn.limiter.take()) {
-      metrics.ops.inc({ op: request?.op && request.op in Ops ? request.op : 'any', outcome: 'rate_limited' });
+      metrics.ops.inc({ op: request && isOpName(request.op) ? request.op : 'any', outcome: 'rate_limited' });
       conn.replyError(id, { code: 'rate_limited', message: 'too many requests; slow down' });
       return;
     }
@@ -117,8 +121,8 @@ export function createGateway(options: GatewayOptions) {
       conn.replyError(id, error!.toBody());
       return;
     }
-    const op = request.op as OpName;
-    if (!(op in Ops)) {
+    const op = request.op;
+    if (!isOpName(op)) {
       metrics.ops.inc({ op: 'unknown', outcome: 'invalid' });
       conn.replyError(id, { code: 'invalid', message: `unknown op "${request.op.slice(0, 64)}"` });
       return;
