@@ -5,7 +5,7 @@ import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Store } from './ports/store.js';
-import type { MeteredBus } from './adapters/bus/bus-stats.js';
+import type { MeteredBus } from './ports/bus.js';
 import type { Presence } from './ports/presence.js';
 import { createStore } from './adapters/store/index.js';
 import { createMemoryHub } from './adapters/bus/memory-hub.js';
@@ -14,6 +14,8 @@ import { createMetrics } from './observability/metrics.js';
 import { createServices, type Services } from './services.js';
 import { createHttpApp } from './http/http-app.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
+import { startJobRunner, type JobRunner, type PeriodicJob } from './worker/job-runner.js';
+import { presenceLeaseJob, presenceReaperJob } from './worker/presence-jobs.js';
 
 export interface ChatServer {
   readonly config: Config;
@@ -24,6 +26,8 @@ export interface ChatServer {
   readonly services: Services;
   readonly store: Store;
   readonly gateway: Gateway | null;
+  /** Periodic jobs of this process's roles (gateway: presence lease; worker: reaping, sweeping). */
+  readonly jobs: JobRunner;
   /** SIGTERM path: stop accepting, let in-flight work finish, tell clients to reconnect, then close. */
   drain(): Promise<void>;
   /** Closes everything in dependency order. Idempotent. */
@@ -42,8 +46,8 @@ export function openStore(config: Config): Promise<Store> {
 }
 
 /** Redis adapters load only in scale-out mode, so the embedded process never loads a Redis client. */
-async function openRealtime(config: Config, nodeId: string, log: Logger): Promise<{ bus: MeteredBus; presence: Presence }> {
-  if (!config.redisUrl) return { bus: createMemoryHub().createBus(), presence: createMemoryPresence() };
+async function openRealtime(config: Config, nodeId: string, log: Logger, clock: Clock): Promise<{ bus: MeteredBus; presence: Presence }> {
+  if (!config.redisUrl) return { bus: createMemoryHub().createBus(), presence: createMemoryPresence({ clock }) };
   const [{ createRedisBus }, { createRedisPresence }] = await Promise.all([
     import('./adapters/bus/redis-bus.js'),
     import('./adapters/presence/redis-presence.js'),
@@ -63,7 +67,7 @@ export async function startChatServer(config: Config, options: StartOptions = {}
 
   const store = await openStore(config);
   if (config.migrateOnStart) await store.migrate();
-  const { bus, presence } = await openRealtime(config, nodeId, log);
+  const { bus, presence } = await openRealtime(config, nodeId, log, clock);
   metrics.observeBus(() => bus.stats);
   const services = createServices({ config, store, bus, presence, clock, log, metrics });
 
@@ -88,17 +92,27 @@ export async function startChatServer(config: Config, options: StartOptions = {}
         maxBufferedBytes: config.maxBufferedBytes,
         rateLimitOpsPerSec: config.rateLimitOpsPerSec,
         rateLimitBurst: config.rateLimitBurst,
-        presenceTickMs: Math.max(50, Math.floor(config.presenceTtlMs / 3)),
+        maxSocketsPerUser: config.maxSocketsPerUser,
+        maxAnonymousSocketsPerAddress: config.maxAnonymousSocketsPerIp,
+        maxInFlightPerSocket: config.maxInFlightPerSocket,
+        allowedOrigins: config.allowedOrigins,
+        trustProxy: config.trustProxy,
       })
     : null;
 
+  const periodic: PeriodicJob[] = [];
+  if (config.roles.has('gateway')) periodic.push(presenceLeaseJob(services.presence, config.presenceTtlMs));
+  if (config.roles.has('worker')) periodic.push(presenceReaperJob(services.presence, config.presenceTtlMs));
+  const jobs = startJobRunner({ jobs: periodic, log, metrics });
+
   await http.listen({ port: config.port, host: config.host });
   const port = (http.server.address() as AddressInfo).port;
-  log.info({ port, roles: [...config.roles], nodeId, store: store.dialect, bus: config.redisUrl ? 'redis' : 'memory' }, 'chatchat listening');
+  log.info({ port, roles: [...config.roles], jobs: jobs.jobs, nodeId, store: store.dialect, bus: config.redisUrl ? 'redis' : 'memory' }, 'chatchat listening');
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      await jobs.close();
       await gateway?.close();
       await http.close();
       services.close();
@@ -108,7 +122,7 @@ export async function startChatServer(config: Config, options: StartOptions = {}
     })());
 
   return {
-    config, port, url: `http://127.0.0.1:${port}`, nodeId, services, store, gateway,
+    config, port, url: `http://127.0.0.1:${port}`, nodeId, services, store, gateway, jobs,
     async drain() {
       await gateway?.drain(config.drainTimeoutMs);
       await close();

@@ -28,10 +28,21 @@ export interface Config {
   /** Server WS ping interval; a socket that misses one pong is dropped at the next tick. */
   readonly heartbeatMs: number;
   readonly authTimeoutMs: number;
-  /** A socket whose unsent bytes pass this is closed with 4429 (slow consumer). */
+  /** A socket whose unsent bytes would pass this with the next frame is closed with 4429 (slow consumer). */
   readonly maxBufferedBytes: number;
+  /** WS requests per user, across all their sockets on one process (per socket before `hello`). */
   readonly rateLimitOpsPerSec: number;
   readonly rateLimitBurst: number;
+  /** Sockets one user may hold on one process; the next `hello` is closed with 4430. */
+  readonly maxSocketsPerUser: number;
+  /** Sockets one address may hold before `hello` succeeds; the next is closed with 4430. */
+  readonly maxAnonymousSocketsPerIp: number;
+  /** Requests one socket may have unanswered; more are answered `rate_limited`. */
+  readonly maxInFlightPerSocket: number;
+  /** Origins browsers may open `/ws` from (exact `scheme://host[:port]`, or `*`); null: the Host's own origin. */
+  readonly allowedOrigins: readonly string[] | null;
+  /** Behind a load balancer: the client address is the last one in X-Forwarded-For. */
+  readonly trustProxy: boolean;
   readonly readCoalesceMs: number;
   readonly presenceTtlMs: number;
   readonly drainTimeoutMs: number;
@@ -57,6 +68,30 @@ function parseSynchronous(raw: string | undefined): 'NORMAL' | 'FULL' {
   const value = (raw || 'NORMAL').toUpperCase();
   if (value !== 'NORMAL' && value !== 'FULL') throw new ConfigError(`SQLITE_SYNCHRONOUS must be NORMAL or FULL, got "${raw}"`);
   return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+  return raw === 'true';
+}
+
+function parseOrigins(raw: string | undefined): readonly string[] | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  return Object.freeze(raw.split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
+    if (entry === '*') return entry;
+    let origin: string;
+    try {
+      origin = new URL(entry).origin;
+    } catch {
+      origin = 'null';
+    }
+    if (origin === 'null' || origin !== entry.replace(/\/$/, '').toLowerCase()) {
+      throw new ConfigError(`ALLOWED_ORIGINS entries must be origins like https://chat.example.com (or *), got "${entry}"`);
+    }
+    return origin;
+  }));
 }
 
 function parseRoles(raw: string | undefined): Set<Role> {
@@ -118,6 +153,11 @@ export function loadConfig(env: Env = process.env): Config {
     maxBufferedBytes: int(env, 'MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 1024),
     rateLimitOpsPerSec: int(env, 'RATE_LIMIT_OPS_PER_SEC', 50, 1),
     rateLimitBurst: int(env, 'RATE_LIMIT_BURST', 200, 1),
+    maxSocketsPerUser: int(env, 'MAX_SOCKETS_PER_USER', 20, 1),
+    maxAnonymousSocketsPerIp: int(env, 'MAX_ANONYMOUS_SOCKETS_PER_IP', 50, 1),
+    maxInFlightPerSocket: int(env, 'MAX_IN_FLIGHT_PER_SOCKET', 32, 1),
+    allowedOrigins: parseOrigins(env.ALLOWED_ORIGINS),
+    trustProxy: bool(env, 'TRUST_PROXY', false),
     readCoalesceMs: int(env, 'READ_COALESCE_MS', Limits.readCoalesceMs, 0),
     presenceTtlMs: int(env, 'PRESENCE_TTL_MS', 30_000, 100),
     drainTimeoutMs: int(env, 'DRAIN_TIMEOUT_MS', 10_000, 0),

@@ -73,6 +73,7 @@ export interface Cluster {
   readonly url: string;
   readonly gateways: NodeProcess[];
   readonly apis: NodeProcess[];
+  readonly workers: NodeProcess[];
   startGateway(name: string): Promise<NodeProcess>;
   close(): Promise<void>;
 }
@@ -81,7 +82,7 @@ export interface Cluster {
  * PostgreSQL (a fresh database), Redis (a fresh key prefix), `gateways` gateway processes,
  * `apis` api processes and a balancer in front: the scale-out deployment on one machine.
  */
-export async function startCluster(options: { gateways?: number; apis?: number; env?: Record<string, string> } = {}): Promise<Cluster> {
+export async function startCluster(options: { gateways?: number; apis?: number; workers?: number; env?: Record<string, string> } = {}): Promise<Cluster> {
   const db = await createTestDatabase();
   const env: Record<string, string> = {
     DATABASE_URL: db.url,
@@ -91,12 +92,15 @@ export async function startCluster(options: { gateways?: number; apis?: number; 
     RATE_LIMIT_OPS_PER_SEC: '100000',
     RATE_LIMIT_BURST: '100000',
     READ_COALESCE_MS: '30',
+    // The balancer is a TCP hop on 127.0.0.1: every client shares one address.
+    MAX_ANONYMOUS_SOCKETS_PER_IP: '100000',
     ...options.env,
   };
   await runCli(['migrate'], env);
   const nodes: NodeProcess[] = [];
   const gateways: NodeProcess[] = [];
   const apis: NodeProcess[] = [];
+  const workers: NodeProcess[] = [];
   const start = async (name: string, role: string) => {
     const node = await startNode(name, { ...env, ROLE: role });
     nodes.push(node);
@@ -105,6 +109,8 @@ export async function startCluster(options: { gateways?: number; apis?: number; 
   try {
     gateways.push(...(await Promise.all(Array.from({ length: options.gateways ?? 2 }, (_, i) => start(`gateway-${i + 1}`, 'gateway')))));
     apis.push(...(await Promise.all(Array.from({ length: options.apis ?? 1 }, (_, i) => start(`api-${i + 1}`, 'api')))));
+    // The worker reaps presence: without one, a dead gateway's users would stay online.
+    workers.push(...(await Promise.all(Array.from({ length: options.workers ?? 1 }, (_, i) => start(`worker-${i + 1}`, 'worker')))));
   } catch (err) {
     for (const n of nodes) n.kill('SIGKILL');
     await db.drop();
@@ -113,7 +119,7 @@ export async function startCluster(options: { gateways?: number; apis?: number; 
   let closing: Promise<void> | undefined;
   const lb = await startLoadBalancer({ gateways: gateways.map((g) => ({ port: g.port })), apis: apis.map((a) => ({ port: a.port })) });
   return {
-    env, lb, url: `http://127.0.0.1:${lb.port}`, gateways, apis,
+    env, lb, url: `http://127.0.0.1:${lb.port}`, gateways, apis, workers,
     async startGateway(name) {
       const node = await start(name, 'gateway');
       gateways.push(node);

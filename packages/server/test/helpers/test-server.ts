@@ -16,7 +16,10 @@ export async function startTestServer(env: Record<string, string> = {}): Promise
   const dataDir = env.DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'chatchat-test-'));
   const config = loadConfig({
     PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, JWT_SECRET: 'test-secret-0123456789abcdef',
-    RATE_LIMIT_OPS_PER_SEC: '100000', RATE_LIMIT_BURST: '100000', READ_COALESCE_MS: '50', ...env,
+    RATE_LIMIT_OPS_PER_SEC: '100000', RATE_LIMIT_BURST: '100000', READ_COALESCE_MS: '50',
+    // Every test client comes from 127.0.0.1, hundreds at once in some tests, and the browser
+    // test's page is served from another port; the tests of these limits set their own.
+    MAX_ANONYMOUS_SOCKETS_PER_IP: '100000', MAX_SOCKETS_PER_USER: '1000', ALLOWED_ORIGINS: '*', ...env,
   });
   const server = await startChatServer(config, { log: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }) });
   const close = server.close;
