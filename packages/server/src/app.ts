@@ -14,6 +14,10 @@ import { createMetrics } from './observability/metrics.js';
 import { createServices, type Services } from './services.js';
 import { createHttpApp } from './http/http-app.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
+import { startMetricsServer } from './http/metrics-endpoint.js';
+import { tapChannel } from './adapters/bus/channel-tap.js';
+import { Channels } from './realtime/channels.js';
+import { createDataDir } from './config.js';
 
 export interface ChatServer {
   readonly config: Config;
@@ -36,6 +40,7 @@ export interface StartOptions {
 }
 
 export function openStore(config: Config): Promise<Store> {
+  if (!config.databaseUrl) createDataDir(config.dataDir);
   return config.databaseUrl
     ? createStore({ kind: 'postgres', url: config.databaseUrl, poolSize: config.pgPoolSize, statementTimeoutMs: config.pgStatementTimeoutMs })
     : createStore({ kind: 'sqlite', file: path.join(config.dataDir, 'chatchat.db'), synchronous: config.sqliteSynchronous });
@@ -54,6 +59,12 @@ async function openRealtime(config: Config, nodeId: string, log: Logger): Promis
   };
 }
 
+async function openRateLimitRedis(url: string) {
+  const { Redis } = await import('ioredis');
+  // Rate limiting must not hold requests while Redis is away (skipOnError lets them through).
+  return new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+}
+
 /** The composition root: the only place that picks adapters for the ports. */
 export async function startChatServer(config: Config, options: StartOptions = {}): Promise<ChatServer> {
   const log = options.log ?? createLogger({ level: config.logLevel });
@@ -63,13 +74,29 @@ export async function startChatServer(config: Config, options: StartOptions = {}
 
   const store = await openStore(config);
   if (config.migrateOnStart) await store.migrate();
-  const { bus, presence } = await openRealtime(config, nodeId, log);
+  const realtime = await openRealtime(config, nodeId, log);
+  const { presence } = realtime;
+  // Session revocations reach every process at once; `services` is assigned before any arrives.
+  let services: Services | undefined;
+  const bus = await tapChannel(realtime.bus, Channels.sessions, (payload) => {
+    try {
+      services?.revocations.receive(payload);
+    } catch (err) {
+      log.error({ err }, 'bad session revocation message');
+    }
+  });
   metrics.observeBus(() => bus.stats);
-  const services = createServices({ config, store, bus, presence, clock, log, metrics });
+  services = createServices({ config, store, bus, presence, clock, log, metrics });
+  await services.auth.warmRevocations();
 
+  const rateLimitRedis = config.redisUrl && config.roles.has('api') ? await openRateLimitRedis(config.redisUrl) : undefined;
   const http = await createHttpApp({
     log,
     metrics,
+    clock,
+    limits: config.http,
+    metricsToken: config.metricsToken,
+    rateLimitRedis: rateLimitRedis && { client: rateLimitRedis, prefix: config.redisPrefix },
     services: config.roles.has('api') ? services : null,
     checkReady: async () => {
       await store.ping();
@@ -94,13 +121,24 @@ export async function startChatServer(config: Config, options: StartOptions = {}
 
   await http.listen({ port: config.port, host: config.host });
   const port = (http.server.address() as AddressInfo).port;
+  const metricsServer = config.metricsPort ? await startMetricsServer({ metrics, port: config.metricsPort, host: config.host }) : null;
+  // Expired and long-revoked sessions are deleted by the api processes (harmless if several do it).
+  const sweep = config.roles.has('api') ? setInterval(() => {
+    services.auth.sweepExpired()
+      .then((swept) => log.debug(swept, 'expired sessions swept'))
+      .catch((err) => log.error({ err }, 'session sweep failed'));
+  }, config.sessionSweepIntervalSec * 1000) : null;
+  sweep?.unref();
   log.info({ port, roles: [...config.roles], nodeId, store: store.dialect, bus: config.redisUrl ? 'redis' : 'memory' }, 'chatchat listening');
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      if (sweep) clearInterval(sweep);
       await gateway?.close();
       await http.close();
+      await metricsServer?.close();
+      rateLimitRedis?.disconnect();
       services.close();
       await bus.close();
       await presence.close();

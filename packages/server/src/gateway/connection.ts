@@ -20,6 +20,7 @@ export class Connection {
   readonly socket: WebSocket;
   readonly limiter: RateLimiter;
   userId: string | null = null;
+  sessionId: string | null = null;
   /** Rooms whose events this connection gets; kept live by the registry. */
   readonly rooms = new Set<string>();
   /** Heartbeat: cleared on each ping, set by any pong or frame. */

@@ -164,9 +164,9 @@ export function createGateway(options: GatewayOptions) {
 
   async function hello(conn: Connection, id: string, { token }: { token: string }) {
     if (conn.authenticated) throw new AppError('invalid', 'already authenticated');
-    let user;
+    let user, sessionId;
     try {
-      user = await services.auth.authenticate(token);
+      ({ user, sessionId } = await services.auth.authenticate(token));
     } catch (err) {
       conn.replyError(id, toErrorBody(err));
       metrics.closes.inc({ reason: 'unauthorized' });
@@ -175,6 +175,7 @@ export function createGateway(options: GatewayOptions) {
     }
     if (conn.closed) return;
     conn.userId = user.id;
+    conn.sessionId = sessionId;
     // Route first, then snapshot: an event published in between is queued, never missed.
     const roomIds = await services.rooms.listIds(user.id);
     await registry.register(conn, roomIds);
@@ -205,6 +206,13 @@ export function createGateway(options: GatewayOptions) {
   }, options.presenceTickMs);
   presenceTick.unref();
 
+  // A revoked session's sockets close at once (logout, logout-all, password change, theft).
+  const offSessionsRevoked = services.auth.onSessionsRevoked((ids) => {
+    for (const conn of registry.connections()) {
+      if (conn.sessionId && ids.has(conn.sessionId)) conn.close(CloseCodes.SessionEnded);
+    }
+  });
+
   // Events published while the bus was away are gone; the clients' resync brings them back.
   bus.onRecovered(() => {
     log.warn({ connections: registry.size }, 'bus recovered: asking every client to resync');
@@ -234,6 +242,7 @@ export function createGateway(options: GatewayOptions) {
     async close(): Promise<void> {
       clearInterval(heartbeat);
       clearInterval(presenceTick);
+      offSessionsRevoked();
       server.off('upgrade', onUpgrade);
       for (const conn of registry.connections()) conn.socket.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

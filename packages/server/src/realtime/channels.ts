@@ -8,4 +8,6 @@ export const Channels = {
   room: (roomId: string) => `room:${roomId}`,
   user: (userId: string) => `user:${userId}`,
   fanout: 'fanout',
+  /** Session revocations: every process subscribes (HTTP token checks and the gateway's sockets both need them). */
+  sessions: 'sessions',
 } as const;
