@@ -32,6 +32,11 @@ export const CloseCodes = {
   FrameTooLarge: { code: 1009, reason: 'frame too large' },
   /** The token given in `hello` was not valid (bad signature, expired, unknown user). Get a new one first. */
   Unauthorized: { code: 4401, reason: 'unauthorized' },
+  /**
+   * The session ended (logout, log out everywhere, password change, refresh-token theft).
+   * Refreshing will not help: log in again.
+   */
+  SessionEnded: { code: 4403, reason: 'session ended' },
   /** `hello` did not arrive within the authentication deadline. */
   AuthTimeout: { code: 4408, reason: 'authentication timeout' },
   /**

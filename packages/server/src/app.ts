@@ -16,6 +16,11 @@ import { createHttpApp } from './http/http-app.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
 import { startJobRunner, type JobRunner, type PeriodicJob } from './worker/job-runner.js';
 import { presenceLeaseJob, presenceReaperJob } from './worker/presence-jobs.js';
+import { sessionSweepJob } from './worker/session-jobs.js';
+import { startMetricsServer } from './http/metrics-endpoint.js';
+import { tapChannel } from './adapters/bus/channel-tap.js';
+import { Channels } from './realtime/channels.js';
+import { createDataDir } from './config.js';
 
 export interface ChatServer {
   readonly config: Config;
@@ -40,6 +45,7 @@ export interface StartOptions {
 }
 
 export function openStore(config: Config): Promise<Store> {
+  if (!config.databaseUrl) createDataDir(config.dataDir);
   return config.databaseUrl
     ? createStore({ kind: 'postgres', url: config.databaseUrl, poolSize: config.pgPoolSize, statementTimeoutMs: config.pgStatementTimeoutMs })
     : createStore({ kind: 'sqlite', file: path.join(config.dataDir, 'chatchat.db'), synchronous: config.sqliteSynchronous });
@@ -58,6 +64,12 @@ async function openRealtime(config: Config, nodeId: string, log: Logger, clock: 
   };
 }
 
+async function openRateLimitRedis(url: string) {
+  const { Redis } = await import('ioredis');
+  // Rate limiting must not hold requests while Redis is away (skipOnError lets them through).
+  return new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
+}
+
 /** The composition root: the only place that picks adapters for the ports. */
 export async function startChatServer(config: Config, options: StartOptions = {}): Promise<ChatServer> {
   const log = options.log ?? createLogger({ level: config.logLevel });
@@ -67,13 +79,29 @@ export async function startChatServer(config: Config, options: StartOptions = {}
 
   const store = await openStore(config);
   if (config.migrateOnStart) await store.migrate();
-  const { bus, presence } = await openRealtime(config, nodeId, log, clock);
+  const realtime = await openRealtime(config, nodeId, log, clock);
+  const { presence } = realtime;
+  // Session revocations reach every process at once; `services` is assigned before any arrives.
+  let services: Services | undefined;
+  const bus = await tapChannel(realtime.bus, Channels.sessions, (payload) => {
+    try {
+      services?.revocations.receive(payload);
+    } catch (err) {
+      log.error({ err }, 'bad session revocation message');
+    }
+  });
   metrics.observeBus(() => bus.stats);
-  const services = createServices({ config, store, bus, presence, clock, log, metrics });
+  services = createServices({ config, store, bus, presence, clock, log, metrics });
+  await services.auth.warmRevocations();
 
+  const rateLimitRedis = config.redisUrl && config.roles.has('api') ? await openRateLimitRedis(config.redisUrl) : undefined;
   const http = await createHttpApp({
     log,
     metrics,
+    clock,
+    limits: config.http,
+    metricsToken: config.metricsToken,
+    rateLimitRedis: rateLimitRedis && { client: rateLimitRedis, prefix: config.redisPrefix },
     services: config.roles.has('api') ? services : null,
     checkReady: async () => {
       await store.ping();
@@ -102,11 +130,15 @@ export async function startChatServer(config: Config, options: StartOptions = {}
 
   const periodic: PeriodicJob[] = [];
   if (config.roles.has('gateway')) periodic.push(presenceLeaseJob(services.presence, config.presenceTtlMs));
-  if (config.roles.has('worker')) periodic.push(presenceReaperJob(services.presence, config.presenceTtlMs));
+  if (config.roles.has('worker')) {
+    periodic.push(presenceReaperJob(services.presence, config.presenceTtlMs));
+    periodic.push(sessionSweepJob(services.auth, config.sessionSweepIntervalSec * 1000, log));
+  }
   const jobs = startJobRunner({ jobs: periodic, log, metrics });
 
   await http.listen({ port: config.port, host: config.host });
   const port = (http.server.address() as AddressInfo).port;
+  const metricsServer = config.metricsPort ? await startMetricsServer({ metrics, port: config.metricsPort, host: config.host }) : null;
   log.info({ port, roles: [...config.roles], jobs: jobs.jobs, nodeId, store: store.dialect, bus: config.redisUrl ? 'redis' : 'memory' }, 'chatchat listening');
 
   let closing: Promise<void> | undefined;
@@ -115,6 +147,8 @@ export async function startChatServer(config: Config, options: StartOptions = {}
       await jobs.close();
       await gateway?.close();
       await http.close();
+      await metricsServer?.close();
+      rateLimitRedis?.disconnect();
       services.close();
       await bus.close();
       await presence.close();

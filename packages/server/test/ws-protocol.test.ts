@@ -1,14 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CloseCodes, Limits } from '@chatchat/protocol';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
+import { startTestServer, testMetricsToken, type TestServer } from './helpers/test-server.js';
 import { httpClient } from './helpers/http-client.js';
 import { RawClient } from './helpers/raw-client.js';
 import { waitFor } from './helpers/wait-for.js';
 
 /** True once the server has closed someone for being slow (read from its own metrics). */
 async function sentClosed(server: TestServer): Promise<boolean> {
-  const text = await (await fetch(`${server.url}/metrics`)).text();
+  const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${testMetricsToken}` } })).text();
   return /chatchat_ws_closes_total\{reason="slow_consumer"\} [1-9]/.test(text);
 }
 
@@ -127,7 +127,7 @@ describe('metrics', () => {
     const { client } = await hello(a.accessToken);
     await client.request('message.send', { roomId: room.id, body: 'count me', clientMsgId: 'metrics-1' });
     await client.waitForEvent('message.created');
-    const text = await (await fetch(`${server.url}/metrics`)).text();
+    const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${testMetricsToken}` } })).text();
     for (const line of [
       /^chatchat_ws_connections [1-9]/m,
       /^chatchat_ws_ops_total\{op="message.send",outcome="ok"\} [1-9]/m,

@@ -32,6 +32,7 @@ export class Connection {
   limiter: RateLimiter;
   /** Set as soon as the token is verified (the socket is routed from then on), before `ready`. */
   userId: string | null = null;
+  sessionId: string | null = null;
   /** Rooms whose events this connection gets; kept live by the registry. */
   readonly rooms = new Set<string>();
   /** Heartbeat: cleared on each ping, set by any pong or request. */

@@ -273,6 +273,13 @@ export function createGateway(options: GatewayOptions) {
     return total;
   });
 
+  // A revoked session's sockets close at once (logout, logout-all, password change, theft).
+  const offSessionsRevoked = services.auth.onSessionsRevoked((ids) => {
+    for (const conn of registry.connections()) {
+      if (conn.sessionId && ids.has(conn.sessionId)) conn.close(CloseCodes.SessionEnded);
+    }
+  });
+
   // Events published while the bus was away are gone; the clients' resync brings them back.
   bus.onRecovered(() => {
     log.warn({ connections: registry.size }, 'bus recovered: asking every client to resync');
@@ -303,6 +310,7 @@ export function createGateway(options: GatewayOptions) {
     },
     async close(): Promise<void> {
       clearInterval(heartbeat);
+      offSessionsRevoked();
       server.off('upgrade', onUpgrade);
       for (const conn of registry.connections()) conn.socket.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

@@ -27,13 +27,14 @@ export function createHello({ services, registry, maxSocketsPerUser, onIdentifie
 
     async handle(conn: Connection, { token }: OpData<'hello'>): Promise<OpReply<'hello'>> {
       conn.state = 'authenticating';
-      const user = await services.auth.authenticate(token);
+      const { user, sessionId } = await services.auth.authenticate(token);
       if (conn.closed) throw new AppError('unavailable', 'connection closed during hello');
       if (registry.connectionsOf(user.id).size >= maxSocketsPerUser) {
         throw new AppError('rate_limited', `too many connections for this user (at most ${maxSocketsPerUser} per server)`);
       }
       try {
         conn.userId = user.id;
+        conn.sessionId = sessionId;
         onIdentified(conn);
         // Routed before any await and before the snapshot is read: the user's connection
         // count includes this socket at once, and an event published meanwhile is queued

@@ -34,6 +34,20 @@ export interface Store {
   >;
   revokeRefreshFamily(familyId: string): Promise<void>;
 
+  // sessions (one per login; the id is the refresh family and the access token's sid)
+  createSession(row: SessionRecord): Promise<void>;
+  getSession(id: string): Promise<SessionRecord | undefined>;
+  /**
+   * Marks the sessions revoked and deletes their refresh tokens; returns the ids that were
+   * still live. `exceptId` keeps the caller's own session (password change).
+   */
+  revokeSessions(filter: { id: string } | { userId: string; exceptId?: string }, now: string): Promise<string[]>;
+  /** Sessions revoked at or after `since`: their access tokens may still be unexpired. */
+  listRevokedSessionIds(since: string): Promise<string[]>;
+  /** Deletes expired refresh tokens, expired sessions and sessions revoked before `revokedBefore`. */
+  sweepSessions(now: string, revokedBefore: string): Promise<{ sessions: number; refreshTokens: number }>;
+  setPasswordHash(userId: string, passwordHash: string): Promise<void>;
+
   // rooms and members
   /** Creates the room and its members (the creator as owner) in one transaction. */
   createRoom(input: NewRoom): Promise<RoomRecord>;
@@ -109,6 +123,15 @@ export interface RefreshTokenRow {
   familyId: string;
   expiresAt: string;
   createdAt: string;
+}
+
+export interface SessionRecord {
+  id: string;
+  userId: string;
+  createdAt: string;
+  /** Absolute: no refresh extends it. */
+  expiresAt: string;
+  revokedAt: string | null;
 }
 
 export interface RoomRecord {

@@ -9,4 +9,6 @@ export const Channels = {
   room: (roomId: string) => `room:${roomId}`,
   user: (userId: string) => `user:${userId}`,
   everyone: 'global',
+  /** Session revocations: every process subscribes (HTTP token checks and the gateway's sockets both need them). */
+  sessions: 'sessions',
 } as const;

@@ -91,6 +91,12 @@ export async function startCluster(options: { gateways?: number; apis?: number; 
     JWT_SECRET: 'cluster-test-secret-0123456789',
     RATE_LIMIT_OPS_PER_SEC: '100000',
     RATE_LIMIT_BURST: '100000',
+    HTTP_RATE_LIMIT_PER_MIN: '0',
+    SIGNUPS_PER_IP_PER_HOUR: '100000',
+    LOGINS_PER_IP_PER_MIN: '100000',
+    REFRESHES_PER_IP_PER_MIN: '100000',
+    ROOM_CREATES_PER_HOUR: '100000',
+    INVITES_PER_HOUR: '100000',
     READ_COALESCE_MS: '30',
     // The balancer is a TCP hop on 127.0.0.1: every client shares one address.
     MAX_ANONYMOUS_SOCKETS_PER_IP: '100000',

@@ -1,6 +1,6 @@
 import Sqlite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import pg from 'pg';
 import type { Store } from '../../ports/store.js';
@@ -30,7 +30,12 @@ export async function createStore(options: StoreOptions): Promise<Store> {
 }
 
 function openSqlite(file: string, synchronous: 'NORMAL' | 'FULL'): Store {
-  if (file !== ':memory:' && !file.startsWith('file:')) mkdirSync(dirname(resolve(file)), { recursive: true });
+  if (file !== ':memory:' && !file.startsWith('file:')) {
+    mkdirSync(dirname(resolve(file)), { recursive: true, mode: 0o700 });
+    // It holds password and token hashes: owner only. SQLite gives -wal and -shm the same mode.
+    closeSync(openSync(file, 'a', 0o600));
+    chmodSync(file, 0o600);
+  }
   const sqlite = new Sqlite(file);
   try {
     sqlite.pragma('journal_mode = WAL');
