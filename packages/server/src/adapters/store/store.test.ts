@@ -7,12 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { describeStoreContract } from '../../ports/store.contract.js';
 import { createTestDatabase } from '../../test/pg-database.js';
 import { createStore } from './index.js';
+import { postgresSeedRooms, sqliteSeedRooms } from './seed-rooms.js';
 
 describeStoreContract('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'chatchat-store-'));
   const store = await createStore({ kind: 'sqlite', file: join(dir, 'chat.db') });
   return {
     store,
+    seedRooms: sqliteSeedRooms(join(dir, 'chat.db')),
     cleanup: async () => {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
@@ -25,6 +27,7 @@ describeStoreContract('postgres', async () => {
   const opened = [await createStore({ kind: 'postgres', url: database.url, poolSize: 6, statementTimeoutMs: 10_000 })];
   return {
     store: opened[0]!,
+    seedRooms: postgresSeedRooms(database.url),
     openAnother: async () => {
       const another = await createStore({ kind: 'postgres', url: database.url, poolSize: 6 });
       opened.push(another);
