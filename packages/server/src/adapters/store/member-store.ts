@@ -2,6 +2,7 @@ import { sql } from 'kysely';
 import { notFound } from '../../errors.js';
 import type { MemberRecord, Store } from '../../ports/store.js';
 import { isForeignKeyViolation } from './db-errors.js';
+import { MAX_SEQ } from './message-store.js';
 import { toMember } from './row-mappers.js';
 import { inChunks, lockRoom, type StoreContext } from './store-context.js';
 
@@ -142,7 +143,7 @@ export function createMemberStore({ db, dialect }: StoreContext): MemberStore {
     async advanceReadPointer(roomId, userId, seq) {
       // Capped at the room's last_seq so that unread (last_seq - last_read_seq) never
       // goes negative, and compared in the WHERE so the pointer only moves forward.
-      const wanted = sql<number>`cast(${Math.trunc(seq)} as integer)`;
+      const wanted = sql<number>`cast(${Math.min(MAX_SEQ, Math.max(0, Math.trunc(seq)))} as bigint)`;
       const cap = sql<number>`(select last_seq from rooms where rooms.id = ${roomId})`;
       const target = sql<number>`case when ${cap} < ${wanted} then ${cap} else ${wanted} end`;
       const moved = await db

@@ -103,6 +103,30 @@ describe('postgres store setup', () => {
     }
   });
 
+  it('stores and returns seqs past 2^31 exactly (bigint columns, int8 parsed as numbers)', async () => {
+    const database = await createTestDatabase();
+    const store = await createStore({ kind: 'postgres', url: database.url, poolSize: 2 });
+    const admin = new pg.Client({ connectionString: database.url });
+    try {
+      await store.migrate();
+      await admin.connect();
+      const now = new Date().toISOString();
+      const u = await store.createUser({ username: 'wide', displayName: 'W', passwordHash: 'h', now });
+      const room = await store.createRoom({ kind: 'group', name: 'r', creatorId: u.id, memberIds: [], now });
+      const high = 2 ** 40;
+      await admin.query('update rooms set last_seq = $1 where id = $2', [high, room.id]);
+      const { message } = await store.insertMessage({ roomId: room.id, senderId: u.id, kind: 'text', body: 'b', clientMsgId: null, now });
+      expect(message.seq).toBe(high + 1);
+      expect(await store.listMessages(room.id, { afterSeq: high, limit: 5 })).toEqual([message]);
+      expect(await store.getRoom(room.id)).toMatchObject({ lastSeq: high + 1 });
+      expect(await store.getMember(room.id, u.id)).toMatchObject({ lastReadSeq: high + 1 });
+    } finally {
+      await admin.end();
+      await store.close();
+      await database.drop();
+    }
+  });
+
   it('applies the statement timeout to every connection', async () => {
     const database = await createTestDatabase();
     const store = await createStore({ kind: 'postgres', url: database.url, poolSize: 2, statementTimeoutMs: 200 });

@@ -221,6 +221,26 @@ export function messagesContract(f: StoreFixture): void {
       expect(await f.store.listMessages(randomUUID(), { limit: 10 })).toEqual([]);
     });
 
+    it('takes any number as a history cursor, past the seq range included', async () => {
+      const [owner] = await users(1);
+      const room = await group(owner!);
+      for (let i = 1; i <= 3; i++) await send(room, owner!);
+      const seqs = (ms: { seq: number }[]) => ms.map((m) => m.seq);
+      expect(await f.store.listMessages(room.id, { afterSeq: 1e308, limit: 5 })).toEqual([]);
+      expect(await f.store.listMessages(room.id, { afterSeq: 2 ** 53, limit: 5 })).toEqual([]);
+      expect(seqs(await f.store.listMessages(room.id, { beforeSeq: 1e308, limit: 5 }))).toEqual([1, 2, 3]);
+      expect(seqs(await f.store.listMessages(room.id, { afterSeq: 1.5, limit: 5 }))).toEqual([2, 3]);
+      expect(seqs(await f.store.listMessages(room.id, { beforeSeq: 2.5, limit: 5 }))).toEqual([1, 2]);
+    });
+
+    it('refuses NUL characters with invalid and uses no seq', async () => {
+      const [owner] = await users(1);
+      const room = await group(owner!);
+      await expectAppError(send(room, owner!, { body: 'a\u0000b' }), 'invalid');
+      await expectAppError(send(room, owner!, { clientMsgId: 'c\u0000' }), 'invalid');
+      expect((await send(room, owner!)).message.seq).toBe(1);
+    });
+
     it('edits and deletes', async () => {
       const [owner] = await users(1);
       const room = await group(owner!);
