@@ -6,7 +6,7 @@ import type { Announcement, Member, Message, MessageKind, Notice, Role, RoomKind
  * Domain errors are thrown as `AppError` (see ../errors.ts) so services need no driver knowledge.
  */
 export interface Store {
-  readonly dialect: 'sqlite' | 'postgres';
+  readonly dialect: 'sqlite' | 'postgres' | 'mongodb';
   /** Runs pending migrations. Idempotent. */
   migrate(): Promise<void>;
   /** Cheap round trip for readiness checks. */
@@ -64,9 +64,6 @@ export interface Store {
   listMembers(roomId: string): Promise<MemberRecord[]>;
   /** Current members of every room asked, in one round trip (snapshots). */
   listMembersOfRooms(roomIds: readonly string[]): Promise<MemberRecord[]>;
-  countMembers(roomId: string): Promise<number>;
-  /** Ids of every user sharing at least one room with `userId` (excluding `userId`). */
-  listRoomPeers(userId: string): Promise<string[]>;
   listRoomIdsForUser(userId: string): Promise<string[]>;
   /**
    * Adds users (or re-adds former members) with `joinedSeq = lastReadSeq = room.lastSeq`.
