@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatClient } from '@chatchat/client';
-import type { AuthResponse, Room } from '@chatchat/protocol';
+import type { Room } from '@chatchat/protocol';
 import { useSdkServer, waitFor } from '@chatchat/server/testing';
 
 const env = useSdkServer();
