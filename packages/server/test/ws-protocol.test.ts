@@ -1,10 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CloseCodes, Limits } from '@chatchat/protocol';
-import { startTestServer, testMetricsToken, type TestServer } from './helpers/test-server.js';
-import { httpClient } from './helpers/http-client.js';
-import { RawClient } from './helpers/raw-client.js';
-import { waitFor } from './helpers/wait-for.js';
+import { startTestServer, testMetricsToken, type TestServer, httpClient, RawClient, waitFor } from '@chatchat/server/testing';
 
 /** True once the server has closed someone for being slow (read from its own metrics). */
 async function sentClosed(server: TestServer): Promise<boolean> {
@@ -161,7 +158,12 @@ describe('messages over the socket', () => {
       await c.waitForEvent('message.created', (d) => d.message.seq === 2);
       expect(c.eventsOf('message.created').map((d) => d.message.seq)).toEqual([1, 2]);
     }
-    expect(o1.eventsOf('message.created')).toHaveLength(0);
+    // Marker: a later message to the outsider's own room from the same sender arrives, the room's did not.
+    const theirs = await http.createRoom(a.accessToken, 'Theirs', [outsider.user.id]);
+    await o1.waitForEvent('room.added', (e) => e.room.id === theirs.id);
+    await a1.request('message.send', { roomId: theirs.id, body: 'marker', clientMsgId: 'm-marker' });
+    await o1.waitForEvent('message.created', (d) => d.message.roomId === theirs.id);
+    expect(o1.eventsOf('message.created').filter((d) => d.message.roomId === room.id)).toHaveLength(0);
 
     const denied = await o1.call('message.send', { roomId: room.id, body: 'let me in', clientMsgId: 'x' });
     expect(denied).toMatchObject({ ok: false, error: { code: 'not_found' } });
