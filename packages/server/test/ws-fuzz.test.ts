@@ -7,7 +7,6 @@ import { CloseCodes, ErrorCodes, Ops, opNames, type ServerFrame } from '@chatcha
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 import { httpClient } from './helpers/http-client.js';
 import { RawClient } from './helpers/raw-client.js';
-import { waitFor } from './helpers/wait-for.js';
 
 /**
  * Protocol fuzzing: seeded, property-based frames over every op's TypeBox schema and the
