@@ -15,6 +15,7 @@ import { errorSource } from '../observability/error-source.js';
 import { registerAuthenticated } from './authenticated-scope.js';
 import { installSecurityHeaders, docsCsp } from './security-headers.js';
 import { registerPublicMetrics } from './metrics-endpoint.js';
+import { installRequestDeadline } from './request-deadline.js';
 import { registerAuthRoutes, registerSessionRoutes } from './routes/auth-routes.js';
 import { registerProfileRoutes } from './routes/profile-routes.js';
 import { registerRoomRoutes } from './routes/room-routes.js';
@@ -57,8 +58,6 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: limits.bodyLimitBytes,
     requestTimeout: limits.requestTimeoutMs,
-    // Node checks request deadlines on this tick (30 s by default): keep it a fraction of the deadline.
-    http: { connectionsCheckingInterval: Math.max(50, Math.min(30_000, Math.floor(limits.requestTimeoutMs / 4))) },
     connectionTimeout: limits.connectionTimeoutMs,
     keepAliveTimeout: limits.keepAliveTimeoutMs,
     trustProxy: limits.trustProxy,
@@ -70,6 +69,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   });
   installErrorHandler(app, log, (err) => metrics.errors.inc({ dependency: errorSource(err) }));
   installSecurityHeaders(app);
+  installRequestDeadline(app, limits.requestTimeoutMs);
   app.addHook('onResponse', async (req, reply) => {
     metrics.http.inc({ route: req.routeOptions.url ?? 'unmatched', status: `${Math.floor(reply.statusCode / 100)}xx` });
   });
