@@ -220,3 +220,33 @@ describe('files', () => {
     }
   });
 });
+
+describe('room limits', () => {
+  it('caps rooms per user and the rate of room creation and invitations', async () => {
+    const limited = await startTestServer({ MAX_ROOMS_PER_USER: '3', ROOM_CREATES_PER_HOUR: '4', INVITES_PER_HOUR: '2' });
+    try {
+      const client = httpClient(limited.url);
+      const [owner, victim, other] = await Promise.all([client.signup(), client.signup(), client.signup()]);
+      // Invitations: two an hour for `owner`, the third is refused.
+      const r1 = await client.createRoom(owner.accessToken, 'r1', [victim.user.id]);
+      await client.createRoom(owner.accessToken, 'r2', [victim.user.id]);
+      const third = await client.call('POST', '/api/v1/rooms', { name: 'r3', memberIds: [victim.user.id] }, owner.accessToken);
+      expect(third).toMatchObject({ status: 429, body: { error: { code: 'rate_limited' } } });
+      // Rooms per user: `other` fills the victim's last slot, then nobody can add more.
+      await client.createRoom(other.accessToken, 'o1', [victim.user.id]);
+      const full = await client.call('POST', '/api/v1/rooms', { name: 'o2', memberIds: [victim.user.id] }, other.accessToken);
+      expect(full).toMatchObject({ status: 403, body: { error: { code: 'limit_exceeded' } } });
+      const direct = await client.call('POST', '/api/v1/rooms/direct', { userId: victim.user.id }, other.accessToken);
+      expect(direct).toMatchObject({ status: 403, body: { error: { code: 'limit_exceeded' } } });
+      // The cap holds for the creator too: owner is in r1, r2 and e1.
+      await client.createRoom(owner.accessToken, 'e1', []);
+      const e2 = await client.call('POST', '/api/v1/rooms', { name: 'e2', memberIds: [] }, owner.accessToken);
+      expect(e2).toMatchObject({ status: 403, body: { error: { code: 'limit_exceeded' } } });
+      // The victim can still leave a room and so make space.
+      expect((await client.call('DELETE', `/api/v1/rooms/${r1.id}/members/me`, undefined, victim.accessToken)).status).toBe(204);
+      expect((await client.call('GET', '/api/v1/rooms', undefined, victim.accessToken)).body.rooms).toHaveLength(2);
+    } finally {
+      await limited.close();
+    }
+  });
+});
