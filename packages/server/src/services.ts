@@ -47,7 +47,7 @@ export function createServices({ config, store, bus, presence, clock, log, metri
     refreshTokenTtlSec: config.refreshTokenTtlSec,
     sessionTtlSec: config.sessionTtlSec,
   });
-  const rooms = createRoomService({ store, clock, events });
+  const rooms = createRoomService({ store, clock, events, limits: config.rooms });
   const messages = createMessageService({
     store, clock, events, rooms, onCommitted: (ms) => metrics.sendCommitSeconds.observe(ms / 1000),
   });

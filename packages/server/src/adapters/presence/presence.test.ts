@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { describePresenceContract, realTime, type ContractTime } from '../../ports/presence.contract.js';
-import { createManualClock } from '../../ports/manual-clock.js';
+import { createManualClock } from '../../ports/clock.js';
 import { createTcpProxy } from '../../testing/tcp-proxy.js';
 import { createMemoryPresence, createMemoryPresenceState } from './memory-presence.js';
 import { createRedisPresence } from './redis-presence.js';
