@@ -30,6 +30,12 @@ WORKDIR /app
 COPY --from=manifests /src/ ./
 RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY . .
+# Amazon's RDS / DocumentDB CA bundle, for TLS to the managed database (deploy.yml passes the
+# URL; local builds leave it out). The tasks point NODE_EXTRA_CA_CERTS at it.
+ARG RDS_CA_BUNDLE_URL=
+RUN if [ -n "$RDS_CA_BUNDLE_URL" ]; then \
+      mkdir -p dist && node -e "fetch(process.argv[1]).then(r=>{if(!r.ok)throw new Error(r.status);return r.text()}).then(t=>require('fs').writeFileSync('dist/rds-ca.pem',t))" "$RDS_CA_BUNDLE_URL"; \
+    fi
 # The web app is built and served when the repository has one (apps/web with a build script).
 RUN node scripts/build-server.mjs dist/cli.js \
  && mkdir -p dist/web \

@@ -24,12 +24,20 @@ export interface EnvironmentStacks {
 
 /** Every stack of every environment, with cdk-nag's AwsSolutions pack applied to all of them. */
 export function createChatChatApp(options: ChatChatAppOptions = {}) {
-  const app = new App({ outdir: options.outdir, context: { 'aws:cdk:enable-path-metadata': false, '@aws-cdk/core:defaultCrossStackReferences': 'strong' } });
+  const configs = options.environments ?? Object.values(environments);
+  // The AZs are named in config, so synth never asks AWS for them (it runs offline).
+  const zones = Object.fromEntries(
+    configs.map((c) => [`availability-zones:account=${c.account}:region=${c.region}`, [...c.availabilityZones]]),
+  );
+  const app = new App({
+    outdir: options.outdir,
+    context: { ...zones, 'aws:cdk:enable-path-metadata': false, '@aws-cdk/core:defaultCrossStackReferences': 'strong' },
+  });
   const imageTag = options.imageTag ?? (app.node.tryGetContext('imageTag') as string | undefined) ?? 'latest';
   const stacks: Record<string, EnvironmentStacks> = {};
   const accountsWithOidc = new Set<string>();
 
-  for (const config of options.environments ?? Object.values(environments)) {
+  for (const config of configs) {
     const names = stackNames(config);
     const env = { account: config.account, region: config.region };
     const cicd = new CicdStack(app, names.cicd, { env, config, createOidcProvider: !accountsWithOidc.has(config.account) });

@@ -54,11 +54,13 @@ describe('network', () => {
     out.template(prod.network).resourceCountIs('AWS::EC2::Subnet', 9);
   });
 
-  it('reaches S3, ECR, Secrets Manager, SSM and CloudWatch Logs through VPC endpoints', () => {
-    const t = out.template(dev.network);
-    t.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway', ServiceName: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith(['.s3'])]) }) });
-    for (const service of ['ecr.api', 'ecr.dkr', 'secretsmanager', 'ssm', 'logs']) {
-      t.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface', PrivateDnsEnabled: true, ServiceName: `com.amazonaws.ap-northeast-2.${service}` });
+  it('reaches S3, ECR, Secrets Manager, SSM and CloudWatch through VPC endpoints; in dev the hourly ones go with the services stack', () => {
+    out.template(dev.network).hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway', ServiceName: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith(['.s3'])]) }) });
+    out.template(dev.network).resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface' }, 0);
+    for (const t of [out.template(dev.services), out.template(prod.network)]) {
+      for (const service of ['ecr.api', 'ecr.dkr', 'secretsmanager', 'ssm', 'logs', 'monitoring']) {
+        t.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface', PrivateDnsEnabled: true, ServiceName: `com.amazonaws.ap-northeast-2.${service}` });
+      }
     }
   });
 

@@ -63,27 +63,6 @@ export class NetworkStack extends Stack {
 
     const taskSubnets = { subnetGroupName: 'private' };
     this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3, subnets: [taskSubnets] });
-    const endpointSecurityGroup = new ec2.SecurityGroup(this, 'EndpointSg', {
-      vpc: this.vpc,
-      description: 'Interface endpoints: HTTPS from the tasks only',
-      allowAllOutbound: false,
-    });
-    for (const [name, service] of [
-      ['EcrApi', ec2.InterfaceVpcEndpointAwsService.ECR],
-      ['EcrDocker', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER],
-      ['SecretsManager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER],
-      ['Ssm', ec2.InterfaceVpcEndpointAwsService.SSM],
-      ['Logs', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS],
-      ['Monitoring', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING],
-    ] as const) {
-      this.vpc.addInterfaceEndpoint(name, {
-        service,
-        subnets: taskSubnets,
-        securityGroups: [endpointSecurityGroup],
-        privateDnsEnabled: true,
-      });
-    }
-
     this.albSecurityGroup = new ec2.SecurityGroup(this, 'AlbSg', {
       vpc: this.vpc,
       description: 'Load balancer: HTTPS and HTTP (redirect) from anywhere',
@@ -94,9 +73,6 @@ export class NetworkStack extends Stack {
     NagSuppressions.addResourceSuppressions(this.albSecurityGroup, [
       { id: 'AwsSolutions-EC23', reason: 'The public load balancer: 443 (and 80, which only redirects) from anywhere is its purpose.' },
     ]);
-    NagSuppressions.addResourceSuppressions(endpointSecurityGroup, [
-      { id: 'CdkNagValidationFailure', reason: 'EC23 cannot evaluate a rule whose source is another security group (an intrinsic); the only ingress is 443 from the task group.' },
-    ]);
 
     this.taskSecurityGroup = new ec2.SecurityGroup(this, 'TaskSg', {
       vpc: this.vpc,
@@ -105,11 +81,44 @@ export class NetworkStack extends Stack {
     });
     this.taskSecurityGroup.addIngressRule(this.albSecurityGroup, ec2.Port.tcp(8080), 'app port from the ALB');
     this.albSecurityGroup.addEgressRule(this.taskSecurityGroup, ec2.Port.tcp(8080), 'to the tasks');
-    endpointSecurityGroup.addIngressRule(this.taskSecurityGroup, ec2.Port.tcp(443), 'AWS APIs from the tasks');
-    this.taskSecurityGroup.addEgressRule(endpointSecurityGroup, ec2.Port.tcp(443), 'AWS APIs through endpoints');
+    if (!config.schedule) addInterfaceEndpoints(this, this.vpc, this.taskSecurityGroup);
+
     // S3 (ECR layers, attachments) is reached through the gateway endpoint, whose addresses are a
     // regional prefix list; without a NAT route these subnets reach nothing else on 443.
     this.taskSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS: S3 gateway endpoint');
 
+  }
+}
+
+/**
+ * Interface endpoints for ECR, Secrets Manager, SSM and CloudWatch bill by the hour in every AZ.
+ * Where the environment has a schedule they are created with the services stack (and deleted
+ * with it overnight); otherwise here. Tasks reach AWS only through them: no NAT.
+ */
+export function addInterfaceEndpoints(scope: Construct, vpc: ec2.IVpc, taskSecurityGroup: ec2.ISecurityGroup): void {
+  const endpointSecurityGroup = new ec2.SecurityGroup(scope, 'EndpointSg', {
+    vpc,
+    description: 'Interface endpoints: HTTPS from the tasks only',
+    allowAllOutbound: false,
+  });
+  endpointSecurityGroup.connections.allowFrom(taskSecurityGroup, ec2.Port.tcp(443), 'AWS APIs from the tasks');
+  NagSuppressions.addResourceSuppressions(endpointSecurityGroup, [
+    { id: 'CdkNagValidationFailure', reason: 'EC23 cannot evaluate a rule whose source is another security group (an intrinsic); the only ingress is 443 from the task group.' },
+  ]);
+  for (const [name, service] of [
+    ['EcrApi', ec2.InterfaceVpcEndpointAwsService.ECR],
+    ['EcrDocker', ec2.InterfaceVpcEndpointAwsService.ECR_DOCKER],
+    ['SecretsManager', ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER],
+    ['Ssm', ec2.InterfaceVpcEndpointAwsService.SSM],
+    ['Logs', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_LOGS],
+    ['Monitoring', ec2.InterfaceVpcEndpointAwsService.CLOUDWATCH_MONITORING],
+  ] as const) {
+    new ec2.InterfaceVpcEndpoint(scope, name, {
+      vpc,
+      service,
+      subnets: { subnetGroupName: 'private' },
+      securityGroups: [endpointSecurityGroup],
+      privateDnsEnabled: true,
+    });
   }
 }

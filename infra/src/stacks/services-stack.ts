@@ -15,7 +15,7 @@ import type { Construct } from 'constructs';
 import { appParameters, blobStoreEnvironment, metricsPort, roleEnvironment } from '../app-environment.js';
 import { drainTimings, type EnvironmentConfig, type ServiceSize } from '../config.js';
 import type { DataStack } from './data-stack.js';
-import type { NetworkStack } from './network-stack.js';
+import { addInterfaceEndpoints, type NetworkStack } from './network-stack.js';
 
 export type ServiceRole = 'api' | 'gateway' | 'worker';
 export const containerPort = 8080;
@@ -54,6 +54,8 @@ export class ServicesStack extends Stack {
     const timings = drainTimings(config);
     const alarmAction = new actions.SnsAction(network.alarmTopic);
 
+    if (config.schedule) addInterfaceEndpoints(this, network.vpc, network.taskSecurityGroup);
+
     this.cluster = new ecs.Cluster(this, 'Cluster', {
       clusterName: names.cluster,
       vpc: network.vpc,
@@ -82,7 +84,7 @@ export class ServicesStack extends Stack {
       REDIS_HOST: data.redisHost,
       REDIS_PORT: data.redisPort,
       // Amazon's RDS/DocumentDB CA, put into the image by the Dockerfile's RDS_CA_BUNDLE_URL build arg.
-      NODE_EXTRA_CA_CERTS: '/app/rds-ca.pem',
+      NODE_EXTRA_CA_CERTS: '/app/dist/rds-ca.pem',
       ...blobStoreEnvironment(data.attachments.bucketName, this.region),
     };
     const image = ecs.ContainerImage.fromEcrRepository(props.repository, props.imageTag);
