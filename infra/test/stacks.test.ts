@@ -28,7 +28,15 @@ describe('cdk synth (offline, every stack of every environment)', () => {
   });
 
   it('passes cdk-nag AwsSolutions with no unsuppressed finding and no other error or warning', () => {
+    expect(out.stacks).toHaveLength(9);
     expect(out.messages()).toEqual([]);
+    for (const stack of out.stacks) {
+      const report = out.nagReport(stack);
+      expect(report.length, `${stack} was checked`).toBeGreaterThan(5);
+      expect(report.filter((r) => r.compliance === 'Non-Compliant')).toEqual([]);
+      // Every suppression carries its reason (written beside the resource it excuses).
+      for (const r of report.filter((r) => r.compliance === 'Suppressed')) expect(r.reason.length, `${r.rule} on ${r.resource}`).toBeGreaterThan(20);
+    }
   });
 
   it('has no policy of ours that allows * actions on * resources', () => {

@@ -1,5 +1,5 @@
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -13,8 +13,11 @@ export interface Synthesised {
   readonly stdout: string;
   template(stackName: string): Template;
   json(stackName: string): { Resources: Record<string, { Type: string; Properties?: Record<string, unknown> }> };
+  readonly stacks: string[];
   /** error and warning annotations (cdk-nag findings among them) of every stack */
   messages(): { stack: string; level: string; text: string }[];
+  /** cdk-nag's AwsSolutions report for one stack: every rule checked on every resource */
+  nagReport(stack: string): { rule: string; resource: string; compliance: string; reason: string }[];
   close(): void;
 }
 
@@ -38,21 +41,37 @@ export async function synthesiseWithCli(): Promise<Synthesised> {
   const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as {
     artifacts: Record<string, { type: string; metadata?: Record<string, { type: string; data: unknown }[]> }>;
   };
+  const stacks = Object.entries(manifest.artifacts)
+    .filter(([, a]) => a.type === 'aws:cloudformation:stack')
+    .map(([name]) => name);
   const json = (stackName: string) => JSON.parse(readFileSync(path.join(dir, `${stackName}.template.json`), 'utf8'));
   return {
     dir,
     stdout,
     json,
     template: (stackName) => Template.fromJSON(json(stackName)),
+    stacks,
     messages: () =>
-      Object.entries(manifest.artifacts)
-        .filter(([, a]) => a.type === 'aws:cloudformation:stack')
-        .flatMap(([stack, a]) =>
-          Object.values(a.metadata ?? {})
-            .flat()
-            .filter((m) => m.type === 'aws:cdk:error' || m.type === 'aws:cdk:warning')
-            .map((m) => ({ stack, level: m.type, text: String(m.data) })),
-        ),
+      stacks.flatMap((stack) => {
+        // Newer CDK writes each stack's metadata beside its template rather than into the manifest.
+        const file = path.join(dir, `${stack}.metadata.json`);
+        const metadata: Record<string, { type: string; data: unknown }[]> = existsSync(file)
+          ? JSON.parse(readFileSync(file, 'utf8'))
+          : (manifest.artifacts[stack]!.metadata ?? {});
+        return Object.values(metadata)
+          .flat()
+          .filter((m) => m.type === 'aws:cdk:error' || m.type === 'aws:cdk:warning')
+          .map((m) => ({ stack, level: m.type, text: String(m.data) }));
+      }),
+    nagReport: (stack) =>
+      readFileSync(path.join(dir, `AwsSolutions-${stack}-NagReport.csv`), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((line) => {
+          const [rule, resource, compliance, reason] = JSON.parse(`[${line}]`) as string[];
+          return { rule: rule!, resource: resource!, compliance: compliance!, reason: reason! };
+        }),
     close: () => rmSync(dir, { recursive: true, force: true }),
   };
 }
