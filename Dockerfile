@@ -24,11 +24,13 @@ COPY --from=manifests /src/ ./
 RUN npm ci --omit=dev --workspace packages/server --workspace packages/protocol --no-audit --no-fund \
  && npm cache clean --force
 
-# --- build: the whole toolchain (no install scripts needed: nothing native runs here).
+# --- build: the root toolchain (esbuild) and the web app's, not bench's or infra's. No install
+# scripts: nothing native runs here.
 FROM ${BASE} AS build
 WORKDIR /app
 COPY --from=manifests /src/ ./
-RUN npm ci --ignore-scripts --no-audit --no-fund
+RUN npm ci --ignore-scripts --no-audit --no-fund --include-workspace-root --workspace packages/server \
+      $(if [ -f apps/web/package.json ]; then echo --workspace apps/web; fi)
 COPY . .
 # Amazon's RDS / DocumentDB CA bundle, for TLS to the managed database (deploy.yml passes the
 # URL; local builds leave it out). The tasks point NODE_EXTRA_CA_CERTS at it.

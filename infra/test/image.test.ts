@@ -65,7 +65,7 @@ function freePorts(): typeof ports {
 async function start(name: string, role: string, port: number, env: Record<string, string>): Promise<string> {
   const container = `${run}-${name}`;
   const envArgs = Object.entries({ ...env, ROLE: role, PORT: String(port), HOST: '127.0.0.1' }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-  await podman(['run', '-d', '--name', container, '--network', 'host', '--init', ...podmanLimits, '--read-only', ...envArgs, image]);
+  await podman(['run', '-d', '--name', container, '--network', 'host', '--init', '--no-healthcheck', ...podmanLimits, '--read-only', ...envArgs, image]);
   containers.push(container);
   return container;
 }
@@ -140,7 +140,7 @@ describe.skipIf(Boolean(unavailable))('container image (podman)', () => {
     expect(modules.split('\n')).toContain('better-sqlite3');
   }, 120_000);
 
-  it('every role answers /readyz and reports its role', async () => {
+  it('every role answers /readyz', async () => {
     for (const port of Object.values(ports)) expect(await readyz(port)).toBe(true);
   });
 

@@ -38,6 +38,11 @@ export async function synthesiseWithCli(): Promise<Synthesised> {
     env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', CDK_DISABLE_VERSION_CHECK: '1' },
     maxBuffer: 64 * 1024 * 1024,
   });
+  return readAssembly(dir, stdout);
+}
+
+/** A synthesised cloud assembly on disk, read back (templates, annotations, cdk-nag reports). */
+export function readAssembly(dir: string, stdout = ''): Synthesised {
   const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as {
     artifacts: Record<string, { type: string; metadata?: Record<string, { type: string; data: unknown }[]> }>;
   };
@@ -69,7 +74,7 @@ export async function synthesiseWithCli(): Promise<Synthesised> {
         .split('\n')
         .slice(1)
         .map((line) => {
-          const [rule, resource, compliance, reason] = JSON.parse(`[${line}]`) as string[];
+          const [rule, resource, compliance, reason] = [...line.matchAll(/"((?:[^"]|"")*)"/g)].map((m) => m[1]!.replaceAll('""', '"'));
           return { rule: rule!, resource: resource!, compliance: compliance!, reason: reason! };
         }),
     close: () => rmSync(dir, { recursive: true, force: true }),
