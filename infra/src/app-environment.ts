@@ -1,4 +1,4 @@
-import type { EnvironmentConfig } from './config.js';
+import { drainTimings, type EnvironmentConfig } from './config.js';
 
 /**
  * The one place the infrastructure names the app's environment variables
@@ -20,17 +20,21 @@ export function appParameters(env: EnvironmentConfig): Record<string, string> {
     PG_STATEMENT_TIMEOUT_MS: '5000',
     PRESENCE_TTL_MS: '30000',
     REDIS_PREFIX: 'chatchat:',
-    // Settings other branches are adding (names as announced; confirm against config.ts at merge):
-    ...pendingAppParameters(env),
+    // Behind the ALB: client addresses come from X-Forwarded-For (rate limits, lockouts).
+    TRUST_PROXY: 'true',
+    // WebSocket upgrades and browsers' CORS: only the app's own origin.
+    ALLOWED_ORIGINS: `https://${env.domainName}`,
+    // Prometheus on its own port: the task security group only admits 8080, so it stays inside the task.
+    METRICS_PORT: String(metricsPort),
+    // Above the ALB idle timeout, so the ALB (not the app) closes idle keep-alive connections.
+    HTTP_KEEP_ALIVE_TIMEOUT_MS: String((drainTimings(env).albIdleTimeoutSec + 5) * 1000),
+    ...moreAppParameters(env),
   };
 }
 
-/** The place for settings the app gains: add them here and they reach every task. */
-export function pendingAppParameters(env: EnvironmentConfig): Record<string, string> {
-  return {
-    ALLOWED_ORIGINS: `https://${env.domainName}`,
-    METRICS_PORT: String(metricsPort),
-  };
+/** The place for settings the app gains next: add them here and they reach every task as Parameter Store values. */
+export function moreAppParameters(_env: EnvironmentConfig): Record<string, string> {
+  return {};
 }
 
 /** Port the app serves Prometheus /metrics on (kept off the load balancer). */
@@ -41,7 +45,7 @@ export function roleEnvironment(role: 'api' | 'gateway' | 'worker', containerPor
   return { ROLE: role, PORT: String(containerPort), HOST: '0.0.0.0' };
 }
 
-/** Set by the data stack once the attachments engineer's S3 settings land (bucket + region). */
+/** Attachments in the data stack's bucket; credentials come from the task role (no keys). */
 export function blobStoreEnvironment(bucketName: string, region: string): Record<string, string> {
-  return { S3_BUCKET: bucketName, S3_REGION: region };
+  return { BLOB_STORE: 's3', S3_BUCKET: bucketName, S3_REGION: region };
 }

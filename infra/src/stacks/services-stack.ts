@@ -376,7 +376,7 @@ function prometheusScrapeConfig(role: ServiceRole): string {
     'global: { scrape_interval: 30s, scrape_timeout: 10s }',
     'scrape_configs:',
     `  - job_name: chatchat-${role}`,
-    `    static_configs: [{ targets: ["127.0.0.1:${metricsPort}", "127.0.0.1:${containerPort}"] }]`,
+    `    static_configs: [{ targets: ["127.0.0.1:${metricsPort}"] }]`,
   ].join('\n');
 }
 
