@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { Match } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { drainTimings, environments, stackNames } from '../src/config.js';
@@ -259,6 +261,13 @@ describe('scheduler (dev only)', () => {
     expect(walk(branch('start'))).toEqual(stepsFor('start', 'delete'));
     expect(walk(branch('stop'))).toEqual(stepsFor('stop', 'delete'));
     expect(JSON.stringify(definition)).not.toContain('-data');
+  });
+
+  it('can recreate the services stack from its template alone (no other assets, under the 1 MB TemplateURL limit)', () => {
+    const assets = JSON.parse(readFileSync(path.join(out.dir, `${dev.services}.assets.json`), 'utf8')) as { files: Record<string, { source: { path: string } }>; dockerImages?: object };
+    expect(Object.values(assets.files).map((f) => f.source.path)).toEqual([`${dev.services}.template.json`]);
+    expect(Object.keys(assets.dockerImages ?? {})).toEqual([]);
+    expect(JSON.stringify(out.json(dev.services)).length).toBeLessThan(1_000_000);
   });
 
   it('lets the schedule Lambda delete only the services stack, and alarms when an execution fails', () => {
