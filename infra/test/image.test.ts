@@ -127,12 +127,16 @@ describe.skipIf(Boolean(unavailable))('container image (podman)', () => {
   }, 120_000);
 
   it('runs as a non-root user with a health check and SIGTERM as its stop signal', async () => {
-    const config = JSON.parse(await podman(['image', 'inspect', '--format', '{{json .Config}}', image])) as {
-      User: string; StopSignal: string; Healthcheck?: { Test: string[] }; Entrypoint: string[];
-    };
+    const [inspected] = JSON.parse(await podman(['image', 'inspect', image])) as {
+      Config: { User: string; StopSignal: string; Entrypoint: string[]; Healthcheck?: { Test: string[] } };
+      Healthcheck?: { Test: string[] };
+    }[];
+    const config = inspected!.Config;
+    // podman reports the health check beside Config, Docker inside it.
+    const healthcheck = inspected!.Healthcheck ?? config.Healthcheck;
     expect(config.User).toBe('10001:10001');
     expect(config.StopSignal).toBe('SIGTERM');
-    expect(config.Healthcheck?.Test.join(' ')).toContain('/readyz');
+    expect(healthcheck?.Test.join(' ')).toContain('/readyz');
     expect(config.Entrypoint).toEqual(['node', '--enable-source-maps', 'dist/cli.js']);
     // Production dependencies only: no test runner, no TypeScript, no CDK in the image.
     const modules = await podman(['run', '--rm', ...podmanLimits, '--entrypoint', 'ls', image, 'node_modules']);
