@@ -1,9 +1,9 @@
 import {
-  ApplicationAutoScalingClient,
+  type ApplicationAutoScalingClient,
   RegisterScalableTargetCommand,
 } from '@aws-sdk/client-application-auto-scaling';
 import {
-  CloudFormationClient,
+  type CloudFormationClient,
   CreateStackCommand,
   DeleteStackCommand,
   DescribeStackResourcesCommand,
@@ -11,8 +11,8 @@ import {
   type Stack,
 } from '@aws-sdk/client-cloudformation';
 import * as docdb from '@aws-sdk/client-docdb';
-import { DescribeServicesCommand, ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
-import { DescribeTargetHealthCommand, ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
+import { DescribeServicesCommand, type ECSClient, UpdateServiceCommand } from '@aws-sdk/client-ecs';
+import { DescribeTargetHealthCommand, type ElasticLoadBalancingV2Client } from '@aws-sdk/client-elastic-load-balancing-v2';
 import * as rds from '@aws-sdk/client-rds';
 import type { StepName, StepResult } from '../src/scheduler/steps.js';
 import type { EnvControlSettings } from './env-control-settings.js';

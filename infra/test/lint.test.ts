@@ -22,6 +22,7 @@ describe('GitHub Actions workflows', () => {
   });
 
   it('actionlint does find errors (the check can fail)', async () => {
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression inside the workflow text
     const results = await runLint('on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ github.nope }}\n', 'bad.yml');
     expect(results.length).toBeGreaterThan(0);
   });
@@ -34,7 +35,7 @@ describe('GitHub Actions workflows', () => {
       expect(ref, file).toMatch(/^[\w.-]+\/[\w.-]+@[0-9a-f]{40}$/);
       expect(rest, `${ref} needs a # vX.Y.Z comment`).toMatch(/# v\d+\.\d+\.\d+/);
     }
-    expect(text).toMatch(/^permissions:\n  contents: read\n/m);
+    expect(text).toMatch(/^permissions:\n {2}contents: read\n/m);
     expect(text).not.toMatch(/write-all|aws-access-key-id|AWS_SECRET_ACCESS_KEY/);
   });
 });
@@ -51,6 +52,7 @@ describe('Dockerfile', () => {
   it('takes its base as a build argument, runs as a numeric non-root user, health-checks and stops with SIGTERM', () => {
     expect(dockerfile).toMatch(/^ARG BASE=node:20-bookworm-slim$/m);
     const froms = dockerfile.match(/^FROM .*/gm)!;
+    // biome-ignore lint/suspicious/noTemplateCurlyInString: a Dockerfile build-argument reference, not a template
     expect(froms.every((f) => f.startsWith('FROM ${BASE} AS '))).toBe(true);
     const runtime = dockerfile.slice(dockerfile.lastIndexOf('FROM '));
     expect(runtime).toMatch(/^USER 10001:10001$/m);
