@@ -28,6 +28,8 @@ export interface ChatServer {
   readonly services: Services;
   readonly store: Store;
   readonly gateway: Gateway | null;
+  /** `METHOD /path` of every HTTP route this process serves. */
+  readonly routes: readonly string[];
   /** SIGTERM path: stop accepting, let in-flight work finish, tell clients to reconnect, then close. */
   drain(): Promise<void>;
   /** Closes everything in dependency order. Idempotent. */
@@ -90,7 +92,9 @@ export async function startChatServer(config: Config, options: StartOptions = {}
   await services.auth.warmRevocations();
 
   const rateLimitRedis = config.redisUrl && config.roles.has('api') ? await openRateLimitRedis(config.redisUrl) : undefined;
+  const routes: string[] = [];
   const http = await createHttpApp({
+    routes,
     log,
     metrics,
     clock,
@@ -146,7 +150,7 @@ export async function startChatServer(config: Config, options: StartOptions = {}
     })());
 
   return {
-    config, port, url: `http://127.0.0.1:${port}`, nodeId, services, store, gateway,
+    config, port, url: `http://127.0.0.1:${port}`, nodeId, services, store, gateway, routes,
     async drain() {
       await gateway?.drain(config.drainTimeoutMs);
       await close();
