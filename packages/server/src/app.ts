@@ -33,6 +33,8 @@ export interface ChatServer {
   readonly gateway: Gateway | null;
   /** Periodic jobs of this process's roles (gateway: presence lease; worker: reaping, sweeping). */
   readonly jobs: JobRunner;
+  /** `METHOD /path` of every HTTP route this process serves. */
+  readonly routes: readonly string[];
   /** SIGTERM path: stop accepting, let in-flight work finish, tell clients to reconnect, then close. */
   drain(): Promise<void>;
   /** Closes everything in dependency order. Idempotent. */
@@ -95,7 +97,9 @@ export async function startChatServer(config: Config, options: StartOptions = {}
   await services.auth.warmRevocations();
 
   const rateLimitRedis = config.redisUrl && config.roles.has('api') ? await openRateLimitRedis(config.redisUrl) : undefined;
+  const routes: string[] = [];
   const http = await createHttpApp({
+    routes,
     log,
     metrics,
     clock,
@@ -156,7 +160,7 @@ export async function startChatServer(config: Config, options: StartOptions = {}
     })());
 
   return {
-    config, port, url: `http://127.0.0.1:${port}`, nodeId, services, store, gateway, jobs,
+    config, port, url: `http://127.0.0.1:${port}`, nodeId, services, store, gateway, jobs, routes,
     async drain() {
       await gateway?.drain(config.drainTimeoutMs);
       await close();

@@ -35,6 +35,8 @@ export interface HttpAppOptions {
   metricsToken?: string;
   /** Scale-out: the global rate limit counts in Redis, so every api process shares one budget per client. */
   rateLimitRedis?: { client: Redis; prefix: string };
+  /** Filled with `METHOD /path` of every route as it is registered (the authz matrix and fuzz read it). */
+  routes?: string[];
 }
 
 /**
@@ -66,6 +68,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     frameworkErrors: (err, _req, reply) => {
       void (reply as FastifyReply).status(400).send({ error: { code: 'invalid', message: err.code === 'FST_ERR_BAD_URL' ? 'malformed URL' : 'bad request' } });
     },
+  });
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') options.routes?.push(`${method} ${route.url}`);
   });
   installErrorHandler(app, log, (err) => metrics.errors.inc({ dependency: errorSource(err) }));
   installSecurityHeaders(app);
