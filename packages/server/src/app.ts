@@ -36,6 +36,9 @@ export interface StartOptions {
 }
 
 export function openStore(config: Config): Promise<Store> {
+  if (config.databaseUrl && /^mongodb(\+srv)?:\/\//.test(config.databaseUrl)) {
+    return createStore({ kind: 'mongodb', url: config.databaseUrl, poolSize: config.pgPoolSize });
+  }
   return config.databaseUrl
     ? createStore({ kind: 'postgres', url: config.databaseUrl, poolSize: config.pgPoolSize, statementTimeoutMs: config.pgStatementTimeoutMs })
     : createStore({ kind: 'sqlite', file: path.join(config.dataDir, 'chatchat.db'), synchronous: config.sqliteSynchronous });
