@@ -1,15 +1,21 @@
-import type { Message } from '@chatchat/protocol';
 import type { MessageRow, SendStatements } from '../group-commit-writer.js';
 import { inChunks } from '../in-chunks.js';
 import { isDuplicateKey, memberId, sendKey, toMessage, type Collections, type MessageDoc } from './mongo-documents.js';
 
-/** The room's highest seq: the larger of the hint and the highest stored message. */
-export async function currentLastSeq(c: Collections, roomId: string): Promise<number> {
-  const [room, top] = await Promise.all([
-    c.rooms.findOne({ _id: roomId }, { projection: { lastSeq: 1 } }),
-    c.messages.find({ roomId }, { projection: { seq: 1 } }).sort({ seq: -1 }).limit(1).next(),
-  ]);
-  return Math.max(room?.lastSeq ?? 0, top?.seq ?? 0);
+/**
+ * The room's last seq as its hint says: moved before any send is acknowledged, so only a
+ * crash between a message insert and the hint's `$max` leaves it behind, and the next
+ * send's seq claim corrects it (see `highestStoredSeq`). Read by `_id`, from the primary.
+ */
+export async function lastSeqHint(c: Collections, roomId: string): Promise<number> {
+  const room = await c.rooms.findOne({ _id: roomId }, { projection: { lastSeq: 1 } });
+  return room?.lastSeq ?? 0;
+}
+
+/** The truth behind the hint: the highest stored seq (a scan on FerretDB; used on conflict only). */
+async function highestStoredSeq(c: Collections, roomId: string): Promise<number> {
+  const top = await c.messages.find({ roomId }, { projection: { seq: 1 } }).sort({ seq: -1 }).limit(1).next();
+  return Math.max(await lastSeqHint(c, roomId), top?.seq ?? 0);
 }
 
 const toDoc = (row: MessageRow, seq: number): MessageDoc => ({
@@ -25,6 +31,8 @@ const toDoc = (row: MessageRow, seq: number): MessageDoc => ({
   editedAt: null,
   deletedAt: null,
 });
+
+const INSERT_SLICE = 50;
 
 /** Index of the first failed document of an ordered insertMany and whether it was a duplicate key. */
 function firstWriteError(err: unknown): { index: number; duplicate: boolean } | undefined {
@@ -47,20 +55,30 @@ export function createMongoSendStatements(c: Collections): SendStatements {
     const roomId = rows[0]!.roomId;
     const written: MessageDoc[] = [];
     let rest = rows;
+    let conflicted = false;
+    let after: number | undefined;
     while (rest.length > 0) {
-      const base = await currentLastSeq(c, roomId);
-      const docs = rest.map((row, i) => toDoc(row, base + 1 + i));
+      // The hint is right but for a racing writer or a crash; after a conflict, ask the index.
+      const base: number = after ?? (conflicted ? await highestStoredSeq(c, roomId) : await lastSeqHint(c, roomId));
+      // At most 50 per insert: FerretDB runs an ordered insert in internal chunks of 100
+      // and, after a failure in one, goes on with the next (measured here), which would
+      // store later rows above a hole.
+      const docs: MessageDoc[] = rest.slice(0, INSERT_SLICE).map((row, i) => toDoc(row, base + 1 + i));
       try {
         await c.messages.insertMany(docs, { ordered: true });
         written.push(...docs);
-        break;
+        rest = rest.slice(docs.length);
+        after = docs[docs.length - 1]!.seq;
+        continue;
       } catch (err) {
         const failed = firstWriteError(err);
         if (!failed?.duplicate) throw err;
+        after = undefined;
         written.push(...docs.slice(0, failed.index));
-        const doc = docs[failed.index]!;
+        const doc: MessageDoc = docs[failed.index]!;
         // Which unique index tripped: a twin of this send stored meanwhile, or its seq taken.
-        const twin = await c.messages.findOne({ sendKey: doc.sendKey });
+        const twin: MessageDoc | null = await c.messages.findOne({ sendKey: doc.sendKey });
+        conflicted = !twin;
         rest = rest.slice(failed.index + (twin ? 1 : 0));
         if (twin?._id === doc._id) written.push(twin);
       }
@@ -72,7 +90,7 @@ export function createMongoSendStatements(c: Collections): SendStatements {
       await Promise.all([
         c.rooms.updateOne({ _id: roomId }, { $max: { lastSeq: top } }),
         ...[...bySender].map(([senderId, seq]) =>
-          c.members.updateOne({ _id: memberId(roomId, senderId), leftAt: null }, { $max: { lastReadSeq: seq } }),
+          c.members.updateOne({ _id: memberId(roomId, senderId) }, { $max: { lastReadSeq: seq } }),
         ),
       ]);
     }
@@ -81,32 +99,20 @@ export function createMongoSendStatements(c: Collections): SendStatements {
 
   return {
     async insert(rows) {
-      const keys = rows.map(sendKey);
-      const [stored, members] = await Promise.all([
-        inChunks(keys, (part) => c.messages.find({ sendKey: { $in: part } }).toArray()),
-        inChunks([...new Set(rows.map((r) => memberId(r.roomId, r.senderId)))], (part) =>
-          c.members.find({ _id: { $in: part }, leftAt: null }, { projection: { _id: 1 } }).toArray(),
-        ),
-      ]);
-      const storedByKey = new Map(stored.map((d) => [d.sendKey, d]));
-      const allowed = new Set(members.map((m) => m._id));
-      const written: Message[] = [];
+      // Membership by `_id` lookups (FerretDB answers only those from an index). A stored
+      // twin is not looked for here: its unique sendKey stops the insert, which then skips it.
+      const pairs = [...new Set(rows.map((r) => memberId(r.roomId, r.senderId)))];
+      const members = await Promise.all(pairs.map((id) => c.members.findOne({ _id: id }, { projection: { leftAt: 1 } })));
+      const allowed = new Set(members.flatMap((m) => (m && m.leftAt === null ? [m._id] : [])));
       const byRoom = new Map<string, MessageRow[]>();
       for (const row of rows) {
-        const prior = storedByKey.get(sendKey(row));
-        // The same id stored: an earlier attempt of this very call got through.
-        if (prior) {
-          if (prior._id === row.id) written.push(toMessage(prior));
-          continue;
-        }
         if (!allowed.has(memberId(row.roomId, row.senderId))) continue;
         const list = byRoom.get(row.roomId) ?? [];
         list.push(row);
         byRoom.set(row.roomId, list);
       }
       const perRoom = await Promise.all([...byRoom.values()].map(insertRoom));
-      for (const docs of perRoom) written.push(...docs.map(toMessage));
-      return written;
+      return perRoom.flat().map(toMessage);
     },
 
     async findSent(keys) {

@@ -23,7 +23,7 @@ import {
   type RoomDoc,
 } from './mongo-documents.js';
 import { migrateMongo } from './mongo-migrations.js';
-import { createMongoSendStatements, currentLastSeq } from './mongo-send-statements.js';
+import { createMongoSendStatements, lastSeqHint } from './mongo-send-statements.js';
 
 export interface MongoStoreOptions {
   /** mongodb:// or mongodb+srv://; the database is the URL's path (default `chatchat`). */
@@ -45,10 +45,17 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
   const writer = createGroupCommitWriter({ statements: createMongoSendStatements(c), maxBatch: 256 });
   let closing: Promise<void> | undefined;
 
+  // Lookups by `_id` alone wherever possible: FerretDB serves only those from an index
+  // (any other filter scans the collection); MongoDB and DocumentDB are fast either way.
   const requireUsers = async (ids: readonly string[]) => {
-    const unique = [...new Set(ids)];
-    const found = await inChunks(unique, (part) => c.users.find({ _id: { $in: part } }, { projection: { _id: 1 } }).toArray());
-    if (found.length !== unique.length) throw notFound('user');
+    const found = await inChunks([...new Set(ids)], (part) =>
+      Promise.all(part.map((id) => c.users.findOne({ _id: id }, { projection: { _id: 1 } }))),
+    100);
+    if (found.some((u) => !u)) throw notFound('user');
+  };
+  const currentMember = async (roomId: string, userId: string) => {
+    const d = await c.members.findOne({ _id: memberId(roomId, userId) });
+    return d && d.leftAt === null ? d : undefined;
   };
 
   const memberDoc = (roomId: string, userId: string, role: string, seq: number, now: string): MemberDoc => ({
@@ -80,7 +87,7 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
   };
 
   const getMember = async (roomId: string, userId: string) => {
-    const d = await c.members.findOne({ _id: memberId(roomId, userId), leftAt: null });
+    const d = await currentMember(roomId, userId);
     return d ? toMember(d) : undefined;
   };
 
@@ -93,11 +100,14 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
   };
 
   async function views(userId: string, roomId?: string): Promise<RoomView[]> {
-    const mine = await c.members.find(roomId === undefined ? { userId, leftAt: null } : { _id: memberId(roomId, userId), leftAt: null }).toArray();
+    const one = roomId === undefined ? undefined : await currentMember(roomId, userId);
+    const mine = roomId === undefined ? await c.members.find({ userId, leftAt: null }).toArray() : one ? [one] : [];
     if (mine.length === 0) return [];
     const ids = mine.map((m) => m.roomId);
     const [rooms, notices, counts] = await Promise.all([
-      inChunks(ids, (part) => c.rooms.find({ _id: { $in: part } }).toArray()),
+      ids.length === 1
+        ? c.rooms.findOne({ _id: ids[0]! }).then((r) => (r ? [r] : []))
+        : inChunks(ids, (part) => c.rooms.find({ _id: { $in: part } }).toArray()),
       inChunks(ids, (part) => c.notices.find({ activeKey: { $in: part }, active: true }).toArray()),
       inChunks(ids, (part) =>
         c.members
@@ -290,9 +300,11 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
       const ids = [...new Set(userIds)];
       if (ids.length === 0) return [];
       await requireUsers(ids);
-      const seq = await currentLastSeq(c, roomId);
+      const seq = await lastSeqHint(c, roomId);
       const existing = new Map(
-        (await inChunks(ids, (part) => c.members.find({ _id: { $in: part.map((u) => memberId(roomId, u)) } }).toArray())).map((d) => [d.userId, d]),
+        (await inChunks(ids, (part) => Promise.all(part.map((u) => c.members.findOne({ _id: memberId(roomId, u) }))), 100)).flatMap((d) =>
+          d ? [[d.userId, d] as const] : [],
+        ),
       );
       const added = new Set<string>();
       const fresh = ids.filter((u) => !existing.has(u));
@@ -324,8 +336,9 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
       return res.modifiedCount > 0;
     },
     async setMemberRole(roomId, userId, role) {
-      const res = await c.members.updateOne({ _id: memberId(roomId, userId), leftAt: null }, { $set: { role } });
-      const member = res.matchedCount > 0 ? await getMember(roomId, userId) : undefined;
+      if (!(await currentMember(roomId, userId))) throw notFound('member');
+      await c.members.updateOne({ _id: memberId(roomId, userId) }, { $set: { role } });
+      const member = await getMember(roomId, userId);
       if (!member) throw notFound('member');
       return member;
     },
@@ -363,10 +376,12 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
     },
 
     async advanceReadPointer(roomId, userId, seq) {
-      const cap = await currentLastSeq(c, roomId);
+      if (!(await currentMember(roomId, userId))) throw notFound('member');
+      const cap = await lastSeqHint(c, roomId);
       const target = Math.min(cap, Math.max(0, Math.trunc(Math.min(seq, MAX_SEQ))));
-      const res = await c.members.updateOne({ _id: memberId(roomId, userId), leftAt: null }, { $max: { lastReadSeq: target } });
-      const member = res.matchedCount > 0 ? await getMember(roomId, userId) : undefined;
+      // $max: racing updates can only raise it, whatever their order.
+      await c.members.updateOne({ _id: memberId(roomId, userId) }, { $max: { lastReadSeq: target } });
+      const member = await getMember(roomId, userId);
       if (!member) throw notFound('member');
       return member.lastReadSeq;
     },
