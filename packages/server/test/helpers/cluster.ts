@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
+import { mongoDatabaseUrl } from './test-store.js';
 import { createTestDatabase } from '../../src/test/pg-database.js';
 import { startLoadBalancer, type LoadBalancer } from '../../src/tools/load-balancer.js';
 import { waitFor } from './wait-for.js';
@@ -82,7 +83,8 @@ export interface Cluster {
  * `apis` api processes and a balancer in front: the scale-out deployment on one machine.
  */
 export async function startCluster(options: { gateways?: number; apis?: number; env?: Record<string, string> } = {}): Promise<Cluster> {
-  const db = await createTestDatabase();
+  const mongoUrl = await mongoDatabaseUrl();
+  const db = mongoUrl ? { url: mongoUrl, drop: async () => {} } : await createTestDatabase();
   const env: Record<string, string> = {
     DATABASE_URL: db.url,
     REDIS_URL: 'redis://127.0.0.1:6379',
