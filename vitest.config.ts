@@ -7,5 +7,7 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Two cores: integration files start real servers; more workers only thrash.
     maxWorkers: 2,
+    // Builds FerretDB for the MongoDB store tests once per machine (cached binary).
+    globalSetup: ['packages/server/src/testing/ferretdb-global-setup.ts'],
   },
 });

@@ -47,6 +47,9 @@ export interface StartOptions {
 }
 
 export function openStore(config: Config): Promise<Store> {
+  if (config.databaseUrl && /^mongodb(\+srv)?:\/\//.test(config.databaseUrl)) {
+    return createStore({ kind: 'mongodb', url: config.databaseUrl, poolSize: config.pgPoolSize });
+  }
   if (!config.databaseUrl) createDataDir(config.dataDir);
   return config.databaseUrl
     ? createStore({ kind: 'postgres', url: config.databaseUrl, poolSize: config.pgPoolSize, statementTimeoutMs: config.pgStatementTimeoutMs })

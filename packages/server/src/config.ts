@@ -191,8 +191,8 @@ function metricsToken(env: Env): string | undefined {
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = path.resolve(env.DATA_DIR || './data');
   const databaseUrl = env.DATABASE_URL || undefined;
-  if (databaseUrl && !/^postgres(ql)?:\/\//.test(databaseUrl)) {
-    throw new ConfigError('DATABASE_URL must be a postgres:// URL (leave it unset for embedded SQLite)');
+  if (databaseUrl && !/^(postgres(ql)?|mongodb(\+srv)?):\/\//.test(databaseUrl)) {
+    throw new ConfigError('DATABASE_URL must be a postgres://, mongodb:// or mongodb+srv:// URL (leave it unset for embedded SQLite)');
   }
   const redisUrl = env.REDIS_URL || undefined;
   if (redisUrl && !/^rediss?:\/\//.test(redisUrl)) throw new ConfigError('REDIS_URL must be a redis:// URL');

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { createTestDatabase } from './pg-database.js';
 import { startLoadBalancer, type LoadBalancer } from '../tools/load-balancer.js';
 import { waitFor } from './wait-for.js';
+import { mongoDatabaseUrl } from './test-store.js';
 
 const cli = fileURLToPath(new URL('../cli.ts', import.meta.url));
 /** tsx as a loader in the same process (its CLI would fork a child that a kill -9 of the parent leaves running). */
@@ -83,7 +84,8 @@ export interface Cluster {
  * `apis` api processes and a balancer in front: the scale-out deployment on one machine.
  */
 export async function startCluster(options: { gateways?: number; apis?: number; workers?: number; env?: Record<string, string> } = {}): Promise<Cluster> {
-  const db = await createTestDatabase();
+  const mongoUrl = await mongoDatabaseUrl();
+  const db = mongoUrl ? { url: mongoUrl, drop: async () => {} } : await createTestDatabase();
   const env: Record<string, string> = {
     DATABASE_URL: db.url,
     REDIS_URL: 'redis://127.0.0.1:6379',

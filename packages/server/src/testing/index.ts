@@ -13,3 +13,5 @@ export { createTestDatabase, type TestDatabaseOptions } from './pg-database.js';
 export { startRedisServer, type RedisServer } from './redis-server.js';
 export { createTcpProxy, type TcpProxy, type TcpProxyOptions } from './tcp-proxy.js';
 export { runCli, startCluster, startNode, type Cluster, type NodeProcess } from './cluster.js';
+export { mongoDatabaseUrl, useMongoStore } from './test-store.js';
+export { startFerretDb, type RunningFerretDb } from './ferretdb.js';

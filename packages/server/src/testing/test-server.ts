@@ -5,6 +5,7 @@ import { loadConfig } from '../config.js';
 import { startChatServer, type ChatServer } from '../app.js';
 import { createLogger } from '../logger.js';
 import type { Clock } from '../ports/clock.js';
+import { mongoDatabaseUrl } from './test-store.js';
 
 export interface TestServer extends ChatServer {
   /** `ws://127.0.0.1:<port>/ws` */
@@ -18,7 +19,9 @@ export const testMetricsToken = 'test-metrics-token-0123456789';
 /** A real server on port 0 with its own SQLite file in a temp dir; `close()` removes both. */
 export async function startTestServer(env: Record<string, string> = {}, options: { clock?: Clock } = {}): Promise<TestServer> {
   const dataDir = env.DATA_DIR ?? mkdtempSync(path.join(os.tmpdir(), 'chatchat-test-'));
+  const mongoUrl = env.DATABASE_URL ? undefined : await mongoDatabaseUrl();
   const config = loadConfig({
+    ...(mongoUrl ? { DATABASE_URL: mongoUrl, MIGRATE_ON_START: 'true' } : {}),
     PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, JWT_SECRET: 'test-secret-0123456789abcdef',
     RATE_LIMIT_OPS_PER_SEC: '100000', RATE_LIMIT_BURST: '100000', READ_COALESCE_MS: '50',
     // Every test client comes from 127.0.0.1, hundreds at once in some tests, and the browser

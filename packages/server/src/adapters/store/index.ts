@@ -22,11 +22,17 @@ export type StoreOptions =
        */
       synchronous?: 'NORMAL' | 'FULL';
     }
-  | { kind: 'postgres'; url: string; poolSize?: number; statementTimeoutMs?: number };
+  | { kind: 'postgres'; url: string; poolSize?: number; statementTimeoutMs?: number }
+  /** MongoDB 6/7, AWS DocumentDB 5.0 or FerretDB 1.24 (see mongodb/mongo-store.ts). */
+  | { kind: 'mongodb'; url: string; poolSize?: number };
 
 /** Opens the store; call `migrate()` before first use and `close()` at shutdown. */
 export async function createStore(options: StoreOptions): Promise<Store> {
-  return options.kind === 'sqlite' ? openSqlite(options.file, options.synchronous ?? 'NORMAL') : openPostgres(options);
+  if (options.kind === 'sqlite') return openSqlite(options.file, options.synchronous ?? 'NORMAL');
+  if (options.kind === 'postgres') return openPostgres(options);
+  // Loaded only in MongoDB mode, like the Redis adapters in scale-out.
+  const { createMongoStore } = await import('./mongodb/mongo-store.js');
+  return createMongoStore(options);
 }
 
 function openSqlite(file: string, synchronous: 'NORMAL' | 'FULL'): Store {

@@ -1,0 +1,184 @@
+import type { Announcement, Message, MessageKind, Notice, Role, RoomKind } from '@chatchat/protocol';
+import type { Db } from 'mongodb';
+import type { MemberRecord, RefreshTokenRow, RoomRecord, UserRecord } from '../../../ports/store.js';
+
+/**
+ * Document shapes. Every field under a unique index is always present (DocumentDB and
+ * FerretDB have no partial indexes), hence the derived keys below.
+ */
+export interface UserDoc {
+  _id: string;
+  username: string;
+  /** Lowercased username; unique. */
+  usernameKey: string;
+  displayName: string;
+  avatarUrl: string | null;
+  statusMessage: string | null;
+  passwordHash: string;
+  isPlatformAdmin: boolean;
+  createdAt: string;
+}
+
+export interface RefreshTokenDoc {
+  _id: string;
+  userId: string;
+  familyId: string;
+  expiresAt: string;
+  createdAt: string;
+  usedAt: string | null;
+}
+
+/** A use of a refresh token: its unique `_id` (the hash) is the test-and-set. */
+export interface RefreshUseDoc {
+  _id: string;
+  familyId: string;
+  usedAt: string;
+}
+
+export interface RoomDoc {
+  _id: string;
+  kind: string;
+  name: string;
+  avatarUrl: string | null;
+  /**
+   * A hint, moved only up with `$max` after each insert: the messages' unique
+   * {roomId, seq} index is the truth (a crash between the two leaves the hint behind).
+   */
+  lastSeq: number;
+  /** Sorted pair for direct rooms, `group:<id>` otherwise; unique. */
+  directKey: string;
+  createdAt: string;
+}
+
+export interface MemberDoc {
+  /** `<roomId>:<userId>`: one row per pair, so a second insert of a pair trips `_id`. */
+  _id: string;
+  roomId: string;
+  userId: string;
+  role: string;
+  joinedSeq: number;
+  lastReadSeq: number;
+  joinedAt: string;
+  leftAt: string | null;
+}
+
+export interface MessageDoc {
+  _id: string;
+  roomId: string;
+  seq: number;
+  senderId: string;
+  kind: string;
+  body: string;
+  clientMsgId: string | null;
+  /** `c:<senderId>:<clientMsgId>`, or `i:<id>` without a client id; unique: a retry trips it. */
+  sendKey: string;
+  createdAt: string;
+  editedAt: string | null;
+  deletedAt: string | null;
+}
+
+export interface NoticeDoc {
+  _id: string;
+  roomId: string;
+  authorId: string;
+  body: string;
+  createdAt: string;
+  active: boolean;
+  /** The room id while active, the notice id after; unique: one active notice per room. */
+  activeKey: string;
+}
+
+export interface AnnouncementDoc {
+  _id: string;
+  authorId: string;
+  body: string;
+  createdAt: string;
+}
+
+export interface SessionDoc {
+  _id: string;
+  userId: string;
+  createdAt: string;
+  expiresAt: string;
+  revokedAt: string | null;
+}
+
+export interface MetaDoc {
+  _id: string;
+  version: number;
+}
+
+export function collections(db: Db) {
+  return {
+    users: db.collection<UserDoc>('users'),
+    refreshTokens: db.collection<RefreshTokenDoc>('refresh_tokens'),
+    refreshUses: db.collection<RefreshUseDoc>('refresh_token_uses'),
+    sessions: db.collection<SessionDoc>('sessions'),
+    rooms: db.collection<RoomDoc>('rooms'),
+    members: db.collection<MemberDoc>('members'),
+    messages: db.collection<MessageDoc>('messages'),
+    notices: db.collection<NoticeDoc>('notices'),
+    announcements: db.collection<AnnouncementDoc>('announcements'),
+    meta: db.collection<MetaDoc>('meta'),
+  };
+}
+export type Collections = ReturnType<typeof collections>;
+
+export const memberId = (roomId: string, userId: string) => `${roomId}:${userId}`;
+export const sendKey = (m: { senderId: string; clientMsgId: string | null; id: string }) =>
+  m.clientMsgId === null ? `i:${m.id}` : `c:${m.senderId}:${m.clientMsgId}`;
+
+/** Duplicate key: the one error code all three servers agree on (FerretDB gives no keyValue). */
+export const isDuplicateKey = (err: unknown): boolean => (err as { code?: unknown } | null)?.code === 11000;
+
+export const toUser = (d: UserDoc): UserRecord => ({
+  id: d._id,
+  username: d.username,
+  displayName: d.displayName,
+  avatarUrl: d.avatarUrl ?? null,
+  statusMessage: d.statusMessage ?? null,
+  passwordHash: d.passwordHash,
+  isPlatformAdmin: d.isPlatformAdmin === true,
+  createdAt: d.createdAt,
+});
+
+export const toRefreshToken = (d: RefreshTokenDoc): RefreshTokenRow => ({
+  tokenHash: d._id,
+  userId: d.userId,
+  familyId: d.familyId,
+  expiresAt: d.expiresAt,
+  createdAt: d.createdAt,
+});
+
+export const toRoom = (d: RoomDoc): RoomRecord => ({
+  id: d._id,
+  kind: d.kind as RoomKind,
+  name: d.name,
+  avatarUrl: d.avatarUrl ?? null,
+  lastSeq: d.lastSeq,
+  createdAt: d.createdAt,
+});
+
+export const toMember = (d: MemberDoc): MemberRecord => ({
+  roomId: d.roomId,
+  userId: d.userId,
+  role: d.role as Role,
+  joinedSeq: d.joinedSeq,
+  lastReadSeq: d.lastReadSeq,
+});
+
+export const toMessage = (d: MessageDoc): Message => ({
+  id: d._id,
+  roomId: d.roomId,
+  seq: d.seq,
+  senderId: d.senderId,
+  kind: d.kind as MessageKind,
+  body: d.body,
+  clientMsgId: d.clientMsgId ?? null,
+  createdAt: d.createdAt,
+  editedAt: d.editedAt ?? null,
+  deletedAt: d.deletedAt ?? null,
+});
+
+export const toNotice = (d: NoticeDoc): Notice => ({ id: d._id, roomId: d.roomId, authorId: d.authorId, body: d.body, createdAt: d.createdAt });
+export const toAnnouncement = (d: AnnouncementDoc): Announcement => ({ id: d._id, authorId: d.authorId, body: d.body, createdAt: d.createdAt });

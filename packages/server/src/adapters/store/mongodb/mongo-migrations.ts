@@ -1,0 +1,36 @@
+import { isDuplicateKey, type Collections } from './mongo-documents.js';
+
+/** Bumped when an index or document shape changes; `migrate` brings a database up to it. */
+const SCHEMA_VERSION = 1;
+
+/**
+ * Indexes and the schema version, created by `migrate` like the SQL migrations, and as
+ * idempotent: createIndex of an existing index is a no-op, and the version only moves up.
+ */
+export async function migrateMongo(c: Collections): Promise<void> {
+  await Promise.all([
+    c.users.createIndex({ usernameKey: 1 }, { unique: true, name: 'users_username_key_uq' }),
+    c.refreshTokens.createIndex({ familyId: 1 }, { name: 'refresh_tokens_family_idx' }),
+    c.refreshUses.createIndex({ familyId: 1 }, { name: 'refresh_token_uses_family_idx' }),
+    c.sessions.createIndex({ userId: 1 }, { name: 'sessions_user_idx' }),
+    c.sessions.createIndex({ revokedAt: 1 }, { name: 'sessions_revoked_idx' }),
+    c.rooms.createIndex({ directKey: 1 }, { unique: true, name: 'rooms_direct_key_uq' }),
+    c.members.createIndex({ userId: 1, roomId: 1 }, { name: 'members_user_idx' }),
+    c.members.createIndex({ roomId: 1, joinedAt: 1, userId: 1 }, { name: 'members_room_idx' }),
+    // The seq claim: a second insert of a room's seq fails, so seqs are never shared.
+    c.messages.createIndex({ roomId: 1, seq: 1 }, { unique: true, name: 'messages_room_seq_uq' }),
+    c.messages.createIndex({ sendKey: 1 }, { unique: true, name: 'messages_send_key_uq' }),
+    c.notices.createIndex({ activeKey: 1 }, { unique: true, name: 'notices_one_active_uq' }),
+    c.notices.createIndex({ roomId: 1, createdAt: 1 }, { name: 'notices_room_idx' }),
+    c.announcements.createIndex({ createdAt: 1 }, { name: 'announcements_created_idx' }),
+  ]);
+  for (;;) {
+    try {
+      await c.meta.updateOne({ _id: 'schema' }, { $max: { version: SCHEMA_VERSION } }, { upsert: true });
+      return;
+    } catch (err) {
+      // Two processes migrating a fresh database: one upsert inserts, the other retries as an update.
+      if (!isDuplicateKey(err)) throw err;
+    }
+  }
+}

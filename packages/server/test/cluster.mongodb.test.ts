@@ -1,0 +1,6 @@
+import { afterAll } from 'vitest';
+import { useMongoStore } from './helpers/test-store.js';
+
+// The same suite, on the MongoDB store (FerretDB).
+useMongoStore({ afterAll });
+await import('./cluster.test.js');

@@ -1,0 +1,2 @@
+// Kept so tests written against the old path keep working: the helpers live in @chatchat/server/testing.
+export { mongoDatabaseUrl, useMongoStore } from '@chatchat/server/testing';
