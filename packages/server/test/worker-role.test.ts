@@ -11,6 +11,7 @@ import type { MeteredBus } from '../src/ports/bus.js';
 import { startTestServer, type TestServer } from './helpers/test-server.js';
 import { httpClient } from './helpers/http-client.js';
 import { waitFor } from './helpers/wait-for.js';
+import { testMetricsToken } from '@chatchat/server/testing';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -39,8 +40,8 @@ describe('ROLE=worker', () => {
   });
 
   it('runs the periodic jobs: takes the users of a gateway that died offline, with no gateway reaping', async () => {
-    expect(worker.jobs.jobs).toEqual(['presence-reaper']);
-    expect(api.jobs.jobs).toEqual([]);
+    expect(worker.jobs.jobs).toContain('presence-reaper');
+    expect(api.jobs.jobs).not.toContain('presence-reaper');
     const http = httpClient(api.url);
     const a = await http.signup();
     const b = await http.signup();
@@ -63,7 +64,7 @@ describe('ROLE=worker', () => {
     const offline = await waitFor(() => seen.find((d) => d.userId === a.user.id && !d.online), { what: 'a reported offline', timeoutMs: 10_000 });
     expect(offline.lastSeenAt).not.toBeNull();
     expect((await api.services.presence.lookup([a.user.id]))[0]?.online).toBe(false);
-    const metrics = await (await fetch(`${worker.url}/metrics`)).text();
+    const metrics = await (await fetch(`${worker.url}/metrics`, { headers: { authorization: `Bearer ${testMetricsToken}` } })).text();
     expect(metrics).toMatch(/^chatchat_job_runs_total\{job="presence-reaper",outcome="ok"\} [1-9]/m);
   });
 });

@@ -6,6 +6,7 @@ import { startTestServer, type TestServer } from './helpers/test-server.js';
 import { httpClient } from './helpers/http-client.js';
 import { RawClient } from './helpers/raw-client.js';
 import { waitFor } from './helpers/wait-for.js';
+import { testMetricsToken } from '@chatchat/server/testing';
 
 const servers: TestServer[] = [];
 const open: (RawClient | WebSocket)[] = [];
@@ -145,7 +146,7 @@ describe('what a socket that stops reading can make the server hold', () => {
     // One scrape, as soon as every stalled socket was closed (well inside the 10 s in which a
     // closed socket that does not read keeps its buffer): what the server held for them then.
     const scrape = await waitFor(async () => {
-      const text = await (await fetch(`${server.url}/metrics`)).text();
+      const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${testMetricsToken}` } })).text();
       return metric(text, 'chatchat_ws_closes_total', 'reason="slow_consumer"') === sockets ? text : null;
     }, { what: 'every stalled socket closed', timeoutMs: 20_000, intervalMs: 20 });
     const buffered = metric(scrape, 'chatchat_ws_buffered_bytes');
@@ -153,7 +154,7 @@ describe('what a socket that stops reading can make the server hold', () => {
       + `${(buffered / 1e6).toFixed(1)} MB held by the server at their close (limit ${sockets} × ${(maxBuffered / 1e6).toFixed(1)} MB)`);
     expect(buffered).toBeGreaterThan(0);
     expect(buffered).toBeLessThanOrEqual(sockets * maxBuffered);
-    await waitFor(async () => metric(await (await fetch(`${server.url}/metrics`)).text(), 'chatchat_ws_ops_total', 'op="message.list"') === sockets * perSocket,
+    await waitFor(async () => metric(await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${testMetricsToken}` } })).text(), 'chatchat_ws_ops_total', 'op="message.list"') === sockets * perSocket,
       { what: 'every message.list handled', timeoutMs: 20_000, intervalMs: 50 });
     // Everyone else is still served.
     expect((await writer.call('ping', {})).ok).toBe(true);
