@@ -19,19 +19,29 @@ export const ErrorResponse = Type.Object({
   }),
 });
 
-export const SignupBody = Type.Object({ username: Username, password: Password, displayName: DisplayName }, { additionalProperties: false });
+/** `cookie`: the refresh token goes into an httpOnly cookie instead of the JSON body (browsers). */
+const TokenTransport = Type.Optional(Type.Union([Type.Literal('json'), Type.Literal('cookie')]));
+export const SignupBody = Type.Object({
+  username: Username, password: Password, displayName: DisplayName, transport: TokenTransport,
+}, { additionalProperties: false });
 export type SignupBody = Static<typeof SignupBody>;
 export const LoginBody = Type.Object({
   username: Type.String({ minLength: 1, maxLength: 64 }),
   password: Type.String({ minLength: 1, maxLength: Limits.maxPasswordChars }),
+  transport: TokenTransport,
 }, { additionalProperties: false });
 export type LoginBody = Static<typeof LoginBody>;
 export const AuthResponse = Type.Object({ user: User, accessToken: Type.String(), refreshToken: Type.String() });
 export type AuthResponse = Static<typeof AuthResponse>;
-export const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false });
+/** Without `refreshToken`, the `chatchat_refresh` cookie is used. */
+export const RefreshBody = Type.Object({ refreshToken: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })) }, { additionalProperties: false });
 export const TokensResponse = Type.Object({ accessToken: Type.String(), refreshToken: Type.String() });
 export type TokensResponse = Static<typeof TokensResponse>;
 export const LogoutBody = RefreshBody;
+/** Signup/login/refresh answer for `transport: "cookie"`: the refresh token is only in the cookie. */
+export const CookieAuthResponse = Type.Object({ user: User, accessToken: Type.String() });
+export type CookieAuthResponse = Static<typeof CookieAuthResponse>;
+export const CookieTokensResponse = Type.Object({ accessToken: Type.String() });
 
 export const MeResponse = Type.Object({ user: User });
 export const UpdateMeBody = Type.Object({
@@ -41,6 +51,19 @@ export const UpdateMeBody = Type.Object({
 }, { additionalProperties: false });
 export type UpdateMeBody = Static<typeof UpdateMeBody>;
 export const UsersResponse = Type.Object({ users: Type.Array(User) });
+export const UserSearchQuery = Type.Object({
+  query: Type.String({ minLength: 1, maxLength: Limits.maxUserSearchChars }),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: Limits.maxUserSearchPage })),
+  /** `nextCursor` of the previous page. */
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+}, { additionalProperties: false });
+export type UserSearchQuery = Static<typeof UserSearchQuery>;
+export const UserSearchResponse = Type.Object({
+  users: Type.Array(User),
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+export type UserSearchResponse = Static<typeof UserSearchResponse>;
 
 const MemberIds = Type.Array(Id, { maxItems: Limits.maxMembersPerCall });
 export const CreateRoomBody = Type.Object({

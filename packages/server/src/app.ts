@@ -71,6 +71,7 @@ export async function startChatServer(config: Config, options: StartOptions = {}
     log,
     metrics,
     services: config.roles.has('api') ? services : null,
+    webDir: config.webDir,
     checkReady: async () => {
       await store.ping();
       if (!bus.healthy) throw new Error('bus unavailable');

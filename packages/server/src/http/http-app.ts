@@ -13,6 +13,8 @@ import { registerProfileRoutes } from '../features/profiles/profile-routes.js';
 import { registerRoomRoutes } from '../features/rooms/room-routes.js';
 import { registerMessageRoutes } from '../features/messages/message-routes.js';
 import { registerNoticeRoutes } from '../features/notices/notice-routes.js';
+import { registerUserSearchRoutes } from '../features/profiles/user-search-routes.js';
+import { registerWebApp } from './web-app.js';
 
 export interface HttpAppOptions {
   log: Logger;
@@ -22,9 +24,11 @@ export interface HttpAppOptions {
   /** Throws when a dependency is not reachable. */
   checkReady: () => Promise<void>;
   bodyLimitBytes?: number;
+  /** The built web app to serve at `/` (default apps/web/dist). */
+  webDir?: string;
 }
 
-export async function createHttpApp({ log, metrics, services, checkReady, bodyLimitBytes = 256 * 1024 }: HttpAppOptions): Promise<FastifyInstance> {
+export async function createHttpApp({ log, metrics, services, checkReady, bodyLimitBytes = 256 * 1024, webDir }: HttpAppOptions): Promise<FastifyInstance> {
   const app = Fastify({
     loggerInstance: log as FastifyBaseLogger,
     logController: new LogController({ disableRequestLogging: true }),
@@ -67,5 +71,7 @@ export async function createHttpApp({ log, metrics, services, checkReady, bodyLi
   registerRoomRoutes(ctx);
   registerMessageRoutes(ctx);
   registerNoticeRoutes(ctx);
+  registerUserSearchRoutes(ctx);
+  registerWebApp(app, { dir: webDir });
   return app;
 }

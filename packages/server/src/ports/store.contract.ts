@@ -124,6 +124,26 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
         await expectAppError(store.updateUser(randomUUID(), { displayName: 'x' }), 'not_found');
         await expectAppError(store.setPlatformAdmin(randomUUID(), true), 'not_found');
       });
+
+      it('searches users by username or display-name prefix, case-insensitively, literally, in pages', async () => {
+        const tag = randomUUID().slice(0, 6);
+        const mk = (username: string, displayName: string) => store.createUser({ username, displayName, passwordHash: 'h', now: now() });
+        const ann = await mk(`Srch${tag}_ann`, 'Ann');
+        const bob = await mk(`srch${tag}_bob`, `Zed${tag} Bob`);
+        const kim = await mk(`srch${tag}_kim`, `김${tag}`);
+        await mk(`other${tag}`, 'Other');
+        const ids = (list: UserRecord[]) => list.map((u) => u.id);
+        expect(ids(await store.searchUsers({ query: `SRCH${tag}`, limit: 10 }))).toEqual([ann.id, bob.id, kim.id]);
+        expect(ids(await store.searchUsers({ query: `zed${tag}`, limit: 10 }))).toEqual([bob.id]);
+        expect(ids(await store.searchUsers({ query: `김${tag}`, limit: 10 }))).toEqual([kim.id]);
+        // LIKE wildcards are text, not patterns.
+        expect(await store.searchUsers({ query: `srch${tag}%`, limit: 10 })).toEqual([]);
+        expect(await store.searchUsers({ query: `srch${tag.slice(0, 5)}_`, limit: 10 })).toEqual([]);
+        const first = await store.searchUsers({ query: `srch${tag}`, limit: 2 });
+        expect(ids(first)).toEqual([ann.id, bob.id]);
+        const rest = await store.searchUsers({ query: `srch${tag}`, limit: 2, afterKey: first[1]!.username.toLowerCase() });
+        expect(ids(rest)).toEqual([kim.id]);
+      });
     });
 
     describe('refresh tokens', () => {

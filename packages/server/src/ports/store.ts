@@ -21,6 +21,8 @@ export interface Store {
   getUsers(ids: readonly string[]): Promise<UserRecord[]>;
   updateUser(id: string, patch: UserPatch): Promise<UserRecord>;
   setPlatformAdmin(userId: string, isAdmin: boolean): Promise<void>;
+  /** Username or display-name prefix, case-insensitive, ordered by lowercased username; `afterKey` pages. */
+  searchUsers(input: { query: string; limit: number; afterKey?: string }): Promise<UserRecord[]>;
 
   // refresh tokens (stored hashed; the store never sees a raw token)
   insertRefreshToken(row: RefreshTokenRow): Promise<void>;
@@ -33,6 +35,8 @@ export interface Store {
     { status: 'ok'; row: RefreshTokenRow } | { status: 'reused'; row: RefreshTokenRow } | { status: 'missing' }
   >;
   revokeRefreshFamily(familyId: string): Promise<void>;
+  /** Every session of the user (log out on all devices). */
+  revokeUserRefreshTokens(userId: string): Promise<void>;
 
   // rooms and members
   /** Creates the room and its members (the creator as owner) in one transaction. */

@@ -9,6 +9,8 @@ import { createRefreshTokenStore } from './refresh-token-store.js';
 import { createRoomStore } from './room-store.js';
 import { createRoomViewStore } from './room-view-store.js';
 import type { Database } from './schema.js';
+import { createUserSearchStore } from './user-search-store.js';
+import { createUserSessionStore } from './user-session-store.js';
 import { createUserStore } from './user-store.js';
 
 export interface KyselyStoreOptions {
@@ -49,6 +51,8 @@ export function createKyselyStore({ db, dialect, writer, companions = [] }: Kyse
     },
 
     ...createUserStore(ctx),
+    ...createUserSearchStore(ctx),
+    ...createUserSessionStore(ctx),
     ...createRefreshTokenStore(ctx),
     ...createRoomStore(ctx),
     ...createRoomViewStore(ctx),

@@ -83,6 +83,13 @@ export function createAuthService({ store, clock, accessTokens, refreshTokenTtlS
       if (result.status !== 'missing') await store.revokeRefreshFamily(result.row.familyId);
     },
 
+    /** Log out on every device: no refresh token of the user works any more. */
+    async logoutAll(userId: string): Promise<void> {
+      await store.revokeUserRefreshTokens(userId);
+    },
+
+    refreshTokenTtlSec,
+
     /** Resolves a bearer token to its user; `unauthorized` when the token or the user is gone. */
     async authenticate(token: string): Promise<UserRecord> {
       const userId = await accessTokens.verify(token);
