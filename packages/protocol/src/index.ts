@@ -5,3 +5,4 @@ export * from './events.js';
 export * from './http.js';
 export * from './limits.js';
 export * from './ops.js';
+export * from './permissions.js';
