@@ -144,7 +144,7 @@ function MessageRow({ row, room, meId, menuOpen, setMenu, editing, setEditing }:
         <div className={classes}>
           {!mine && (row.groupStart ? <Avatar2 name={name} seed={row.senderId} userId={row.senderId} /> : <span className="avatar-gap" />)}
           <div className="msg-col">
-            <p className={`msg-sender${row.groupStart ? '' : ' visually-hidden'}`} id={`${row.key}-who`}>{name}</p>
+            <p className={`msg-sender${row.groupStart && !mine ? '' : ' visually-hidden'}`} id={`${row.key}-who`}>{name}</p>
             <div className="msg-line">
               {editing ? (
                 <form
@@ -292,6 +292,9 @@ export function MessageList({ room }: { room: Room }) {
   const prependedNow = firstKey.current !== undefined && rows[0]?.key !== firstKey.current && rows.some((r) => r.key === firstKey.current);
   const lastKey = useRef<string | undefined>(undefined);
 
+  const rowsRef = useRef(rows);
+  rowsRef.current = rows;
+
   const focusIndex = Math.max(0, focusKey ? rows.findIndex((r) => r.key === focusKey) : rows.length - 1);
 
   // Load until the first unread (or a screenful) is held, then place the view once.
@@ -343,28 +346,60 @@ export function MessageList({ room }: { room: Room }) {
     setUnreadAbove(idx >= 0 && h.getItemOffset(idx) + 10 < h.scrollOffset);
   }, [rows, unreadFrom]);
 
-  // Place the view: the saved position, else the first unread, else the end.
-  useLayoutEffect(() => {
-    const h = handle.current;
-    if (!ready || positioned.current || !h) return;
-    positioned.current = true;
-    lastKey.current = rows[rows.length - 1]?.key;
-    if (rows.length === 0) return;
+  // Place the view: the saved position, else the first unread, else the end. Item sizes are
+  // estimates until rendered, so the jump repeats for a few frames until it holds.
+  const placing = useRef(false);
+  useEffect(() => {
+    if (!ready || positioned.current || placing.current) return;
+    placing.current = true;
+    const list = rowsRef.current;
+    lastKey.current = list[list.length - 1]?.key;
     const m = memory.current;
-    const anchor = m && !m.atBottom ? rows.findIndex((r) => r.key === m.anchorKey) : -1;
-    if (m && anchor >= 0) {
+    const anchorOf = () => (m && !m.atBottom ? rowsRef.current.findIndex((r) => r.key === m.anchorKey) : -1);
+    const unreadOf = () => rowsRef.current.findIndex((r) => r.unreadStart);
+    let apply: (h: VirtualizerHandle) => void;
+    let done: (h: VirtualizerHandle) => boolean;
+    if (anchorOf() >= 0) {
       atBottom.current = false;
-      h.scrollTo(h.getItemOffset(anchor) + m.offset);
-      return;
-    }
-    const unreadIdx = rows.findIndex((r) => r.unreadStart);
-    if (unreadIdx >= 0) {
+      apply = (h) => h.scrollTo(h.getItemOffset(anchorOf()) + m!.offset);
+      done = (h) => Math.abs(h.scrollOffset - (h.getItemOffset(anchorOf()) + m!.offset)) < 1;
+    } else if (unreadOf() >= 0) {
       atBottom.current = false;
-      h.scrollToIndex(unreadIdx, { align: 'start' });
-      return;
+      apply = (h) => h.scrollToIndex(unreadOf(), { align: 'start' });
+      done = (h) => Math.abs(h.scrollOffset - Math.min(h.getItemOffset(unreadOf()), h.scrollSize - h.viewportSize)) < 1;
+    } else {
+      apply = (h) => h.scrollToIndex(rowsRef.current.length - 1, { align: 'end' });
+      done = (h) => h.scrollOffset + h.viewportSize >= h.scrollSize - 1;
     }
-    h.scrollToIndex(rows.length - 1, { align: 'end' });
-  }, [ready, rows]);
+    let frames = 0;
+    let held = 0;
+    let raf = 0;
+    const step = () => {
+      const h = handle.current;
+      if (h && rowsRef.current.length > 0) {
+        if (done(h)) held++;
+        else {
+          held = 0;
+          apply(h);
+        }
+      }
+      if ((held >= 2 || ++frames > 40) && h) {
+        positioned.current = true;
+        atBottom.current = h.scrollOffset + h.viewportSize >= h.scrollSize - bottomSlackPx;
+        lastKey.current = rowsRef.current[rowsRef.current.length - 1]?.key;
+        markVisible();
+        updateUnreadAbove();
+        remember();
+        return;
+      }
+      raf = requestAnimationFrame(step);
+    };
+    raf = requestAnimationFrame(step);
+    return () => {
+      cancelAnimationFrame(raf);
+      placing.current = false;
+    };
+  }, [ready]);
 
   // New rows at the end: follow when at the bottom (or when they are mine), else count them.
   useLayoutEffect(() => {
@@ -404,10 +439,9 @@ export function MessageList({ room }: { room: Room }) {
     };
   }, [markVisible]);
 
-  // Remember where the reader was, for coming back to this room.
-  const rowsRef = useRef(rows);
-  rowsRef.current = rows;
-  useEffect(() => () => {
+  // Remember where the reader was, for coming back to this room. Saved as the reader
+  // scrolls: by the time an unmount cleanup runs, React has already let go of the handle.
+  const remember = useCallback(() => {
     const h = handle.current;
     const list = rowsRef.current;
     if (!h || !positioned.current || list.length === 0) return;
@@ -442,8 +476,9 @@ export function MessageList({ room }: { room: Room }) {
     frame.current = requestAnimationFrame(() => {
       markVisible();
       updateUnreadAbove();
+      remember();
     });
-  }, [loadOlder, markVisible, updateUnreadAbove]);
+  }, [loadOlder, markVisible, updateUnreadAbove, remember]);
 
   useEffect(() => {
     if (!wantFocus.current) return;
