@@ -423,10 +423,19 @@ export function MessageList({ room }: { room: Room }) {
     }
   }, [rows, meId]);
 
+  // A new row is measured a frame after it renders: check again once it has a size.
+  const settleFrame = useRef(0);
+  const recheck = useCallback(() => {
+    cancelAnimationFrame(settleFrame.current);
+    settleFrame.current = requestAnimationFrame(() => {
+      markVisible();
+      updateUnreadAbove();
+    });
+  }, [markVisible, updateUnreadAbove]);
   useEffect(() => {
     markVisible();
-    updateUnreadAbove();
-  }, [rows, ready, markVisible, updateUnreadAbove]);
+    recheck();
+  }, [rows, ready, markVisible, recheck]);
 
   // Reading happens when the window has focus: mark what is in view when it comes back.
   useEffect(() => {
@@ -546,6 +555,7 @@ export function MessageList({ room }: { room: Room }) {
             as={Feed}
             item={Item}
             onScroll={onScroll}
+            onResize={recheck}
             bufferSize={400}
           >
             {(row: Row) => (
