@@ -36,9 +36,10 @@ export function RoomList({ activeRoomId }: { activeRoomId: string | null }) {
   return (
     <div className="room-list">
       <header className="rooms-header">
-        <button type="button" className="me-button" onClick={() => navigate({ name: 'profile' })} aria-label={t('profile.open', { name: me.displayName })}>
+        <button type="button" className="me-button" onClick={() => navigate({ name: 'profile' })}>
           <Avatar name={me.displayName} seed={me.id} userId={me.id} size={32} />
           <span className="me-name">{me.displayName}</span>
+          <span className="visually-hidden"> ({t('profile.title')})</span>
         </button>
         <div className="rooms-actions">
           <button type="button" onClick={() => navigate({ name: 'new-direct' })}>{t('rooms.newDirect')}</button>

@@ -43,7 +43,6 @@ export function Shell() {
 
   return (
     <div className={`shell pane-${pane}${showPeople && room ? ' with-people' : ''}`}>
-      <a className="skip-link" href="#composer">{t('shell.skipToComposer')}</a>
       <ConnectionBanner />
       <div className="columns">
         <nav className="rooms-pane" aria-label={t('rooms.label')}>
