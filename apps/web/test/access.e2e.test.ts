@@ -2,11 +2,14 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { Limits } from '@chatchat/protocol';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { messageLocator, openRoom, startHarness, waitFor, type Harness } from './harness.js';
 
 /** Issue 9 "Done when" 11–12: axe-core on every screen, keyboard only, the live region; bad input in forms. */
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+// Real browsers on two shared cores: a scenario takes seconds, more when other files run beside it.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 let h: Harness;
 beforeAll(async () => {

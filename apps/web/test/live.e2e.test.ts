@@ -1,8 +1,11 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { messageLocator, openRoom, startHarness, waitFor, type Harness } from './harness.js';
 
 /** Issue 9 "Done when" 8–10: live presence, profiles, notices, members, typing; notifications; Korean and English. */
+// Real browsers on two shared cores: a scenario takes seconds, more when other files run beside it.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
+
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness();

@@ -1,8 +1,11 @@
 import type { Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { messageLocator, openRoom, startHarness, waitFor, type Harness, type TestUser } from './harness.js';
 
 /** Issue 9 "Done when" 1–7: reading, unread state, scrolling, switching, offline sends. */
+// Real browsers on two shared cores: a scenario takes seconds, more when other files run beside it.
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
+
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
