@@ -4,7 +4,7 @@ import {
 } from 'react';
 import { Virtualizer, type CacheSnapshot, type VirtualizerHandle } from 'virtua';
 import type { OutboxEntry } from '@chatchat/client';
-import { canInRoom, type Message, type Room } from '@chatchat/protocol';
+import { canInRoom, Limits, type Message, type Room } from '@chatchat/protocol';
 import { useChat, useClient, useSession } from '../chat-context';
 import { useValue } from '../external-store';
 import type { FailedSend } from '../app-stores';
@@ -468,7 +468,7 @@ export function MessageList({ room }: { room: Room }) {
     if (olderBusy.current || !client.hasMoreHistory(room.id) || rows.length === 0) return;
     olderBusy.current = true;
     setOlderLoading(true);
-    client.loadHistory(room.id, { limit: 50 }).catch(() => {}).finally(() => {
+    client.loadHistory(room.id, { limit: Limits.maxHistoryPage }).catch(() => {}).finally(() => {
       olderBusy.current = false;
       setOlderLoading(false);
     });
