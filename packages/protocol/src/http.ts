@@ -69,6 +69,19 @@ export const UpdateMeBody = Type.Object({
 }, { additionalProperties: false });
 export type UpdateMeBody = Static<typeof UpdateMeBody>;
 export const UsersResponse = Type.Object({ users: Type.Array(User) });
+export const UserSearchQuery = Type.Object({
+  query: ClientText({ minLength: 1, maxLength: Limits.maxUserSearchChars }),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: Limits.maxUserSearchPage })),
+  /** `nextCursor` of the previous page. */
+  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+}, { additionalProperties: false });
+export type UserSearchQuery = Static<typeof UserSearchQuery>;
+export const UserSearchResponse = Type.Object({
+  users: Type.Array(User),
+  /** Pass as `cursor` for the next page; null on the last page. */
+  nextCursor: Type.Union([Type.String(), Type.Null()]),
+});
+export type UserSearchResponse = Static<typeof UserSearchResponse>;
 
 const MemberIds = Type.Array(Id, { maxItems: Limits.maxMembersPerCall });
 export const CreateRoomBody = Type.Object({

@@ -15,6 +15,10 @@ export const Limits = {
   maxClientMsgIdChars: 64,
   /** Members added in one create or invite call. */
   maxMembersPerCall: 500,
+  /** User directory search page size upper bound (`GET /api/v1/users`); default 20. */
+  maxUserSearchPage: 50,
+  /** User directory search query, in characters. */
+  maxUserSearchChars: 64,
   /** History page size upper bound. */
   maxHistoryPage: 200,
   /** Rooms with at most this many members carry all read pointers in the hello snapshot. */

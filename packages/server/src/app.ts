@@ -110,6 +110,7 @@ export async function startChatServer(config: Config, options: StartOptions = {}
     metricsToken: config.metricsToken,
     rateLimitRedis: rateLimitRedis && { client: rateLimitRedis, prefix: config.redisPrefix },
     services: config.roles.has('api') ? services : null,
+    webDir: config.webDir,
     checkReady: async () => {
       await store.ping();
       if (!bus.healthy) throw new Error('bus unavailable');

@@ -21,6 +21,8 @@ import { registerProfileRoutes } from './routes/profile-routes.js';
 import { registerRoomRoutes } from './routes/room-routes.js';
 import { registerMessageRoutes } from './routes/message-routes.js';
 import { registerNoticeRoutes } from './routes/notice-routes.js';
+import { registerUserSearchRoutes } from './routes/user-search-routes.js';
+import { registerWebApp } from './web-app.js';
 
 export interface HttpAppOptions {
   log: Logger;
@@ -37,6 +39,8 @@ export interface HttpAppOptions {
   rateLimitRedis?: { client: Redis; prefix: string };
   /** Filled with `METHOD /path` of every route as it is registered (the authz matrix and fuzz read it). */
   routes?: string[];
+  /** The built web app to serve at `/` (default apps/web/dist). */
+  webDir?: string;
 }
 
 /**
@@ -125,9 +129,11 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     const ctx = { app: scope, services };
     registerSessionRoutes(ctx);
     registerProfileRoutes(ctx);
+    registerUserSearchRoutes(ctx);
     registerRoomRoutes(ctx);
     registerMessageRoutes(ctx);
     registerNoticeRoutes(ctx);
   });
+  registerWebApp(app, { dir: options.webDir });
   return app;
 }

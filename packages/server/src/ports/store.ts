@@ -21,6 +21,8 @@ export interface Store {
   getUsers(ids: readonly string[]): Promise<UserRecord[]>;
   updateUser(id: string, patch: UserPatch): Promise<UserRecord>;
   setPlatformAdmin(userId: string, isAdmin: boolean): Promise<void>;
+  /** Username or display-name prefix, case-insensitive, ordered by lowercased username; `afterKey` pages. */
+  searchUsers(input: { query: string; limit: number; afterKey?: string }): Promise<UserRecord[]>;
 
   // refresh tokens (stored hashed; the store never sees a raw token)
   insertRefreshToken(row: RefreshTokenRow): Promise<void>;

@@ -10,6 +10,7 @@ import { createRoomStore } from './room-store.js';
 import { createSessionStore } from './session-store.js';
 import { createRoomViewStore } from './room-view-store.js';
 import type { Database } from './schema.js';
+import { createUserSearchStore } from './user-search-store.js';
 import { createUserStore } from './user-store.js';
 
 export interface KyselyStoreOptions {
@@ -50,6 +51,7 @@ export function createKyselyStore({ db, dialect, writer, companions = [] }: Kyse
     },
 
     ...createUserStore(ctx),
+    ...createUserSearchStore(ctx),
     ...createRefreshTokenStore(ctx),
     ...createSessionStore(ctx),
     ...createRoomStore(ctx),

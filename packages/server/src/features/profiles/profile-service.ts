@@ -1,9 +1,10 @@
-import type { UpdateMeBody, User } from '@chatchat/protocol';
+import type { UpdateMeBody, User, UserSearchQuery } from '@chatchat/protocol';
 import type { Store } from '../../ports/store.js';
 import type { EventPublisher } from '../../realtime/event-publisher.js';
 import { notFound } from '../../errors.js';
 import { cleanPatch } from '../patch-fields.js';
 import { toPublicUser } from '../auth/auth-service.js';
+import { searchUserDirectory } from './user-directory.js';
 
 export type ProfileService = ReturnType<typeof createProfileService>;
 
@@ -18,6 +19,8 @@ export function createProfileService({ store, events }: { store: Store; events: 
     async getMany(ids: readonly string[]): Promise<User[]> {
       return (await store.getUsers(ids)).map(toPublicUser);
     },
+
+    search: (query: UserSearchQuery) => searchUserDirectory(store, query),
 
     /** Everyone who shares a room with the user, and the user's other devices, see the change live. */
     async update(userId: string, patch: UpdateMeBody): Promise<User> {

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import type { UserRecord } from '../store.js';
 import type { StoreFixture } from './fixture.js';
 
 export function usersContract(f: StoreFixture): void {
@@ -54,6 +55,25 @@ export function usersContract(f: StoreFixture): void {
       expect((await f.store.getUser(u.id))?.isPlatformAdmin).toBe(false);
       await expectAppError(f.store.updateUser(randomUUID(), { displayName: 'x' }), 'not_found');
       await expectAppError(f.store.setPlatformAdmin(randomUUID(), true), 'not_found');
+    });
+    it('searches users by username or display-name prefix, case-insensitively, literally, in pages', async () => {
+      const tag = randomUUID().slice(0, 6);
+      const mk = (username: string, displayName: string) => f.store.createUser({ username, displayName, passwordHash: 'h', now: now() });
+      const ann = await mk(`Srch${tag}_ann`, 'Ann');
+      const bob = await mk(`srch${tag}_bob`, `Zed${tag} Bob`);
+      const kim = await mk(`srch${tag}_kim`, `김${tag}`);
+      await mk(`other${tag}`, 'Other');
+      const ids = (list: UserRecord[]) => list.map((u) => u.id);
+      expect(ids(await f.store.searchUsers({ query: `SRCH${tag}`, limit: 10 }))).toEqual([ann.id, bob.id, kim.id]);
+      expect(ids(await f.store.searchUsers({ query: `zed${tag}`, limit: 10 }))).toEqual([bob.id]);
+      expect(ids(await f.store.searchUsers({ query: `김${tag}`, limit: 10 }))).toEqual([kim.id]);
+      // LIKE wildcards are text, not patterns.
+      expect(await f.store.searchUsers({ query: `srch${tag}%`, limit: 10 })).toEqual([]);
+      expect(await f.store.searchUsers({ query: `srch${tag.slice(0, 5)}_`, limit: 10 })).toEqual([]);
+      const first = await f.store.searchUsers({ query: `srch${tag}`, limit: 2 });
+      expect(ids(first)).toEqual([ann.id, bob.id]);
+      const rest = await f.store.searchUsers({ query: `srch${tag}`, limit: 2, afterKey: first[1]!.username.toLowerCase() });
+      expect(ids(rest)).toEqual([kim.id]);
     });
   });
 }

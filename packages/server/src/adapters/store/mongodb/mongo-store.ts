@@ -6,6 +6,7 @@ import type { MemberRecord, RoomView, Store } from '../../../ports/store.js';
 import { createGroupCommitWriter } from '../group-commit-writer.js';
 import { inChunks } from '../in-chunks.js';
 import { createMongoSessionStore } from './mongo-session-store.js';
+import { createMongoUserSearchStore } from './mongo-user-search-store.js';
 import { MAX_SEQ, seqBounds } from '../message-store.js';
 import { directKey } from '../room-store.js';
 import { usernameKey } from '../user-store.js';
@@ -151,6 +152,7 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
 
   const store: Store = {
     ...createMongoSessionStore(c),
+    ...createMongoUserSearchStore(c),
     dialect: 'mongodb',
     migrate: () => migrateMongo(c),
     async ping() {

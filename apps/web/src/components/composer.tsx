@@ -1,0 +1,90 @@
+import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
+import { ChatClientError, randomId } from '@chatchat/client';
+import { Limits, type Room } from '@chatchat/protocol';
+import { useClient, useSession } from '../chat-context';
+
+import { useT } from '../i18n/i18n';
+
+/** Sends a message; failures the SDK gave up on land in the failed list with Retry and Discard. */
+export function sendMessage(session: ReturnType<typeof useSession>, roomId: string, body: string): void {
+  session.client.send(roomId, body).catch((err: unknown) => {
+    if (err instanceof ChatClientError && err.code === 'closed') return;
+    const error = err instanceof ChatClientError ? err.code : 'internal';
+    session.stores.failed.set((list) => [...list, { id: randomId(), roomId, body, error }]);
+  });
+}
+
+/**
+ * One composer per room (keyed by room): its text is that room's draft, saved as it is
+ * typed, so a switch or a reload never loses it and a send always goes to this room.
+ */
+export function Composer({ room }: { room: Room }) {
+  const t = useT();
+  const client = useClient();
+  const session = useSession();
+  const { drafts } = session.stores;
+  const [text, setText] = useState(() => drafts.get()[room.id] ?? '');
+  const [error, setError] = useState<string | null>(null);
+  const ref = useRef<HTMLTextAreaElement>(null);
+
+  // On room switch focus goes to the composer.
+  useEffect(() => {
+    ref.current?.focus({ preventScroll: true });
+  }, [room.id]);
+
+  function send() {
+    const body = text;
+    if (!body.trim()) return;
+    if (body.length > Limits.maxMessageChars) {
+      setError(t('composer.tooLong', { max: Limits.maxMessageChars, count: body.length }));
+      return;
+    }
+    setError(null);
+    setText('');
+    drafts.put(room.id, '');
+    sendMessage(session, room.id, body);
+  }
+
+  function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
+    // Enter while an IME is composing (Korean!) finishes the syllable; it must not send.
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing && e.keyCode !== 229) {
+      e.preventDefault();
+      send();
+    }
+  }
+
+  const over = text.length > Limits.maxMessageChars;
+  return (
+    <form
+      className="composer"
+      onSubmit={(e) => {
+        e.preventDefault();
+        send();
+      }}
+    >
+      <label htmlFor="composer" className="visually-hidden">{t('composer.label', { room: room.name })}</label>
+      <textarea
+        id="composer"
+        ref={ref}
+        rows={1}
+        value={text}
+        placeholder={t('composer.placeholder')}
+        aria-invalid={over || undefined}
+        aria-describedby={error ? 'composer-error' : undefined}
+        onChange={(e) => {
+          setText(e.target.value);
+          drafts.put(room.id, e.target.value);
+          if (e.target.value) client.typing(room.id);
+          if (error && e.target.value.length <= Limits.maxMessageChars) setError(null);
+        }}
+        onKeyDown={onKeyDown}
+      />
+      <button type="submit" className="primary send" disabled={!text.trim()}>{t('composer.send')}</button>
+      {error && (
+        <p id="composer-error" className="form-error composer-error" role="alert">
+          {error}
+        </p>
+      )}
+    </form>
+  );
+}
