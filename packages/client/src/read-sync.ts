@@ -1,6 +1,7 @@
 import { ChatClientError } from './chat-client-error.js';
 import { applyOwnRead, type ChatState } from './chat-state.js';
 import { retryAcrossReconnects, type ClientContext } from './client-context.js';
+import { singleFlight } from './single-flight.js';
 
 export interface ReadSync {
   /** Moves my pointer to `seq` (default: the room's lastSeq) if that is forward; waits for the server. */
@@ -18,32 +19,24 @@ export function createReadSync(options: { context: ClientContext }): ReadSync {
   const flights = new Map<string, Promise<void>>();
 
   function flush(roomId: string): Promise<void> {
-    const running = flights.get(roomId);
-    if (running) return running;
-    const run = (async () => {
-      try {
-        for (;;) {
-          const seq = pending.get(roomId);
-          if (seq === undefined) return;
-          const attempt = async () => {
-            await ctx.transport.whenConnected();
-            return ctx.state.rooms[roomId] ? ctx.transport.request('room.read', { roomId, seq }) : undefined;
-          };
-          try {
-            const reply = await ctx.retry(attempt, retryAcrossReconnects);
-            if (pending.get(roomId) === seq) pending.delete(roomId);
-            if (reply) ctx.setState(applyOwnRead(ctx.state, roomId, reply.lastReadSeq));
-          } catch (err) {
-            if (pending.get(roomId) === seq) pending.delete(roomId);
-            throw err;
-          }
+    return singleFlight(flights, roomId, async () => {
+      for (;;) {
+        const seq = pending.get(roomId);
+        if (seq === undefined) return;
+        const attempt = async () => {
+          await ctx.transport.whenConnected();
+          return ctx.state.rooms[roomId] ? ctx.transport.request('room.read', { roomId, seq }) : undefined;
+        };
+        try {
+          const reply = await ctx.retry(attempt, retryAcrossReconnects);
+          if (pending.get(roomId) === seq) pending.delete(roomId);
+          if (reply) ctx.setState(applyOwnRead(ctx.state, roomId, reply.lastReadSeq));
+        } catch (err) {
+          if (pending.get(roomId) === seq) pending.delete(roomId);
+          throw err;
         }
-      } finally {
-        flights.delete(roomId);
       }
-    })();
-    flights.set(roomId, run);
-    return run;
+    });
   }
 
   return {
