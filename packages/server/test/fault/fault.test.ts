@@ -28,7 +28,7 @@ let users: AuthResponse[];
 let devices: Device[];
 const figures: { fault: string; acked: number; lost: number; duplicated: number; unknown: number; convergeMs: number }[] = [];
 
-const nodeNames = ['gateway-1', 'gateway-2', 'gateway-3', 'api-1', 'api-2', 'api-3'];
+const nodeNames = ['gateway-1', 'gateway-2', 'gateway-3', 'api-1', 'api-2'];
 const alive = (nodes: NodeProcess[]) => nodes.filter((n) => n.child.exitCode === null && n.child.signalCode === null);
 
 beforeAll(async () => {
@@ -104,8 +104,7 @@ describe('fault suite', () => {
       const victim = cluster.apis[0]!;
       victim.kill('SIGKILL');
       await victim.exited;
-      cluster.lb.setApis(alive(cluster.apis).map((a) => ({ port: a.port })));
-      await cluster.startApi('api-3');
+      // The balancer skips a refused backend by itself; the list is trimmed as an operator would.
       cluster.lb.setApis(alive(cluster.apis).map((a) => ({ port: a.port })));
     }, { http: { url: cluster.url, user: users[1]! } });
   }, 120_000);
