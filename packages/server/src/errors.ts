@@ -5,6 +5,8 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** For `rate_limited`: when to come back, sent as `Retry-After`. */
+    readonly retryAfterSec?: number,
   ) {
     super(message);
     this.name = 'AppError';
@@ -28,3 +30,14 @@ export function toErrorBody(err: unknown): ErrorBody {
 export const notFound = (what: string) => new AppError('not_found', `${what} not found`);
 export const forbidden = (message: string) => new AppError('forbidden', message);
 export const invalid = (message: string) => new AppError('invalid', message);
+
+/** The first code listed for a status is its general one (403: forbidden, not limit_exceeded). */
+const codeByStatus = new Map<number, ErrorCode>();
+for (const [code, status] of Object.entries(ErrorCodes) as [ErrorCode, number][]) {
+  if (!codeByStatus.has(status)) codeByStatus.set(status, code);
+}
+
+/** The catalogue read backwards, for errors that arrive with only a status (Fastify's own 4xx). */
+export function codeForStatus(status: number): ErrorCode {
+  return codeByStatus.get(status) ?? (status >= 500 ? 'internal' : 'invalid');
+}

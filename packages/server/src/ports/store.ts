@@ -6,7 +6,7 @@ import type { Announcement, Member, Message, MessageKind, Notice, Role, RoomKind
  * Domain errors are thrown as `AppError` (see ../errors.ts) so services need no driver knowledge.
  */
 export interface Store {
-  readonly dialect: 'sqlite' | 'postgres';
+  readonly dialect: 'sqlite' | 'postgres' | 'mongodb';
   /** Runs pending migrations. Idempotent. */
   migrate(): Promise<void>;
   /** Cheap round trip for readiness checks. */
@@ -34,6 +34,20 @@ export interface Store {
   >;
   revokeRefreshFamily(familyId: string): Promise<void>;
 
+  // sessions (one per login; the id is the refresh family and the access token's sid)
+  createSession(row: SessionRecord): Promise<void>;
+  getSession(id: string): Promise<SessionRecord | undefined>;
+  /**
+   * Marks the sessions revoked and deletes their refresh tokens; returns the ids that were
+   * still live. `exceptId` keeps the caller's own session (password change).
+   */
+  revokeSessions(filter: { id: string } | { userId: string; exceptId?: string }, now: string): Promise<string[]>;
+  /** Sessions revoked at or after `since`: their access tokens may still be unexpired. */
+  listRevokedSessionIds(since: string): Promise<string[]>;
+  /** Deletes expired refresh tokens, expired sessions and sessions revoked before `revokedBefore`. */
+  sweepSessions(now: string, revokedBefore: string): Promise<{ sessions: number; refreshTokens: number }>;
+  setPasswordHash(userId: string, passwordHash: string): Promise<void>;
+
   // rooms and members
   /** Creates the room and its members (the creator as owner) in one transaction. */
   createRoom(input: NewRoom): Promise<RoomRecord>;
@@ -50,9 +64,6 @@ export interface Store {
   listMembers(roomId: string): Promise<MemberRecord[]>;
   /** Current members of every room asked, in one round trip (snapshots). */
   listMembersOfRooms(roomIds: readonly string[]): Promise<MemberRecord[]>;
-  countMembers(roomId: string): Promise<number>;
-  /** Ids of every user sharing at least one room with `userId` (excluding `userId`). */
-  listRoomPeers(userId: string): Promise<string[]>;
   listRoomIdsForUser(userId: string): Promise<string[]>;
   /**
    * Adds users (or re-adds former members) with `joinedSeq = lastReadSeq = room.lastSeq`.
@@ -65,10 +76,14 @@ export interface Store {
 
   // messages
   /**
-   * Assigns the next per-room seq and inserts, in one transaction; also moves the sender's
-   * read pointer to that seq. A second call with the same (senderId, clientMsgId) inserts
-   * nothing and returns the stored message with `duplicate: true`. Throws `not_found`
-   * ('room') when the room does not exist or the sender is not a current member of it.
+   * The send rules live here, in the store, not in services or clients: the store checks
+   * that the sender is a current member of the room (else `not_found` 'room', and no seq is
+   * used), assigns the room's next seq (gap-free, in call order for one caller), moves the
+   * sender's read pointer to it, and recognises a retry: a second call with the same
+   * (senderId, clientMsgId) stores nothing and returns the stored message with
+   * `duplicate: true`, whatever room it names. Every adapter implements them once, in the
+   * shared group-commit writer (adapters/store/group-commit-writer.ts); the contract suite
+   * (store-contract/messages.ts) is their specification.
    */
   insertMessage(input: NewMessage): Promise<{ message: Message; duplicate: boolean }>;
   getMessage(id: string): Promise<Message | undefined>;
@@ -105,6 +120,15 @@ export interface RefreshTokenRow {
   familyId: string;
   expiresAt: string;
   createdAt: string;
+}
+
+export interface SessionRecord {
+  id: string;
+  userId: string;
+  createdAt: string;
+  /** Absolute: no refresh extends it. */
+  expiresAt: string;
+  revokedAt: string | null;
 }
 
 export interface RoomRecord {

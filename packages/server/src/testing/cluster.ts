@@ -73,6 +73,7 @@ export interface Cluster {
   readonly url: string;
   readonly gateways: NodeProcess[];
   readonly apis: NodeProcess[];
+  readonly workers: NodeProcess[];
   startGateway(name: string): Promise<NodeProcess>;
   startApi(name: string): Promise<NodeProcess>;
   close(): Promise<void>;
@@ -81,10 +82,11 @@ export interface Cluster {
 export interface ClusterOptions {
   gateways?: number;
   apis?: number;
+  workers?: number;
   /** For every process (and the migration). */
   env?: Record<string, string>;
   /** Per process, over `env`: e.g. one gateway's REDIS_URL through a fault proxy. */
-  nodeEnv?: (name: string, role: 'gateway' | 'api', env: Readonly<Record<string, string>>) => Record<string, string>;
+  nodeEnv?: (name: string, role: 'gateway' | 'api' | 'worker', env: Readonly<Record<string, string>>) => Record<string, string>;
 }
 
 /**
@@ -100,6 +102,15 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     JWT_SECRET: 'cluster-test-secret-0123456789',
     RATE_LIMIT_OPS_PER_SEC: '100000',
     RATE_LIMIT_BURST: '100000',
+    HTTP_RATE_LIMIT_PER_MIN: '0',
+    SIGNUPS_PER_IP_PER_HOUR: '100000',
+    LOGINS_PER_IP_PER_MIN: '100000',
+    REFRESHES_PER_IP_PER_MIN: '100000',
+    ROOM_CREATES_PER_HOUR: '100000',
+    INVITES_PER_HOUR: '100000',
+    PASSWORD_HASH_QUEUE: '100000',
+    // The balancer is a TCP hop on 127.0.0.1: every client shares one address.
+    MAX_ANONYMOUS_SOCKETS_PER_IP: '100000',
     READ_COALESCE_MS: '30',
     ...options.env,
   };
@@ -107,7 +118,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   const nodes: NodeProcess[] = [];
   const gateways: NodeProcess[] = [];
   const apis: NodeProcess[] = [];
-  const start = async (name: string, role: 'gateway' | 'api') => {
+  const workers: NodeProcess[] = [];
+  const start = async (name: string, role: 'gateway' | 'api' | 'worker') => {
     const node = await startNode(name, { ...env, ...options.nodeEnv?.(name, role, env), ROLE: role });
     nodes.push(node);
     return node;
@@ -115,6 +127,8 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   try {
     gateways.push(...(await Promise.all(Array.from({ length: options.gateways ?? 2 }, (_, i) => start(`gateway-${i + 1}`, 'gateway')))));
     apis.push(...(await Promise.all(Array.from({ length: options.apis ?? 1 }, (_, i) => start(`api-${i + 1}`, 'api')))));
+    // The worker reaps presence: without one, a dead gateway's users would stay online.
+    workers.push(...(await Promise.all(Array.from({ length: options.workers ?? 1 }, (_, i) => start(`worker-${i + 1}`, 'worker')))));
   } catch (err) {
     for (const n of nodes) n.kill('SIGKILL');
     await db.drop();
@@ -123,7 +137,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   let closing: Promise<void> | undefined;
   const lb = await startLoadBalancer({ gateways: gateways.map((g) => ({ port: g.port })), apis: apis.map((a) => ({ port: a.port })) });
   return {
-    env, lb, url: `http://127.0.0.1:${lb.port}`, gateways, apis,
+    env, lb, url: `http://127.0.0.1:${lb.port}`, gateways, apis, workers,
     async startGateway(name) {
       const node = await start(name, 'gateway');
       gateways.push(node);

@@ -3,7 +3,7 @@
  * (a real server on port 0, clients, waitFor, databases, a private Redis, a fault proxy,
  * a real multi-process cluster). Import from here, never by relative path or copy.
  */
-export { startTestServer, type TestServer } from './test-server.js';
+export { startTestServer, testMetricsToken, type TestServer } from './test-server.js';
 export { httpClient } from './http-client.js';
 export { RawClient } from './raw-client.js';
 export { sdkClient } from './sdk-client.js';

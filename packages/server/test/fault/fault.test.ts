@@ -28,7 +28,7 @@ let users: AuthResponse[];
 let devices: Device[];
 const figures: { fault: string; acked: number; lost: number; duplicated: number; unknown: number; convergeMs: number }[] = [];
 
-const nodeNames = ['gateway-1', 'gateway-2', 'gateway-3', 'api-1', 'api-2'];
+const nodeNames = ['gateway-1', 'gateway-2', 'gateway-3', 'api-1', 'api-2', 'worker-1'];
 const alive = (nodes: NodeProcess[]) => nodes.filter((n) => n.child.exitCode === null && n.child.signalCode === null);
 
 beforeAll(async () => {
