@@ -4,7 +4,7 @@ import { isRetryable } from './chat-client-error.js';
 import { applyHistory } from './chat-state.js';
 import type { ClientContext } from './client-context.js';
 import { gapOf } from './message-window.js';
-import { singleFlight } from './single-flight.js';
+import { singleFlight, type Flight } from './single-flight.js';
 
 export interface GapFillerOptions {
   context: ClientContext;
@@ -25,7 +25,7 @@ export interface GapFiller {
 
 export function createGapFiller(options: GapFillerOptions): GapFiller {
   const ctx = options.context;
-  const fills = new Map<string, Promise<void>>();
+  const fills = new Map<string, Flight>();
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
 
   function gapIn(roomId: string) {

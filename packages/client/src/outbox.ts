@@ -3,7 +3,7 @@ import { ChatClientError } from './chat-client-error.js';
 import { addToOutbox, applyMessage, messagesOf, removeFromOutbox, type OutboxEntry } from './chat-state.js';
 import { asClientError, retryAcrossReconnects, type ClientContext } from './client-context.js';
 import { randomId } from './random-id.js';
-import { singleFlight } from './single-flight.js';
+import { singleFlight, type Flight } from './single-flight.js';
 
 export interface OutboxOptions {
   context: ClientContext;
@@ -31,7 +31,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const waiters = new Map<string, Waiter>();
   /** Outcome of a send decided by the pump, read when its outbox entry disappears. */
   const outcomes = new Map<string, Message | ChatClientError>();
-  const pumps = new Map<string, Promise<void>>();
+  const pumps = new Map<string, Flight>();
 
   function findOwnMessage(roomId: string, clientMsgId: string): Message | undefined {
     const list = messagesOf(ctx.state, roomId);
