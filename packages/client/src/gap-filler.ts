@@ -4,6 +4,7 @@ import { isRetryable } from './chat-client-error.js';
 import { applyHistory } from './chat-state.js';
 import type { ClientContext } from './client-context.js';
 import { gapOf } from './message-window.js';
+import { singleFlight, type Flight } from './single-flight.js';
 
 export interface GapFillerOptions {
   context: ClientContext;
@@ -24,7 +25,7 @@ export interface GapFiller {
 
 export function createGapFiller(options: GapFillerOptions): GapFiller {
   const ctx = options.context;
-  const fills = new Map<string, Promise<void>>();
+  const fills = new Map<string, Flight>();
   const timers = new Map<string, ReturnType<typeof setTimeout>>();
 
   function gapIn(roomId: string) {
@@ -34,28 +35,20 @@ export function createGapFiller(options: GapFillerOptions): GapFiller {
   }
 
   function fill(roomId: string): Promise<void> {
-    const running = fills.get(roomId);
-    if (running) return running;
-    const run = (async () => {
-      try {
-        for (;;) {
-          const gap = gapIn(roomId);
-          if (!gap || ctx.closed) return;
-          const page = () => ctx.transport.request('message.list', { roomId, afterSeq: gap.afterSeq, limit: Limits.maxHistoryPage });
-          // Rate limits and timeouts are worth waiting out; a disconnect is left to the resync after the reconnect.
-          const decide = (err: unknown) => ((err as ChatClientError).code === 'disconnected' || !isRetryable(err) ? 'fail' : 'backoff');
-          const messages = await ctx.retry(page, decide).then((r) => r.messages, () => undefined);
-          if (!messages) return;
-          ctx.setState(applyHistory(ctx.state, roomId, messages));
-          // No progress means the server has nothing at afterSeq + 1; stop rather than spin.
-          if (messages.length === 0 || (ctx.state.windows[roomId]?.contiguousSeq ?? 0) <= gap.afterSeq) return;
-        }
-      } finally {
-        fills.delete(roomId);
+    return singleFlight(fills, roomId, async () => {
+      for (;;) {
+        const gap = gapIn(roomId);
+        if (!gap || ctx.closed) return;
+        const page = () => ctx.transport.request('message.list', { roomId, afterSeq: gap.afterSeq, limit: Limits.maxHistoryPage });
+        // Rate limits and timeouts are worth waiting out; a disconnect is left to the resync after the reconnect.
+        const decide = (err: unknown) => ((err as ChatClientError).code === 'disconnected' || !isRetryable(err) ? 'fail' : 'backoff');
+        const messages = await ctx.retry(page, decide).then((r) => r.messages, () => undefined);
+        if (!messages) return;
+        ctx.setState(applyHistory(ctx.state, roomId, messages));
+        // No progress means the server has nothing at afterSeq + 1; stop rather than spin.
+        if (messages.length === 0 || (ctx.state.windows[roomId]?.contiguousSeq ?? 0) <= gap.afterSeq) return;
       }
-    })();
-    fills.set(roomId, run);
-    return run;
+    });
   }
 
   return {

@@ -3,6 +3,7 @@ import { ChatClientError } from './chat-client-error.js';
 import { addToOutbox, applyMessage, messagesOf, removeFromOutbox, type OutboxEntry } from './chat-state.js';
 import { asClientError, retryAcrossReconnects, type ClientContext } from './client-context.js';
 import { randomId } from './random-id.js';
+import { singleFlight, type Flight } from './single-flight.js';
 
 export interface OutboxOptions {
   context: ClientContext;
@@ -30,7 +31,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
   const waiters = new Map<string, Waiter>();
   /** Outcome of a send decided by the pump, read when its outbox entry disappears. */
   const outcomes = new Map<string, Message | ChatClientError>();
-  const pumps = new Map<string, Promise<void>>();
+  const pumps = new Map<string, Flight>();
 
   function findOwnMessage(roomId: string, clientMsgId: string): Message | undefined {
     const list = messagesOf(ctx.state, roomId);
@@ -49,35 +50,29 @@ export function createOutbox(options: OutboxOptions): Outbox {
 
   /** One loop per room sends its outbox in order; it waits out disconnects and resends with the same clientMsgId. */
   function pump(roomId: string): void {
-    if (pumps.has(roomId)) return;
-    const run = (async () => {
-      try {
-        for (;;) {
-          const entry = ctx.state.outbox.find((e) => e.roomId === roomId);
-          if (!entry) return;
-          const attempt = async () => {
-            await ctx.transport.whenConnected();
-            // Acknowledged by its event meanwhile, or the room went away.
-            if (!ctx.state.outbox.includes(entry)) return undefined;
-            return (await ctx.transport.request('message.send', { roomId, body: entry.body, clientMsgId: entry.clientMsgId })).message;
-          };
-          let message: Message | undefined;
-          try {
-            message = await ctx.retry(attempt, retryAcrossReconnects);
-          } catch (err) {
-            if (ctx.closed) return;
-            decide(entry, asClientError(err));
-            continue;
-          }
-          if (!message) continue;
-          decide(entry, message);
-          options.onAcknowledged(roomId);
+    void singleFlight(pumps, roomId, async () => {
+      for (;;) {
+        const entry = ctx.state.outbox.find((e) => e.roomId === roomId);
+        if (!entry) return;
+        const attempt = async () => {
+          await ctx.transport.whenConnected();
+          // Acknowledged by its event meanwhile, or the room went away.
+          if (!ctx.state.outbox.includes(entry)) return undefined;
+          return (await ctx.transport.request('message.send', { roomId, body: entry.body, clientMsgId: entry.clientMsgId })).message;
+        };
+        let message: Message | undefined;
+        try {
+          message = await ctx.retry(attempt, retryAcrossReconnects);
+        } catch (err) {
+          if (ctx.closed) return;
+          decide(entry, asClientError(err));
+          continue;
         }
-      } finally {
-        pumps.delete(roomId);
+        if (!message) continue;
+        decide(entry, message);
+        options.onAcknowledged(roomId);
       }
-    })();
-    pumps.set(roomId, run);
+    });
   }
 
   return {

@@ -1,6 +1,7 @@
 import { ChatClientError } from './chat-client-error.js';
 import { applyOwnRead, type ChatState } from './chat-state.js';
 import { retryAcrossReconnects, type ClientContext } from './client-context.js';
+import { singleFlight, type Flight } from './single-flight.js';
 
 export interface ReadSync {
   /** Moves my pointer to `seq` (default: the room's lastSeq) if that is forward; waits for the server. */
@@ -15,35 +16,27 @@ export function createReadSync(options: { context: ClientContext }): ReadSync {
   const ctx = options.context;
   /** roomId → the highest seq asked for and not yet acknowledged. */
   const pending = new Map<string, number>();
-  const flights = new Map<string, Promise<void>>();
+  const flights = new Map<string, Flight>();
 
   function flush(roomId: string): Promise<void> {
-    const running = flights.get(roomId);
-    if (running) return running;
-    const run = (async () => {
-      try {
-        for (;;) {
-          const seq = pending.get(roomId);
-          if (seq === undefined) return;
-          const attempt = async () => {
-            await ctx.transport.whenConnected();
-            return ctx.state.rooms[roomId] ? ctx.transport.request('room.read', { roomId, seq }) : undefined;
-          };
-          try {
-            const reply = await ctx.retry(attempt, retryAcrossReconnects);
-            if (pending.get(roomId) === seq) pending.delete(roomId);
-            if (reply) ctx.setState(applyOwnRead(ctx.state, roomId, reply.lastReadSeq));
-          } catch (err) {
-            if (pending.get(roomId) === seq) pending.delete(roomId);
-            throw err;
-          }
+    return singleFlight(flights, roomId, async () => {
+      for (;;) {
+        const seq = pending.get(roomId);
+        if (seq === undefined) return;
+        const attempt = async () => {
+          await ctx.transport.whenConnected();
+          return ctx.state.rooms[roomId] ? ctx.transport.request('room.read', { roomId, seq }) : undefined;
+        };
+        try {
+          const reply = await ctx.retry(attempt, retryAcrossReconnects);
+          if (pending.get(roomId) === seq) pending.delete(roomId);
+          if (reply) ctx.setState(applyOwnRead(ctx.state, roomId, reply.lastReadSeq));
+        } catch (err) {
+          if (pending.get(roomId) === seq) pending.delete(roomId);
+          throw err;
         }
-      } finally {
-        flights.delete(roomId);
       }
-    })();
-    flights.set(roomId, run);
-    return run;
+    });
   }
 
   return {
@@ -53,7 +46,7 @@ export function createReadSync(options: { context: ClientContext }): ReadSync {
       if (!room) return Promise.reject(new ChatClientError('not_found', 'room not in your list'));
       // The server never moves a pointer past lastSeq; neither does the optimistic copy.
       const target = Math.min(seq ?? room.lastSeq, room.lastSeq);
-      if (target <= room.lastReadSeq) return flights.get(roomId) ?? Promise.resolve();
+      if (target <= room.lastReadSeq) return flights.get(roomId)?.promise ?? Promise.resolve();
       ctx.setState(applyOwnRead(ctx.state, roomId, target));
       pending.set(roomId, Math.max(pending.get(roomId) ?? 0, target));
       return flush(roomId);

@@ -57,7 +57,7 @@ export async function startNode(name: string, env: Record<string, string>): Prom
   let dead = false;
   void exited.then(() => (dead = true));
   await waitFor(() => port || (dead ? Promise.reject(new Error(`${name} died: ${output.join('\n')}`)) : 0), {
-    what: `${name} to listen`, timeoutMs: 20_000,
+    what: `${name} to listen`, timeoutMs: 60_000,
   });
   return {
     name, port, url: `http://127.0.0.1:${port}`, child, exited, output,
@@ -76,14 +76,25 @@ export interface Cluster {
   readonly apis: NodeProcess[];
   readonly workers: NodeProcess[];
   startGateway(name: string): Promise<NodeProcess>;
+  startApi(name: string): Promise<NodeProcess>;
   close(): Promise<void>;
+}
+
+export interface ClusterOptions {
+  gateways?: number;
+  apis?: number;
+  workers?: number;
+  /** For every process (and the migration). */
+  env?: Record<string, string>;
+  /** Per process, over `env`: e.g. one gateway's REDIS_URL through a fault proxy. */
+  nodeEnv?: (name: string, role: 'gateway' | 'api' | 'worker', env: Readonly<Record<string, string>>) => Record<string, string>;
 }
 
 /**
  * PostgreSQL (a fresh database), Redis (a fresh key prefix), `gateways` gateway processes,
  * `apis` api processes and a balancer in front: the scale-out deployment on one machine.
  */
-export async function startCluster(options: { gateways?: number; apis?: number; workers?: number; env?: Record<string, string> } = {}): Promise<Cluster> {
+export async function startCluster(options: ClusterOptions = {}): Promise<Cluster> {
   const mongoUrl = await mongoDatabaseUrl();
   const db = mongoUrl ? { url: mongoUrl, drop: async () => {} } : await createTestDatabase();
   const env: Record<string, string> = {
@@ -110,8 +121,8 @@ export async function startCluster(options: { gateways?: number; apis?: number; 
   const gateways: NodeProcess[] = [];
   const apis: NodeProcess[] = [];
   const workers: NodeProcess[] = [];
-  const start = async (name: string, role: string) => {
-    const node = await startNode(name, { ...env, ROLE: role });
+  const start = async (name: string, role: 'gateway' | 'api' | 'worker') => {
+    const node = await startNode(name, { ...env, ...options.nodeEnv?.(name, role, env), ROLE: role });
     nodes.push(node);
     return node;
   };
@@ -133,6 +144,12 @@ export async function startCluster(options: { gateways?: number; apis?: number; 
       const node = await start(name, 'gateway');
       gateways.push(node);
       lb.setGateways(gateways.map((g) => ({ port: g.port })));
+      return node;
+    },
+    async startApi(name) {
+      const node = await start(name, 'api');
+      apis.push(node);
+      lb.setApis(apis.map((a) => ({ port: a.port })));
       return node;
     },
     close() {

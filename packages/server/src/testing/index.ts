@@ -12,6 +12,6 @@ export { waitFor } from './wait-for.js';
 export { createTestDatabase, type TestDatabaseOptions } from './pg-database.js';
 export { startRedisServer, type RedisServer } from './redis-server.js';
 export { createTcpProxy, type TcpProxy, type TcpProxyOptions } from './tcp-proxy.js';
-export { runCli, startCluster, startNode, type Cluster, type NodeProcess } from './cluster.js';
+export { runCli, startCluster, startNode, type Cluster, type ClusterOptions, type NodeProcess } from './cluster.js';
 export { mongoDatabaseUrl, useMongoStore } from './test-store.js';
 export { startFerretDb, type RunningFerretDb } from './ferretdb.js';

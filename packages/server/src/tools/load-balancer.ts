@@ -19,6 +19,7 @@ export interface LoadBalancerOptions {
 export interface LoadBalancer {
   readonly port: number;
   setGateways(gateways: LoadBalancerOptions['gateways']): void;
+  setApis(apis: LoadBalancerOptions['apis']): void;
   close(): Promise<void>;
 }
 
@@ -52,8 +53,9 @@ function rawHead(req: IncomingMessage): string {
 
 export async function startLoadBalancer(options: LoadBalancerOptions): Promise<LoadBalancer> {
   let gateways = options.gateways;
+  let apis = options.apis;
   const nextGateways = rotation(() => gateways);
-  const nextApis = rotation(() => options.apis);
+  const nextApis = rotation(() => apis);
   const sockets = new Set<Duplex>();
   const track = (s: Duplex) => {
     sockets.add(s);
@@ -101,6 +103,9 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
     port: (server.address() as AddressInfo).port,
     setGateways(list) {
       gateways = list;
+    },
+    setApis(list) {
+      apis = list;
     },
     async close() {
       for (const s of sockets) s.destroy();
