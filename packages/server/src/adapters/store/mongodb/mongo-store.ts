@@ -12,6 +12,7 @@ import {
   collections,
   isDuplicateKey,
   memberId,
+  raiseTo,
   toAnnouncement,
   toMember,
   toMessage,
@@ -380,7 +381,7 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
       const cap = await lastSeqHint(c, roomId);
       const target = Math.min(cap, Math.max(0, Math.trunc(Math.min(seq, MAX_SEQ))));
       // $max: racing updates can only raise it, whatever their order.
-      await c.members.updateOne({ _id: memberId(roomId, userId) }, { $max: { lastReadSeq: target } });
+      await raiseTo(c.members, memberId(roomId, userId), 'lastReadSeq', target);
       const member = await getMember(roomId, userId);
       if (!member) throw notFound('member');
       return member.lastReadSeq;
