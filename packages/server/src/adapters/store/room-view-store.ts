@@ -75,13 +75,7 @@ export function createRoomViewStore({ db }: StoreContext): RoomViewStore {
         peerId: room.kind === 'direct' ? peerFromKey(r.direct_key, userId) : null,
       };
     });
-    const activity = (v: RoomView) => v.lastMessage?.createdAt ?? v.room.createdAt;
-    return out.sort((a, b) => {
-      const x = activity(a);
-      const y = activity(b);
-      if (x !== y) return x < y ? 1 : -1;
-      return a.room.id < b.room.id ? 1 : a.room.id > b.room.id ? -1 : 0;
-    });
+    return out.sort(byActivity);
   }
 
   return {
@@ -93,7 +87,16 @@ export function createRoomViewStore({ db }: StoreContext): RoomViewStore {
   };
 }
 
-function peerFromKey(key: string | null, userId: string): string | null {
+/** Room lists: newest activity (last message, else creation) first, ties by id descending. Every store sorts with this. */
+export function byActivity(a: RoomView, b: RoomView): number {
+  const activity = (v: RoomView) => v.lastMessage?.createdAt ?? v.room.createdAt;
+  const x = activity(a);
+  const y = activity(b);
+  if (x !== y) return x < y ? 1 : -1;
+  return a.room.id < b.room.id ? 1 : a.room.id > b.room.id ? -1 : 0;
+}
+
+export function peerFromKey(key: string | null, userId: string): string | null {
   if (!key) return null;
   const sep = key.indexOf(':');
   const a = key.slice(0, sep);

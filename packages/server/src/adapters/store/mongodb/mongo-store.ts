@@ -7,6 +7,7 @@ import { createGroupCommitWriter } from '../group-commit-writer.js';
 import { inChunks } from '../in-chunks.js';
 import { MAX_SEQ, seqBounds } from '../message-store.js';
 import { directKey } from '../room-store.js';
+import { byActivity, peerFromKey } from '../room-view-store.js';
 import { usernameKey } from '../user-store.js';
 import {
   collections,
@@ -140,13 +141,7 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
         peerId: room.kind === 'direct' ? peerFromKey(doc.directKey, userId) : null,
       });
     }
-    const activity = (v: RoomView) => v.lastMessage?.createdAt ?? v.room.createdAt;
-    return out.sort((a, b) => {
-      const x = activity(a);
-      const y = activity(b);
-      if (x !== y) return x < y ? 1 : -1;
-      return a.room.id < b.room.id ? 1 : a.room.id > b.room.id ? -1 : 0;
-    });
+    return out.sort(byActivity);
   }
 
   const store: Store = {
@@ -426,12 +421,4 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
     },
   };
   return store;
-}
-
-function peerFromKey(key: string, userId: string): string | null {
-  const sep = key.indexOf(':');
-  if (sep < 0 || key.startsWith('group:')) return null;
-  const a = key.slice(0, sep);
-  const b = key.slice(sep + 1);
-  return a === userId ? b : a;
 }
