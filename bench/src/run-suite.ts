@@ -76,6 +76,7 @@ async function startSystem(options: RunSuiteOptions, job: Job): Promise<RunningS
     return startChatChat({
       children: options.children,
       postgresAdminUrl: store === 'postgres' ? options.postgresAdminUrl : undefined,
+      mongodb: store === 'mongodb',
       redisUrl: clustered ? options.redisUrl : undefined,
       redisPid,
       gateways: processes,

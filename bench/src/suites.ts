@@ -5,7 +5,7 @@ import type { SessionSpec } from './scenarios/session.js';
 /** How to start the system of one session. */
 export interface SystemChoice {
   name: SystemName;
-  store: 'sqlite' | 'postgres';
+  store: 'sqlite' | 'postgres' | 'mongodb';
   /** Processes behind Redis (cluster scenario), 1 otherwise. */
   processes: number;
 }
@@ -52,7 +52,8 @@ export interface SuiteParams {
   /** persist: sender connections (each alone in a room), sends in flight per connection, stores. */
   persistConns: number;
   persistInflight: number;
-  persistStores: Array<'sqlite' | 'postgres'>;
+  /** `mongodb` runs on FerretDB here: a check that it works, no performance proxy for DocumentDB. */
+  persistStores: Array<'sqlite' | 'postgres' | 'mongodb'>;
   /** cluster: two processes behind Redis vs one process, same fan-out case. */
   cluster: boolean;
   clusterCase: { size: number; rate: number };
@@ -136,7 +137,7 @@ function persistSpec(p: SuiteParams): SessionSpec {
 /** The sessions of a suite, in the order they run. */
 export function buildJobs(suite: 'smoke' | 'quick' | 'full' | 'fanout' | 'idle' | 'persist' | 'cluster', p: SuiteParams): Job[] {
   const jobs: Job[] = [];
-  const one = (name: SystemName, store: 'sqlite' | 'postgres' = 'sqlite'): SystemChoice => ({ name, store, processes: 1 });
+  const one = (name: SystemName, store: 'sqlite' | 'postgres' | 'mongodb' = 'sqlite'): SystemChoice => ({ name, store, processes: 1 });
   const wantFanout = ['smoke', 'quick', 'full', 'fanout'].includes(suite);
   const wantIdle = ['quick', 'full', 'idle', 'smoke'].includes(suite);
   if (wantIdle && (p.idleSeparate || suite === 'idle')) {

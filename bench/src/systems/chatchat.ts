@@ -17,6 +17,8 @@ export interface ChatChatOptions {
   children: Children;
   /** Admin URL of a PostgreSQL server: a fresh database is created for the run and dropped after. */
   postgresAdminUrl?: string;
+  /** MongoDB store: starts a FerretDB for the run (tools/ferretdb) and stops it after. */
+  mongodb?: boolean;
   redisUrl?: string;
   redisPid?: number | null;
   /** Gateway processes; more than one needs PostgreSQL and Redis (scale-out mode). */
@@ -41,12 +43,19 @@ export async function startChatChat(options: ChatChatOptions): Promise<RunningSy
     u.pathname = `/${dbName}`;
     databaseUrl = u.toString();
   }
+  let ferret: { databaseUrl(): string; stop(): Promise<void> } | undefined;
+  if (options.mongodb) {
+    const { startFerretDb } = await import('../../../packages/server/src/test/ferretdb.js');
+    ferret = await startFerretDb();
+    databaseUrl = ferret.databaseUrl();
+  }
   // One prefix per run, shared by its gateways: no leftovers of another run share the channels.
   const redisPrefix = options.redisUrl ? `bench${Date.now().toString(36)}:` : undefined;
   const servers: StartedServer[] = [];
   const cleanup = async () => {
     await Promise.all(servers.map((s) => options.children.stop(s.child, 10_000)));
     rmSync(dataDir, { recursive: true, force: true });
+    await ferret?.stop();
     if (dbName && options.postgresAdminUrl) {
       await adminQuery(options.postgresAdminUrl, `DROP DATABASE IF EXISTS ${dbName} WITH (FORCE)`).catch(() => undefined);
     }
@@ -97,7 +106,7 @@ export async function startChatChat(options: ChatChatOptions): Promise<RunningSy
     throw err;
   }
   const api = `http://127.0.0.1:${servers[0]!.port}/api/v1`;
-  const store = databaseUrl ? 'postgres' : 'sqlite';
+  const store = ferret ? 'mongodb' : databaseUrl ? 'postgres' : 'sqlite';
   const redisPid = options.redisPid ?? null;
   return {
     name: 'chatchat',

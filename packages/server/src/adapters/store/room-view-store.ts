@@ -75,8 +75,7 @@ export function createRoomViewStore({ db }: StoreContext): RoomViewStore {
         peerId: room.kind === 'direct' ? peerFromKey(r.direct_key, userId) : null,
       };
     });
-    const orderKey = (v: RoomView) => ({ id: v.room.id, createdAt: v.room.createdAt, lastMessage: v.lastMessage });
-    return out.sort((a, b) => compareRooms(orderKey(a), orderKey(b)));
+    return out.sort(byActivity);
   }
 
   return {
@@ -88,7 +87,14 @@ export function createRoomViewStore({ db }: StoreContext): RoomViewStore {
   };
 }
 
-function peerFromKey(key: string | null, userId: string): string | null {
+/** Room lists: newest activity (last message, else creation) first, ties by id descending. Every store sorts with this. */
+/** The room-list order of every store: the one rule in the protocol (`compareRooms`). */
+export function byActivity(a: RoomView, b: RoomView): number {
+  const orderKey = (v: RoomView) => ({ id: v.room.id, createdAt: v.room.createdAt, lastMessage: v.lastMessage });
+  return compareRooms(orderKey(a), orderKey(b));
+}
+
+export function peerFromKey(key: string | null, userId: string): string | null {
   if (!key) return null;
   const sep = key.indexOf(':');
   const a = key.slice(0, sep);

@@ -17,6 +17,11 @@ export interface StoreUnderTest {
    * `createRoom` each takes minutes). Returns the room ids. Without it the suite uses
    * `createRoom`.
    */
+  /**
+   * How many rooms the many-rooms area puts one user in (default 33,000, past SQLite's
+   * bound-parameter limit). An adapter whose test server cannot take that in time says so.
+   */
+  manyRooms?: number;
   seedRooms?: (input: { ownerId: string; memberId: string; count: number; now: string }) => Promise<string[]>;
 }
 

@@ -1,5 +1,5 @@
 import type { Announcement, Message, MessageKind, Notice, Role, RoomKind } from '@chatchat/protocol';
-import type { Db } from 'mongodb';
+import type { Collection, Db } from 'mongodb';
 import type { MemberRecord, RefreshTokenRow, RoomRecord, UserRecord } from '../../../ports/store.js';
 
 /**
@@ -182,3 +182,20 @@ export const toMessage = (d: MessageDoc): Message => ({
 
 export const toNotice = (d: NoticeDoc): Notice => ({ id: d._id, roomId: d.roomId, authorId: d.authorId, body: d.body, createdAt: d.createdAt });
 export const toAnnouncement = (d: AnnouncementDoc): Announcement => ({ id: d._id, authorId: d.authorId, body: d.body, createdAt: d.createdAt });
+
+/**
+ * Raises a numeric field to at least `target` with `$max` and checks it stuck. `$max` is
+ * atomic on MongoDB and DocumentDB, but FerretDB applies an update as read, modify, write
+ * back, so a racing lower `$max` can overwrite a higher one (seen in the contract suite):
+ * read it back and raise again until it holds. Returns the value read, undefined if the
+ * document is gone.
+ */
+export async function raiseTo<T extends { _id: string }>(coll: Collection<T>, id: string, field: keyof T & string, target: number): Promise<number | undefined> {
+  for (let attempt = 0; ; attempt++) {
+    await coll.updateOne({ _id: id } as never, { $max: { [field]: target } } as never);
+    const d = (await coll.findOne({ _id: id } as never, { projection: { [field]: 1 } })) as Record<string, unknown> | null;
+    if (!d) return undefined;
+    const value = d[field] as number;
+    if (value >= target || attempt >= 20) return value;
+  }
+}

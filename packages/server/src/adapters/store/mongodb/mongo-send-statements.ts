@@ -1,6 +1,6 @@
 import type { MessageRow, SendStatements } from '../group-commit-writer.js';
 import { inChunks } from '../in-chunks.js';
-import { isDuplicateKey, memberId, sendKey, toMessage, type Collections, type MessageDoc } from './mongo-documents.js';
+import { isDuplicateKey, memberId, raiseTo, sendKey, toMessage, type Collections, type MessageDoc } from './mongo-documents.js';
 
 /**
  * The room's last seq as its hint says: moved before any send is acknowledged, so only a
@@ -88,10 +88,8 @@ export function createMongoSendStatements(c: Collections): SendStatements {
       const bySender = new Map<string, number>();
       for (const d of written) bySender.set(d.senderId, Math.max(bySender.get(d.senderId) ?? 0, d.seq));
       await Promise.all([
-        c.rooms.updateOne({ _id: roomId }, { $max: { lastSeq: top } }),
-        ...[...bySender].map(([senderId, seq]) =>
-          c.members.updateOne({ _id: memberId(roomId, senderId) }, { $max: { lastReadSeq: seq } }),
-        ),
+        raiseTo(c.rooms, roomId, 'lastSeq', top),
+        ...[...bySender].map(([senderId, seq]) => raiseTo(c.members, memberId(roomId, senderId), 'lastReadSeq', seq)),
       ]);
     }
     return written;

@@ -9,11 +9,13 @@ import { createMongoSessionStore } from './mongo-session-store.js';
 import { createMongoUserSearchStore } from './mongo-user-search-store.js';
 import { MAX_SEQ, seqBounds } from '../message-store.js';
 import { directKey } from '../room-store.js';
+import { byActivity, peerFromKey } from '../room-view-store.js';
 import { usernameKey } from '../user-store.js';
 import {
   collections,
   isDuplicateKey,
   memberId,
+  raiseTo,
   toAnnouncement,
   toMember,
   toMessage,
@@ -141,13 +143,7 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
         peerId: room.kind === 'direct' ? peerFromKey(doc.directKey, userId) : null,
       });
     }
-    const activity = (v: RoomView) => v.lastMessage?.createdAt ?? v.room.createdAt;
-    return out.sort((a, b) => {
-      const x = activity(a);
-      const y = activity(b);
-      if (x !== y) return x < y ? 1 : -1;
-      return a.room.id < b.room.id ? 1 : a.room.id > b.room.id ? -1 : 0;
-    });
+    return out.sort(byActivity);
   }
 
   const store: Store = {
@@ -384,7 +380,7 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
       const cap = await lastSeqHint(c, roomId);
       const target = Math.min(cap, Math.max(0, Math.trunc(Math.min(seq, MAX_SEQ))));
       // $max: racing updates can only raise it, whatever their order.
-      await c.members.updateOne({ _id: memberId(roomId, userId) }, { $max: { lastReadSeq: target } });
+      await raiseTo(c.members, memberId(roomId, userId), 'lastReadSeq', target);
       const member = await getMember(roomId, userId);
       if (!member) throw notFound('member');
       return member.lastReadSeq;
@@ -429,12 +425,4 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
     },
   };
   return store;
-}
-
-function peerFromKey(key: string, userId: string): string | null {
-  const sep = key.indexOf(':');
-  if (sep < 0 || key.startsWith('group:')) return null;
-  const a = key.slice(0, sep);
-  const b = key.slice(sep + 1);
-  return a === userId ? b : a;
 }
