@@ -45,7 +45,7 @@ export async function startChatChat(options: ChatChatOptions): Promise<RunningSy
   }
   let ferret: { databaseUrl(): string; stop(): Promise<void> } | undefined;
   if (options.mongodb) {
-    const { startFerretDb } = await import('../../../packages/server/src/test/ferretdb.js');
+    const { startFerretDb } = await import('../../../packages/server/src/testing/ferretdb.js');
     ferret = await startFerretDb();
     databaseUrl = ferret.databaseUrl();
   }
