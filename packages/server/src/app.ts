@@ -14,6 +14,9 @@ import { createMetrics } from './observability/metrics.js';
 import { createServices, type Services } from './services.js';
 import { createHttpApp } from './http/http-app.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
+import type { BlobStore } from './ports/blob-store.js';
+import { createLocalBlobStore } from './adapters/blobs/local-blob-store.js';
+import { createAttachmentJobs } from './features/attachments/jobs/attachment-jobs.js';
 
 export interface ChatServer {
   readonly config: Config;
@@ -24,6 +27,8 @@ export interface ChatServer {
   readonly services: Services;
   readonly store: Store;
   readonly gateway: Gateway | null;
+  /** Worker role: the attachment job runner (tests run or await jobs through it). */
+  readonly jobs: ReturnType<typeof createAttachmentJobs> | null;
   /** SIGTERM path: stop accepting, let in-flight work finish, tell clients to reconnect, then close. */
   drain(): Promise<void>;
   /** Closes everything in dependency order. Idempotent. */
@@ -39,6 +44,17 @@ export function openStore(config: Config): Promise<Store> {
   return config.databaseUrl
     ? createStore({ kind: 'postgres', url: config.databaseUrl, poolSize: config.pgPoolSize, statementTimeoutMs: config.pgStatementTimeoutMs })
     : createStore({ kind: 'sqlite', file: path.join(config.dataDir, 'chatchat.db'), synchronous: config.sqliteSynchronous });
+}
+
+/** The S3 client loads only when configured. */
+export async function openBlobStore(config: Config, clock: Clock): Promise<BlobStore> {
+  const b = config.blobs;
+  if (b.kind === 'local') return createLocalBlobStore({ dir: b.dir });
+  const { createS3BlobStore } = await import('./adapters/blobs/s3-blob-store.js');
+  return createS3BlobStore({
+    bucket: b.bucket, region: b.region, endpoint: b.endpoint, forcePathStyle: b.forcePathStyle, prefix: b.prefix, clock,
+    ...(b.credentials ? { credentials: b.credentials } : {}),
+  });
 }
 
 /** Redis adapters load only in scale-out mode, so the embedded process never loads a Redis client. */
@@ -65,7 +81,14 @@ export async function startChatServer(config: Config, options: StartOptions = {}
   if (config.migrateOnStart) await store.migrate();
   const { bus, presence } = await openRealtime(config, nodeId, log);
   metrics.observeBus(() => bus.stats);
-  const services = createServices({ config, store, bus, presence, clock, log, metrics });
+  const blobs = await openBlobStore(config, clock);
+  let wakeJobs: (() => void) | undefined;
+  const services = createServices({ config, store, bus, presence, clock, log, metrics, blobs, onJobEnqueued: () => wakeJobs?.() });
+  // Worker role: durable attachment jobs (thumbnails, avatar sizes) and the lifecycle sweep.
+  const jobs = config.roles.has('worker')
+    ? createAttachmentJobs({ store, clock, log, config: config.uploads, attachments: services.attachments })
+    : null;
+  wakeJobs = jobs ? () => jobs.wake() : undefined;
 
   const http = await createHttpApp({
     log,
@@ -93,6 +116,7 @@ export async function startChatServer(config: Config, options: StartOptions = {}
     : null;
 
   await http.listen({ port: config.port, host: config.host });
+  jobs?.start();
   const port = (http.server.address() as AddressInfo).port;
   log.info({ port, roles: [...config.roles], nodeId, store: store.dialect, bus: config.redisUrl ? 'redis' : 'memory' }, 'chatchat listening');
 
@@ -100,15 +124,17 @@ export async function startChatServer(config: Config, options: StartOptions = {}
   const close = () =>
     (closing ??= (async () => {
       await gateway?.close();
+      await jobs?.close();
       await http.close();
       services.close();
       await bus.close();
       await presence.close();
       await store.close();
+      await blobs.close();
     })());
 
   return {
-    config, port, url: `http://127.0.0.1:${port}`, nodeId, services, store, gateway,
+    config, port, url: `http://127.0.0.1:${port}`, nodeId, services, store, gateway, jobs,
     async drain() {
       await gateway?.drain(config.drainTimeoutMs);
       await close();

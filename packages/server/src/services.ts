@@ -15,6 +15,8 @@ import { createProfileService } from './features/profiles/profile-service.js';
 import { createNoticeService } from './features/notices/notice-service.js';
 import { createSnapshotService } from './features/sync/snapshot-service.js';
 import type { Metrics } from './observability/metrics.js';
+import type { BlobStore } from './ports/blob-store.js';
+import { createAttachmentService } from './features/attachments/attachment-service.js';
 
 export interface ServicesOptions {
   config: Config;
@@ -24,29 +26,35 @@ export interface ServicesOptions {
   clock: Clock;
   log: Logger;
   metrics: Metrics;
+  blobs: BlobStore;
+  /** An in-process job runner to wake when a job is enqueued (worker or all roles). */
+  onJobEnqueued?: () => void;
 }
 
 export type Services = ReturnType<typeof createServices>;
 
 /** The feature services, wired to the ports. Transports (HTTP routes, WS ops) call only these. */
-export function createServices({ config, store, bus, presence, clock, log, metrics }: ServicesOptions) {
+export function createServices({ config, store, bus, presence, clock, log, metrics, blobs, onJobEnqueued }: ServicesOptions) {
   const events = createEventPublisher({ bus });
   const accessTokens = createAccessTokens({ secret: config.jwtSecret, ttlSec: config.accessTokenTtlSec });
   const auth = createAuthService({ store, clock, accessTokens, refreshTokenTtlSec: config.refreshTokenTtlSec });
   const rooms = createRoomService({ store, clock, events });
+  const attachments = createAttachmentService({
+    config: config.uploads, store, blobs, clock, events, log, secret: config.jwtSecret, onJobEnqueued,
+  });
   const messages = createMessageService({
-    store, clock, events, rooms, onCommitted: (ms) => metrics.sendCommitSeconds.observe(ms / 1000),
+    store, clock, events, rooms, attachments, onCommitted: (ms) => metrics.sendCommitSeconds.observe(ms / 1000),
   });
   const reads = createReadService({
     store, events, coalesceMs: config.readCoalesceMs,
     onPublishError: (err) => log.error({ err }, 'room.read publish failed'),
   });
   const presenceService = createPresenceService({ presence, store, clock, events });
-  const profiles = createProfileService({ store, events });
+  const profiles = createProfileService({ store, events, attachments });
   const notices = createNoticeService({ store, clock, events });
   const snapshots = createSnapshotService({ store, clock, rooms, presence: presenceService, notices });
   return {
-    auth, rooms, messages, reads, presence: presenceService, profiles, notices, snapshots,
+    auth, rooms, messages, attachments, reads, presence: presenceService, profiles, notices, snapshots,
     /** Typing is ephemeral: nothing is stored, the room's other members see it once. */
     typing: (roomId: string, userId: string) =>
       events.toRoomExcept(roomId, userId, 'typing', { roomId, userId, at: clock.nowIso() }),

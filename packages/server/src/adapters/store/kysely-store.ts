@@ -10,6 +10,8 @@ import { createRoomStore } from './room-store.js';
 import { createRoomViewStore } from './room-view-store.js';
 import type { Database } from './schema.js';
 import { createUserStore } from './user-store.js';
+import { createUploadStore } from './upload-store.js';
+import { createJobStore } from './job-store.js';
 
 export interface KyselyStoreOptions {
   db: Kysely<Database>;
@@ -56,5 +58,7 @@ export function createKyselyStore({ db, dialect, writer, companions = [] }: Kyse
     ...createMessageStore(ctx),
     insertMessage: (input) => writer.insert(input),
     ...createNoticeStore(ctx),
+    ...createUploadStore(ctx),
+    ...createJobStore(ctx),
   };
 }
