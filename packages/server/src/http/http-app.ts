@@ -12,6 +12,7 @@ import { registerProfileRoutes } from './routes/profile-routes.js';
 import { registerRoomRoutes } from './routes/room-routes.js';
 import { registerMessageRoutes } from './routes/message-routes.js';
 import { registerNoticeRoutes } from './routes/notice-routes.js';
+import { registerAttachmentDownloadRoutes, registerUploadRoutes } from './routes/attachment-routes.js';
 
 export interface HttpAppOptions {
   log: Logger;
@@ -67,6 +68,8 @@ export async function createHttpApp({ log, metrics, services, checkReady, bodyLi
     registerRoomRoutes(ctx);
     registerMessageRoutes(ctx);
     registerNoticeRoutes(ctx);
+    registerUploadRoutes(ctx);
   });
+  registerAttachmentDownloadRoutes({ app, services });
   return app;
 }
