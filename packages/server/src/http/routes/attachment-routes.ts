@@ -142,7 +142,7 @@ export function registerAttachmentDownloadRoutes({ app, services }: RouteContext
     void reply.headers({ 'cache-control': 'private, max-age=300', 'accept-ranges': 'bytes', 'content-type': plan.contentType });
     const range = parseRange(req.headers.range, plan.size);
     if (range === 'unsatisfiable') {
-      return reply.status(416).header('content-range', `bytes */${plan.size}`).send({ error: { code: 'invalid', message: 'range not satisfiable' } });
+      return reply.status(416).headers({ 'content-range': `bytes */${plan.size}`, 'content-type': 'application/json' }).send({ error: { code: 'invalid', message: 'range not satisfiable' } });
     }
     const stream = await services.attachments.read(plan.key, range);
     if (!stream) throw new AppError('not_found', 'attachment not found');
