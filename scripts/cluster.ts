@@ -1,6 +1,6 @@
 /**
  * The scale-out deployment on one machine, to watch it work:
- *   balancer :8080 → gateways :8081 :8082 (/ws), api :8083 (/api)
+ *   balancer :8080 → gateways :8081 :8082 (/ws), api :8083 (/api); worker :8084 (periodic jobs)
  * against local PostgreSQL (database `chatchat_cluster`, created if missing) and Redis.
  * Ctrl-C drains every process (SIGTERM) and exits.
  *
@@ -50,6 +50,8 @@ const nodes = [
   { name: 'gateway-1', role: 'gateway', port: basePort + 1 },
   { name: 'gateway-2', role: 'gateway', port: basePort + 2 },
   { name: 'api-1', role: 'api', port: basePort + 3 },
+  // Periodic jobs: takes a dead gateway's users offline.
+  { name: 'worker-1', role: 'worker', port: basePort + 4 },
 ].map((n) => ({ ...n, child: run(n.name, ['serve'], { ROLE: n.role, PORT: String(n.port), HOST: '127.0.0.1' }) }));
 
 const lb = await startLoadBalancer({

@@ -12,9 +12,14 @@ export interface WebSocketLike {
   readonly readyState: number;
   send(data: string): void;
   close(code?: number, reason?: string): void;
+  // `any`: the browser's handlers take DOM events and `ws`'s its own classes; no other parameter type accepts both.
+  // biome-ignore lint/suspicious/noExplicitAny: see above
   onopen: ((ev: any) => void) | null;
+  // biome-ignore lint/suspicious/noExplicitAny: see above
   onmessage: ((ev: any) => void) | null;
+  // biome-ignore lint/suspicious/noExplicitAny: see above
   onclose: ((ev: any) => void) | null;
+  // biome-ignore lint/suspicious/noExplicitAny: see above
   onerror: ((ev: any) => void) | null;
 }
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
@@ -94,7 +99,8 @@ export interface Transport {
 }
 
 interface Pending {
-  resolve: (data: any) => void;
+  /** Method syntax: each request's typed resolve fits (parameters are checked bivariantly). */
+  resolve(data: unknown): void;
   reject: (err: ChatClientError) => void;
   timer: ReturnType<typeof setTimeout>;
 }

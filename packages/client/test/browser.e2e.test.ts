@@ -7,10 +7,7 @@ import { chromium, type Browser, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '@chatchat/protocol';
 import type { ChatClient } from '../src/index.js';
-import { httpClient } from '../../server/test/helpers/http-client.js';
-import { sdkClient } from '../../server/test/helpers/sdk.js';
-import { startTestServer, type TestServer } from '../../server/test/helpers/test-server.js';
-import { waitFor } from '../../server/test/helpers/wait-for.js';
+import { httpClient, sdkClient, startTestServer, waitFor, type TestServer } from '@chatchat/server/testing';
 
 /**
  * The SDK in a real Chromium: bundled by esbuild as an IIFE, loaded by a page served over

@@ -1,12 +1,7 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthResponse } from '@chatchat/protocol';
-import { loadConfig } from '../../server/src/config.js';
-import { startChatServer, type ChatServer } from '../../server/src/app.js';
-import { createLogger } from '../../server/src/logger.js';
+import { startTestServer, waitFor, type TestServer } from '@chatchat/server/testing';
 import { createChatClient, createHttpApi, type ChatClient, type ChatClientOptions, type UnreadSignal } from '../src/index.js';
 
 /**
@@ -15,19 +10,8 @@ import { createChatClient, createHttpApi, type ChatClient, type ChatClientOption
  * sends new attempts to a closed port until it is opened again.
  */
 
-let server: ChatServer;
-let dataDir: string;
+let server: TestServer;
 const clients: ChatClient[] = [];
-
-async function waitFor<T>(check: () => T | Promise<T>, what: string, timeoutMs = 5000): Promise<NonNullable<T>> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 function gatedWebSocket() {
   const gate = { open: true, deaf: false, sockets: [] as WebSocket[] };
@@ -75,20 +59,12 @@ async function signup(): Promise<AuthResponse> {
 }
 
 beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(os.tmpdir(), 'chatchat-client-e2e-'));
-  const config = loadConfig({
-    PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, JWT_SECRET: 'test-secret-0123456789abcdef',
-    RATE_LIMIT_OPS_PER_SEC: '100000', RATE_LIMIT_BURST: '100000', READ_COALESCE_MS: '20',
-  });
-  server = await startChatServer(config, { log: createLogger({ level: 'silent' }) });
+  server = await startTestServer({ READ_COALESCE_MS: '20' });
 });
 afterEach(() => {
   for (const c of clients.splice(0)) c.close();
 });
-afterAll(async () => {
-  await server?.close();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+afterAll(() => server?.close());
 
 describe('chat client against the real server', () => {
   it('delivers, counts unread, notifies, and counts readers down live', async () => {
@@ -105,7 +81,7 @@ describe('chat client against the real server', () => {
     const sent = await alice.send(room.id, 'hello bob');
     expect(alice.messages(room.id).map((m) => m.body)).toEqual(['hello bob']);
     expect(alice.pending(room.id)).toEqual([]);
-    await waitFor(() => bob.messages(room.id).length === 1, 'bob gets the message');
+    await waitFor(() => bob.messages(room.id).length === 1, { what: 'bob gets the message' });
     expect(bob.room(room.id)!.unreadCount).toBe(1);
     expect(bob.totalUnread()).toBe(1);
     expect(unread).toHaveLength(1);
@@ -115,17 +91,17 @@ describe('chat client against the real server', () => {
     expect(alice.readCount(room.id, sent.seq)).toBe(2);
     await bob.markRead(room.id);
     expect(bob.room(room.id)!.unreadCount).toBe(0);
-    await waitFor(() => alice.readCount(room.id, sent.seq) === 1, 'alice sees bob read');
+    await waitFor(() => alice.readCount(room.id, sent.seq) === 1, { what: 'alice sees bob read' });
     await carol.markRead(room.id, sent.seq);
-    await waitFor(() => alice.readCount(room.id, sent.seq) === 0, 'alice sees carol read');
+    await waitFor(() => alice.readCount(room.id, sent.seq) === 0, { what: 'alice sees carol read' });
 
     bob.typing(room.id);
-    await waitFor(() => alice.typingUsers(room.id).includes(b.user.id), 'typing indicator');
+    await waitFor(() => alice.typingUsers(room.id).includes(b.user.id), { what: 'typing indicator' });
 
     const edited = await alice.edit(sent.id, 'hello bob (edited)');
-    await waitFor(() => bob.messages(room.id)[0]?.body === edited.body, 'edit reaches bob');
+    await waitFor(() => bob.messages(room.id)[0]?.body === edited.body, { what: 'edit reaches bob' });
     await alice.delete(sent.id);
-    await waitFor(() => bob.messages(room.id)[0]?.deletedAt, 'delete reaches bob');
+    await waitFor(() => bob.messages(room.id)[0]?.deletedAt, { what: 'delete reaches bob' });
   });
 
   it('after a reconnect fills what was missed: nothing missing, nothing twice', async () => {
@@ -137,15 +113,15 @@ describe('chat client against the real server', () => {
     await Promise.all([alice.connect(), bob.connect()]);
     for (let i = 1; i <= 3; i++) await alice.send(room.id, `before ${i}`);
     await bob.loadHistory(room.id);
-    await waitFor(() => bob.messages(room.id).length === 3, 'bob has the first three');
+    await waitFor(() => bob.messages(room.id).length === 3, { what: 'bob has the first three' });
 
     let resynced = 0;
     bob.on('resynced', () => resynced++);
     net.cut();
-    await waitFor(() => bob.status !== 'connected', 'bob offline');
+    await waitFor(() => bob.status !== 'connected', { what: 'bob offline' });
     for (let i = 1; i <= 250; i++) await alice.send(room.id, `while away ${i}`); // more than one page
     net.restore();
-    await waitFor(() => resynced > 0, 'bob resynced', 10_000);
+    await waitFor(() => resynced > 0, { what: 'bob resynced', timeoutMs: 10_000 });
 
     const seqs = bob.messages(room.id).map((m) => m.seq);
     expect(seqs).toEqual(Array.from({ length: 253 }, (_, i) => i + 1));
@@ -163,7 +139,7 @@ describe('chat client against the real server', () => {
 
     net.deafen();
     const ackLost = alice.send(room.id, 'stored, ack lost');
-    await waitFor(async () => (await bobApi.history(room.id)).messages.length === 1, 'the server stored it');
+    await waitFor(async () => (await bobApi.history(room.id)).messages.length === 1, { what: 'the server stored it' });
     net.cut();
     const offline = alice.send(room.id, 'queued offline');
     expect(alice.pending(room.id).map((e) => e.body)).toEqual(['stored, ack lost', 'queued offline']);
@@ -173,7 +149,7 @@ describe('chat client against the real server', () => {
 
     const { messages } = await bobApi.history(room.id);
     expect(messages.map((m) => m.body)).toEqual(['stored, ack lost', 'queued offline']);
-    await waitFor(() => bob.messages(room.id).length === 2, 'bob gets both');
+    await waitFor(() => bob.messages(room.id).length === 2, { what: 'bob gets both' });
     expect(bob.messages(room.id).map((m) => m.body)).toEqual(['stored, ack lost', 'queued offline']);
     expect(alice.messages(room.id).map((m) => m.seq)).toEqual([m1.seq, m2.seq]);
     expect(alice.pending(room.id)).toEqual([]);
@@ -201,18 +177,18 @@ describe('chat client against the real server', () => {
     const bob = client({ token: b.accessToken });
     await bob.connect();
     const { room } = await api.createRoom({ name: 'live', memberIds: [b.user.id] });
-    await waitFor(() => bob.room(room.id), 'room.added');
-    await waitFor(() => bob.readers(room.id)?.length === 2, 'readers of a room that arrived live');
+    await waitFor(() => bob.room(room.id), { what: 'room.added' });
+    await waitFor(() => bob.readers(room.id)?.length === 2, { what: 'readers of a room that arrived live' });
     await api.addMembers(room.id, [c.user.id]);
-    await waitFor(() => bob.readers(room.id)?.length === 3, 'member.joined');
+    await waitFor(() => bob.readers(room.id)?.length === 3, { what: 'member.joined' });
     expect(bob.room(room.id)!.memberCount).toBe(3);
     expect(bob.user(c.user.id)?.username).toBe(c.user.username);
     const { notice } = await api.postNotice(room.id, 'be nice');
-    await waitFor(() => bob.room(room.id)!.notice?.id === notice.id, 'notice.created');
+    await waitFor(() => bob.room(room.id)!.notice?.id === notice.id, { what: 'notice.created' });
     await api.kickMember(room.id, c.user.id);
-    await waitFor(() => bob.readers(room.id)?.length === 2, 'member.left');
+    await waitFor(() => bob.readers(room.id)?.length === 2, { what: 'member.left' });
     await api.kickMember(room.id, b.user.id);
-    await waitFor(() => !bob.room(room.id), 'room.removed');
+    await waitFor(() => !bob.room(room.id), { what: 'room.removed' });
   });
   it('notices a dead network by its own ping and reconnects', async () => {
     const a = await signup();
@@ -224,18 +200,14 @@ describe('chat client against the real server', () => {
     let connects = 0;
     alice.on('connected', () => connects++);
     net.deafen();
-    await waitFor(() => closes.length > 0, 'ping timeout');
+    await waitFor(() => closes.length > 0, { what: 'ping timeout' });
     expect(closes[0]).toBe(4000);
     net.restore();
-    await waitFor(() => connects > 0 && alice.status === 'connected', 'reconnected');
+    await waitFor(() => connects > 0 && alice.status === 'connected', { what: 'reconnected' });
   });
 
   it('reconnects at once when the server drains (4503)', async () => {
-    const dir = mkdtempSync(path.join(os.tmpdir(), 'chatchat-client-drain-'));
-    const draining = await startChatServer(
-      loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dir, JWT_SECRET: 'test-secret-0123456789abcdef' }),
-      { log: createLogger({ level: 'silent' }) },
-    );
+    const draining = await startTestServer();
     try {
       const a = await createHttpApi({ url: draining.url }).signup({ username: `drain${counter++}`, password: 'correct horse battery', displayName: 'd' });
       const alice = client({ url: draining.url, token: a.accessToken, backoff: { initialMs: 5000, maxMs: 5000 } });
@@ -244,11 +216,10 @@ describe('chat client against the real server', () => {
       alice.on('disconnected', (d) => seen.push(`closed ${d.code} ${d.willReconnect}`));
       alice.on('reconnecting', (r) => seen.push(`retry in ${r.delayMs}`));
       await draining.gateway!.drain(1000);
-      await waitFor(() => seen.length >= 2, 'drain close');
+      await waitFor(() => seen.length >= 2, { what: 'drain close' });
       expect(seen.slice(0, 2)).toEqual(['closed 4503 true', 'retry in 0']);
     } finally {
       await draining.close();
-      rmSync(dir, { recursive: true, force: true });
     }
   });
 });

@@ -38,10 +38,28 @@ export const CloseCodes = {
   FrameTooLarge: { code: 1009, reason: 'frame too large' },
   /** The token given in `hello` was not valid (bad signature, expired, unknown user). Get a new one first. */
   Unauthorized: { code: 4401, reason: 'unauthorized' },
+  /**
+   * The session ended (logout, log out everywhere, password change, refresh-token theft).
+   * Refreshing will not help: log in again.
+   */
+  SessionEnded: { code: 4403, reason: 'session ended' },
   /** `hello` did not arrive within the authentication deadline. */
   AuthTimeout: { code: 4408, reason: 'authentication timeout' },
-  /** The socket's send buffer passed the slow-consumer limit; reconnect and resync. */
+  /**
+   * The socket's send buffer would pass the slow-consumer limit (a reply or event that does
+   * not fit is not written); reconnect and resync.
+   */
   SlowConsumer: { code: 4429, reason: 'slow consumer' },
+  /**
+   * A connection cap was reached: too many sockets of this user on this server, or too many
+   * not yet authenticated sockets from this address. 4429 was taken; back off before reconnecting.
+   */
+  TooManyConnections: { code: 4430, reason: 'too many connections' },
+  /**
+   * The server failed while setting up the connection after a valid `hello` (e.g. the
+   * snapshot could not be read). Nothing of the socket stays routed; reconnect with backoff.
+   */
+  InternalError: { code: 1011, reason: 'internal error' },
   /** The server is draining (deploy, shutdown); reconnect, to another node if there is one. */
   Reconnect: { code: 4503, reason: 'server draining, reconnect' },
   /** The server lost events it cannot replay (bus outage); reconnect and resync. */

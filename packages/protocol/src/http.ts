@@ -19,19 +19,41 @@ export const ErrorResponse = Type.Object({
   }),
 });
 
-export const SignupBody = Type.Object({ username: Username, password: Password, displayName: DisplayName }, { additionalProperties: false });
+/**
+ * How the refresh token travels. `json` (default): in the response body, for SDKs and
+ * scripts. `cookie`: the web app; the response omits it and the server sets the HttpOnly
+ * cookie `chatchat_refresh` (Path=/api/v1/auth, SameSite=Strict), read back by refresh and logout.
+ */
+export const TokenTransport = Type.Union([Type.Literal('json'), Type.Literal('cookie')]);
+export type TokenTransport = Static<typeof TokenTransport>;
+export const refreshCookieName = 'chatchat_refresh';
+
+export const SignupBody = Type.Object({
+  username: Username, password: Password, displayName: DisplayName, transport: Type.Optional(TokenTransport),
+}, { additionalProperties: false });
 export type SignupBody = Static<typeof SignupBody>;
 export const LoginBody = Type.Object({
   username: Type.String({ minLength: 1, maxLength: 64 }),
   password: Type.String({ minLength: 1, maxLength: Limits.maxPasswordChars }),
+  transport: Type.Optional(TokenTransport),
 }, { additionalProperties: false });
 export type LoginBody = Static<typeof LoginBody>;
-export const AuthResponse = Type.Object({ user: User, accessToken: Type.String(), refreshToken: Type.String() });
+/** `refreshToken` is absent with `transport: "cookie"`. */
+export const AuthResponse = Type.Object({ user: User, accessToken: Type.String(), refreshToken: Type.Optional(Type.String()) });
 export type AuthResponse = Static<typeof AuthResponse>;
-export const RefreshBody = Type.Object({ refreshToken: Type.String({ minLength: 1, maxLength: 512 }) }, { additionalProperties: false });
-export const TokensResponse = Type.Object({ accessToken: Type.String(), refreshToken: Type.String() });
+/** Without `refreshToken` (no body or `{}`) the `chatchat_refresh` cookie is used and rotated. */
+export const RefreshBody = Type.Object({ refreshToken: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })) }, { additionalProperties: false });
+export type RefreshBody = Static<typeof RefreshBody>;
+/** `refreshToken` is absent when the refresh came from the cookie (the new one is in Set-Cookie). */
+export const TokensResponse = Type.Object({ accessToken: Type.String(), refreshToken: Type.Optional(Type.String()) });
 export type TokensResponse = Static<typeof TokensResponse>;
+/** Names the session by refresh token (body or cookie) or by the bearer access token. */
 export const LogoutBody = RefreshBody;
+export const ChangePasswordBody = Type.Object({
+  currentPassword: Type.String({ minLength: 1, maxLength: Limits.maxPasswordChars }),
+  newPassword: Password,
+}, { additionalProperties: false });
+export type ChangePasswordBody = Static<typeof ChangePasswordBody>;
 
 export const MeResponse = Type.Object({ user: User });
 export const UpdateMeBody = Type.Object({

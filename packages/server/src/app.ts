@@ -5,7 +5,7 @@ import type { Config } from './config.js';
 import { createLogger, type Logger } from './logger.js';
 import { systemClock, type Clock } from './ports/clock.js';
 import type { Store } from './ports/store.js';
-import type { MeteredBus } from './adapters/bus/bus-stats.js';
+import type { MeteredBus } from './ports/bus.js';
 import type { Presence } from './ports/presence.js';
 import { createStore } from './adapters/store/index.js';
 import { createMemoryHub } from './adapters/bus/memory-hub.js';
@@ -14,9 +14,16 @@ import { createMetrics } from './observability/metrics.js';
 import { createServices, type Services } from './services.js';
 import { createHttpApp } from './http/http-app.js';
 import { createGateway, type Gateway } from './gateway/gateway.js';
+import { startJobRunner, type JobRunner, type PeriodicJob } from './worker/job-runner.js';
+import { presenceLeaseJob, presenceReaperJob } from './worker/presence-jobs.js';
+import { sessionSweepJob } from './worker/session-jobs.js';
 import type { BlobStore } from './ports/blob-store.js';
 import { createLocalBlobStore } from './adapters/blobs/local-blob-store.js';
-import { createAttachmentJobs } from './features/attachments/jobs/attachment-jobs.js';
+import { attachmentJobs } from './features/attachments/jobs/attachment-jobs.js';
+import { startMetricsServer } from './http/metrics-endpoint.js';
+import { tapChannel } from './adapters/bus/channel-tap.js';
+import { Channels } from './realtime/channels.js';
+import { createDataDir } from './config.js';
 
 export interface ChatServer {
   readonly config: Config;
@@ -27,8 +34,8 @@ export interface ChatServer {
   readonly services: Services;
   readonly store: Store;
   readonly gateway: Gateway | null;
-  /** Worker role: the attachment job runner (tests run or await jobs through it). */
-  readonly jobs: ReturnType<typeof createAttachmentJobs> | null;
+  /** Periodic jobs of this process's roles (gateway: presence lease; worker: reaping, sweeping). */
+  readonly jobs: JobRunner;
   /** SIGTERM path: stop accepting, let in-flight work finish, tell clients to reconnect, then close. */
   drain(): Promise<void>;
   /** Closes everything in dependency order. Idempotent. */
@@ -41,9 +48,29 @@ export interface StartOptions {
 }
 
 export function openStore(config: Config): Promise<Store> {
+  if (!config.databaseUrl) createDataDir(config.dataDir);
   return config.databaseUrl
     ? createStore({ kind: 'postgres', url: config.databaseUrl, poolSize: config.pgPoolSize, statementTimeoutMs: config.pgStatementTimeoutMs })
     : createStore({ kind: 'sqlite', file: path.join(config.dataDir, 'chatchat.db'), synchronous: config.sqliteSynchronous });
+}
+
+/** Redis adapters load only in scale-out mode, so the embedded process never loads a Redis client. */
+async function openRealtime(config: Config, nodeId: string, log: Logger, clock: Clock): Promise<{ bus: MeteredBus; presence: Presence }> {
+  if (!config.redisUrl) return { bus: createMemoryHub().createBus(), presence: createMemoryPresence({ clock }) };
+  const [{ createRedisBus }, { createRedisPresence }] = await Promise.all([
+    import('./adapters/bus/redis-bus.js'),
+    import('./adapters/presence/redis-presence.js'),
+  ]);
+  return {
+    bus: createRedisBus({ url: config.redisUrl, prefix: config.redisPrefix, nodeId, logger: log }),
+    presence: createRedisPresence({ url: config.redisUrl, prefix: config.redisPrefix, nodeId, ttlMs: config.presenceTtlMs }),
+  };
+}
+
+async function openRateLimitRedis(url: string) {
+  const { Redis } = await import('ioredis');
+  // Rate limiting must not hold requests while Redis is away (skipOnError lets them through).
+  return new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
 }
 
 /** The S3 client loads only when configured. */
@@ -57,19 +84,6 @@ export async function openBlobStore(config: Config, clock: Clock): Promise<BlobS
   });
 }
 
-/** Redis adapters load only in scale-out mode, so the embedded process never loads a Redis client. */
-async function openRealtime(config: Config, nodeId: string, log: Logger): Promise<{ bus: MeteredBus; presence: Presence }> {
-  if (!config.redisUrl) return { bus: createMemoryHub().createBus(), presence: createMemoryPresence() };
-  const [{ createRedisBus }, { createRedisPresence }] = await Promise.all([
-    import('./adapters/bus/redis-bus.js'),
-    import('./adapters/presence/redis-presence.js'),
-  ]);
-  return {
-    bus: createRedisBus({ url: config.redisUrl, prefix: config.redisPrefix, nodeId, logger: log }),
-    presence: createRedisPresence({ url: config.redisUrl, prefix: config.redisPrefix, nodeId, ttlMs: config.presenceTtlMs }),
-  };
-}
-
 /** The composition root: the only place that picks adapters for the ports. */
 export async function startChatServer(config: Config, options: StartOptions = {}): Promise<ChatServer> {
   const log = options.log ?? createLogger({ level: config.logLevel });
@@ -79,20 +93,30 @@ export async function startChatServer(config: Config, options: StartOptions = {}
 
   const store = await openStore(config);
   if (config.migrateOnStart) await store.migrate();
-  const { bus, presence } = await openRealtime(config, nodeId, log);
+  const realtime = await openRealtime(config, nodeId, log, clock);
+  const { presence } = realtime;
+  // Session revocations reach every process at once; `services` is assigned before any arrives.
+  let services: Services | undefined;
+  const bus = await tapChannel(realtime.bus, Channels.sessions, (payload) => {
+    try {
+      services?.revocations.receive(payload);
+    } catch (err) {
+      log.error({ err }, 'bad session revocation message');
+    }
+  });
   metrics.observeBus(() => bus.stats);
   const blobs = await openBlobStore(config, clock);
-  let wakeJobs: (() => void) | undefined;
-  const services = createServices({ config, store, bus, presence, clock, log, metrics, blobs, onJobEnqueued: () => wakeJobs?.() });
-  // Worker role: durable attachment jobs (thumbnails, avatar sizes) and the lifecycle sweep.
-  const jobs = config.roles.has('worker')
-    ? createAttachmentJobs({ store, clock, log, config: config.uploads, attachments: services.attachments })
-    : null;
-  wakeJobs = jobs ? () => jobs.wake() : undefined;
+  services = createServices({ config, store, bus, presence, clock, log, metrics, blobs });
+  await services.auth.warmRevocations();
 
+  const rateLimitRedis = config.redisUrl && config.roles.has('api') ? await openRateLimitRedis(config.redisUrl) : undefined;
   const http = await createHttpApp({
     log,
     metrics,
+    clock,
+    limits: config.http,
+    metricsToken: config.metricsToken,
+    rateLimitRedis: rateLimitRedis && { client: rateLimitRedis, prefix: config.redisPrefix },
     services: config.roles.has('api') ? services : null,
     checkReady: async () => {
       await store.ping();
@@ -111,21 +135,36 @@ export async function startChatServer(config: Config, options: StartOptions = {}
         maxBufferedBytes: config.maxBufferedBytes,
         rateLimitOpsPerSec: config.rateLimitOpsPerSec,
         rateLimitBurst: config.rateLimitBurst,
-        presenceTickMs: Math.max(50, Math.floor(config.presenceTtlMs / 3)),
+        maxSocketsPerUser: config.maxSocketsPerUser,
+        maxAnonymousSocketsPerAddress: config.maxAnonymousSocketsPerIp,
+        maxInFlightPerSocket: config.maxInFlightPerSocket,
+        allowedOrigins: config.allowedOrigins,
+        trustProxy: config.trustProxy,
       })
     : null;
 
+  const periodic: PeriodicJob[] = [];
+  if (config.roles.has('gateway')) periodic.push(presenceLeaseJob(services.presence, config.presenceTtlMs));
+  if (config.roles.has('worker')) {
+    periodic.push(presenceReaperJob(services.presence, config.presenceTtlMs));
+    periodic.push(sessionSweepJob(services.auth, config.sessionSweepIntervalSec * 1000, log));
+    periodic.push(...attachmentJobs({ store, clock, log, config: config.uploads, attachments: services.attachments }));
+  }
+  const jobs = startJobRunner({ jobs: periodic, log, metrics });
+
   await http.listen({ port: config.port, host: config.host });
-  jobs?.start();
   const port = (http.server.address() as AddressInfo).port;
-  log.info({ port, roles: [...config.roles], nodeId, store: store.dialect, bus: config.redisUrl ? 'redis' : 'memory' }, 'chatchat listening');
+  const metricsServer = config.metricsPort ? await startMetricsServer({ metrics, port: config.metricsPort, host: config.host }) : null;
+  log.info({ port, roles: [...config.roles], jobs: jobs.jobs, nodeId, store: store.dialect, bus: config.redisUrl ? 'redis' : 'memory' }, 'chatchat listening');
 
   let closing: Promise<void> | undefined;
   const close = () =>
     (closing ??= (async () => {
+      await jobs.close();
       await gateway?.close();
-      await jobs?.close();
       await http.close();
+      await metricsServer?.close();
+      rateLimitRedis?.disconnect();
       services.close();
       await bus.close();
       await presence.close();

@@ -28,10 +28,21 @@ export interface Config {
   /** Server WS ping interval; a socket that misses one pong is dropped at the next tick. */
   readonly heartbeatMs: number;
   readonly authTimeoutMs: number;
-  /** A socket whose unsent bytes pass this is closed with 4429 (slow consumer). */
+  /** A socket whose unsent bytes would pass this with the next frame is closed with 4429 (slow consumer). */
   readonly maxBufferedBytes: number;
+  /** WS requests per user, across all their sockets on one process (per socket before `hello`). */
   readonly rateLimitOpsPerSec: number;
   readonly rateLimitBurst: number;
+  /** Sockets one user may hold on one process; the next `hello` is closed with 4430. */
+  readonly maxSocketsPerUser: number;
+  /** Sockets one address may hold before `hello` succeeds; the next is closed with 4430. */
+  readonly maxAnonymousSocketsPerIp: number;
+  /** Requests one socket may have unanswered; more are answered `rate_limited`. */
+  readonly maxInFlightPerSocket: number;
+  /** Origins browsers may open `/ws` from (exact `scheme://host[:port]`, or `*`); null: the Host's own origin. */
+  readonly allowedOrigins: readonly string[] | null;
+  /** Behind a load balancer: the client address is the last one in X-Forwarded-For. */
+  readonly trustProxy: boolean;
   readonly readCoalesceMs: number;
   readonly presenceTtlMs: number;
   readonly drainTimeoutMs: number;
@@ -39,8 +50,144 @@ export interface Config {
   readonly migrateOnStart: boolean;
   /** Static web app to serve at `/`, if present. */
   readonly webDir: string | undefined;
+  /** Absolute session lifetime from login; refresh never extends it. */
+  readonly sessionTtlSec: number;
+  readonly sessionSweepIntervalSec: number;
+  readonly http: HttpLimits;
+  readonly loginThrottle: LoginThrottleConfig;
+  readonly passwordHashConcurrency: number;
+  readonly passwordHashQueue: number;
+  readonly rooms: RoomLimits;
+  /** Set: `/metrics` is served only on this port (for Prometheus), never on the public one. */
+  readonly metricsPort: number | undefined;
+  /** Set: `/metrics` on the public port answers only `Authorization: Bearer <token>`. */
+  readonly metricsToken: string | undefined;
   readonly blobs: BlobConfig;
   readonly uploads: UploadConfig;
+}
+
+export interface HttpLimits {
+  /** Trust X-Forwarded-For / -Proto from the balancer in front (client IPs for rate limits, https for cookies). */
+  readonly trustProxy: boolean;
+  readonly bodyLimitBytes: number;
+  /** The whole request (headers and body) must arrive within this: a trickled body is cut off. */
+  readonly requestTimeoutMs: number;
+  /** An idle socket is closed after this. */
+  readonly connectionTimeoutMs: number;
+  readonly keepAliveTimeoutMs: number;
+  /** Requests per client IP per minute, all routes together; 0 turns the limit off. */
+  readonly rateLimitPerMin: number;
+  readonly signupsPerIpPerHour: number;
+  readonly loginsPerIpPerMin: number;
+  readonly refreshesPerIpPerMin: number;
+}
+
+export interface LoginThrottleConfig {
+  readonly freeFailures: number;
+  readonly baseLockoutMs: number;
+  readonly maxLockoutMs: number;
+  readonly windowMs: number;
+}
+
+export interface RoomLimits {
+  /** Rooms a user may be a member of (created, invited into, direct). */
+  readonly maxRoomsPerUser: number;
+  /** Group rooms one user may create per hour. */
+  readonly createsPerHour: number;
+  /** Users one user may add to rooms per hour (each invited user counts once). */
+  readonly invitesPerHour: number;
+}
+
+type Env = Record<string, string | undefined>;
+
+export class ConfigError extends Error {}
+
+function int(env: Env, name: string, fallback: number, min = 0): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
+  return value;
+}
+
+function parseSynchronous(raw: string | undefined): 'NORMAL' | 'FULL' {
+  const value = (raw || 'NORMAL').toUpperCase();
+  if (value !== 'NORMAL' && value !== 'FULL') throw new ConfigError(`SQLITE_SYNCHRONOUS must be NORMAL or FULL, got "${raw}"`);
+  return value;
+}
+
+function bool(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (raw !== 'true' && raw !== 'false') throw new ConfigError(`${name} must be true or false, got "${raw}"`);
+  return raw === 'true';
+}
+
+function parseOrigins(raw: string | undefined): readonly string[] | null {
+  if (raw === undefined || raw.trim() === '') return null;
+  return Object.freeze(raw.split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
+    if (entry === '*') return entry;
+    let origin: string;
+    try {
+      origin = new URL(entry).origin;
+    } catch {
+      origin = 'null';
+    }
+    if (origin === 'null' || origin !== entry.replace(/\/$/, '').toLowerCase()) {
+      throw new ConfigError(`ALLOWED_ORIGINS entries must be origins like https://chat.example.com (or *), got "${entry}"`);
+    }
+    return origin;
+  }));
+}
+
+function parseRoles(raw: string | undefined): Set<Role> {
+  const parts = (raw ?? 'all').split(',').map((s) => s.trim()).filter(Boolean);
+  const roles = new Set<Role>();
+  for (const part of parts) {
+    if (part === 'all') allRoles.forEach((r) => roles.add(r));
+    else if ((allRoles as readonly string[]).includes(part)) roles.add(part as Role);
+    else throw new ConfigError(`ROLE must be a comma list of api, gateway, worker or all; got "${part}"`);
+  }
+  if (roles.size === 0) throw new ConfigError('ROLE is empty');
+  return roles;
+}
+
+/** The data directory holds password and token hashes: only this user may read it. */
+export function createDataDir(dataDir: string): void {
+  mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+}
+
+function optionalPort(env: Env, name: string): number | undefined {
+  return env[name] ? int(env, name, 0, 1) : undefined;
+}
+
+/**
+ * Embedded mode needs no configuration, so the signing secret is generated once and kept
+ * in the data directory. Scale-out processes must share one secret, so there it is required.
+ */
+function resolveJwtSecret(env: Env, dataDir: string, scaledOut: boolean): string {
+  const fromEnv = env.JWT_SECRET;
+  if (fromEnv) {
+    if (fromEnv.length < 16) throw new ConfigError('JWT_SECRET must be at least 16 characters');
+    return fromEnv;
+  }
+  if (scaledOut) throw new ConfigError('JWT_SECRET is required when DATABASE_URL or REDIS_URL is set');
+  const file = path.join(dataDir, 'jwt-secret');
+  if (existsSync(file)) {
+    const secret = readFileSync(file, 'utf8').trim();
+    if (Buffer.byteLength(secret) < 32) throw new ConfigError(`${file} holds a JWT secret under 32 bytes; replace it or delete it to generate one`);
+    return secret;
+  }
+  createDataDir(dataDir);
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}
+
+function metricsToken(env: Env): string | undefined {
+  const token = env.METRICS_TOKEN || undefined;
+  if (token && token.length < 16) throw new ConfigError('METRICS_TOKEN must be at least 16 characters');
+  return token;
 }
 
 export type BlobConfig =
@@ -114,55 +261,6 @@ function parseUploads(env: Env): UploadConfig {
   };
 }
 
-type Env = Record<string, string | undefined>;
-
-export class ConfigError extends Error {}
-
-function int(env: Env, name: string, fallback: number, min = 0): number {
-  const raw = env[name];
-  if (raw === undefined || raw === '') return fallback;
-  const value = Number(raw);
-  if (!Number.isInteger(value) || value < min) throw new ConfigError(`${name} must be an integer >= ${min}, got "${raw}"`);
-  return value;
-}
-
-function parseSynchronous(raw: string | undefined): 'NORMAL' | 'FULL' {
-  const value = (raw || 'NORMAL').toUpperCase();
-  if (value !== 'NORMAL' && value !== 'FULL') throw new ConfigError(`SQLITE_SYNCHRONOUS must be NORMAL or FULL, got "${raw}"`);
-  return value;
-}
-
-function parseRoles(raw: string | undefined): Set<Role> {
-  const parts = (raw ?? 'all').split(',').map((s) => s.trim()).filter(Boolean);
-  const roles = new Set<Role>();
-  for (const part of parts) {
-    if (part === 'all') allRoles.forEach((r) => roles.add(r));
-    else if ((allRoles as readonly string[]).includes(part)) roles.add(part as Role);
-    else throw new ConfigError(`ROLE must be a comma list of api, gateway, worker or all; got "${part}"`);
-  }
-  if (roles.size === 0) throw new ConfigError('ROLE is empty');
-  return roles;
-}
-
-/**
- * Embedded mode needs no configuration, so the signing secret is generated once and kept
- * in the data directory. Scale-out processes must share one secret, so there it is required.
- */
-function resolveJwtSecret(env: Env, dataDir: string, scaledOut: boolean): string {
-  const fromEnv = env.JWT_SECRET;
-  if (fromEnv) {
-    if (fromEnv.length < 16) throw new ConfigError('JWT_SECRET must be at least 16 characters');
-    return fromEnv;
-  }
-  if (scaledOut) throw new ConfigError('JWT_SECRET is required when DATABASE_URL or REDIS_URL is set');
-  const file = path.join(dataDir, 'jwt-secret');
-  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
-  mkdirSync(dataDir, { recursive: true });
-  const secret = randomBytes(32).toString('base64url');
-  writeFileSync(file, secret, { mode: 0o600 });
-  return secret;
-}
-
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = path.resolve(env.DATA_DIR || './data');
   const databaseUrl = env.DATABASE_URL || undefined;
@@ -191,11 +289,44 @@ export function loadConfig(env: Env = process.env): Config {
     maxBufferedBytes: int(env, 'MAX_BUFFERED_BYTES', 4 * 1024 * 1024, 1024),
     rateLimitOpsPerSec: int(env, 'RATE_LIMIT_OPS_PER_SEC', 50, 1),
     rateLimitBurst: int(env, 'RATE_LIMIT_BURST', 200, 1),
+    maxSocketsPerUser: int(env, 'MAX_SOCKETS_PER_USER', 20, 1),
+    maxAnonymousSocketsPerIp: int(env, 'MAX_ANONYMOUS_SOCKETS_PER_IP', 50, 1),
+    maxInFlightPerSocket: int(env, 'MAX_IN_FLIGHT_PER_SOCKET', 32, 1),
+    allowedOrigins: parseOrigins(env.ALLOWED_ORIGINS),
+    trustProxy: bool(env, 'TRUST_PROXY', false),
     readCoalesceMs: int(env, 'READ_COALESCE_MS', Limits.readCoalesceMs, 0),
     presenceTtlMs: int(env, 'PRESENCE_TTL_MS', 30_000, 100),
     drainTimeoutMs: int(env, 'DRAIN_TIMEOUT_MS', 10_000, 0),
     migrateOnStart: env.MIGRATE_ON_START ? env.MIGRATE_ON_START === 'true' : !databaseUrl,
     webDir: env.WEB_DIR || undefined,
+    sessionTtlSec: int(env, 'SESSION_TTL_SEC', 30 * 24 * 3600, 60),
+    sessionSweepIntervalSec: int(env, 'SESSION_SWEEP_INTERVAL_SEC', 3600, 1),
+    http: Object.freeze({
+      trustProxy: bool(env, 'TRUST_PROXY', false),
+      bodyLimitBytes: int(env, 'HTTP_BODY_LIMIT_BYTES', 256 * 1024, 1024),
+      requestTimeoutMs: int(env, 'HTTP_REQUEST_TIMEOUT_MS', 30_000, 100),
+      connectionTimeoutMs: int(env, 'HTTP_CONNECTION_TIMEOUT_MS', 60_000, 100),
+      keepAliveTimeoutMs: int(env, 'HTTP_KEEP_ALIVE_TIMEOUT_MS', 72_000, 100),
+      rateLimitPerMin: int(env, 'HTTP_RATE_LIMIT_PER_MIN', 1200, 0),
+      signupsPerIpPerHour: int(env, 'SIGNUPS_PER_IP_PER_HOUR', 20, 1),
+      loginsPerIpPerMin: int(env, 'LOGINS_PER_IP_PER_MIN', 30, 1),
+      refreshesPerIpPerMin: int(env, 'REFRESHES_PER_IP_PER_MIN', 60, 1),
+    }),
+    loginThrottle: Object.freeze({
+      freeFailures: int(env, 'LOGIN_FREE_FAILURES', 5, 1),
+      baseLockoutMs: int(env, 'LOGIN_LOCKOUT_BASE_MS', 1000, 1),
+      maxLockoutMs: int(env, 'LOGIN_LOCKOUT_MAX_MS', 15 * 60_000, 1),
+      windowMs: int(env, 'LOGIN_FAILURE_WINDOW_MS', 15 * 60_000, 1),
+    }),
+    passwordHashConcurrency: int(env, 'PASSWORD_HASH_CONCURRENCY', 2, 1),
+    passwordHashQueue: int(env, 'PASSWORD_HASH_QUEUE', 64, 0),
+    rooms: Object.freeze({
+      maxRoomsPerUser: int(env, 'MAX_ROOMS_PER_USER', 1000, 1),
+      createsPerHour: int(env, 'ROOM_CREATES_PER_HOUR', 60, 1),
+      invitesPerHour: int(env, 'INVITES_PER_HOUR', 500, 1),
+    }),
+    metricsPort: optionalPort(env, 'METRICS_PORT'),
+    metricsToken: metricsToken(env),
     blobs: parseBlobs(env, dataDir),
     uploads: parseUploads(env),
   };

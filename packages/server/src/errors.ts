@@ -5,6 +5,8 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    /** For `rate_limited`: when to come back, sent as `Retry-After`. */
+    readonly retryAfterSec?: number,
   ) {
     super(message);
     this.name = 'AppError';

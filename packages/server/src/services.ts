@@ -7,6 +7,10 @@ import type { Logger } from './logger.js';
 import { createEventPublisher } from './realtime/event-publisher.js';
 import { createAccessTokens } from './features/auth/tokens.js';
 import { createAuthService } from './features/auth/auth-service.js';
+import { createPasswordHasher } from './features/auth/password-hasher.js';
+import { createLoginThrottle } from './features/auth/login-throttle.js';
+import { createSessionRevocations } from './features/auth/session-revocations.js';
+import { Channels } from './realtime/channels.js';
 import { createRoomService } from './features/rooms/room-service.js';
 import { createMessageService } from './features/messages/message-service.js';
 import { createReadService } from './features/receipts/read-service.js';
@@ -17,6 +21,8 @@ import { createSnapshotService } from './features/sync/snapshot-service.js';
 import type { Metrics } from './observability/metrics.js';
 import type { BlobStore } from './ports/blob-store.js';
 import { createAttachmentService } from './features/attachments/attachment-service.js';
+import { createLocalBlobStore } from './adapters/blobs/local-blob-store.js';
+import path from 'node:path';
 
 export interface ServicesOptions {
   config: Config;
@@ -26,21 +32,31 @@ export interface ServicesOptions {
   clock: Clock;
   log: Logger;
   metrics: Metrics;
-  blobs: BlobStore;
-  /** An in-process job runner to wake when a job is enqueued (worker or all roles). */
-  onJobEnqueued?: () => void;
+  /** Default: the local directory of the config (callers that never touch files need not pass one). */
+  blobs?: BlobStore;
 }
 
 export type Services = ReturnType<typeof createServices>;
 
 /** The feature services, wired to the ports. Transports (HTTP routes, WS ops) call only these. */
-export function createServices({ config, store, bus, presence, clock, log, metrics, blobs, onJobEnqueued }: ServicesOptions) {
+export function createServices({ config, store, bus, presence, clock, log, metrics, blobs }: ServicesOptions) {
   const events = createEventPublisher({ bus });
-  const accessTokens = createAccessTokens({ secret: config.jwtSecret, ttlSec: config.accessTokenTtlSec });
-  const auth = createAuthService({ store, clock, accessTokens, refreshTokenTtlSec: config.refreshTokenTtlSec });
+  const accessTokens = createAccessTokens({ secret: config.jwtSecret, ttlSec: config.accessTokenTtlSec, clock });
+  const revocations = createSessionRevocations({
+    clock, ttlMs: config.accessTokenTtlSec * 1000, broadcast: (payload) => bus.publish(Channels.sessions, payload),
+  });
+  const auth = createAuthService({
+    store, clock, accessTokens, revocations,
+    passwords: createPasswordHasher({ concurrency: config.passwordHashConcurrency, maxQueued: config.passwordHashQueue }),
+    throttle: createLoginThrottle({ clock, ...config.loginThrottle }),
+    accessTokenTtlSec: config.accessTokenTtlSec,
+    refreshTokenTtlSec: config.refreshTokenTtlSec,
+    sessionTtlSec: config.sessionTtlSec,
+  });
   const rooms = createRoomService({ store, clock, events });
   const attachments = createAttachmentService({
-    config: config.uploads, store, blobs, clock, events, log, secret: config.jwtSecret, onJobEnqueued,
+    config: config.uploads, store, clock, events, log, secret: config.jwtSecret,
+    blobs: blobs ?? createLocalBlobStore({ dir: config.blobs.kind === 'local' ? config.blobs.dir : path.join(config.dataDir, 'blobs') }),
   });
   const messages = createMessageService({
     store, clock, events, rooms, attachments, onCommitted: (ms) => metrics.sendCommitSeconds.observe(ms / 1000),
@@ -54,7 +70,7 @@ export function createServices({ config, store, bus, presence, clock, log, metri
   const notices = createNoticeService({ store, clock, events });
   const snapshots = createSnapshotService({ store, clock, rooms, presence: presenceService, notices });
   return {
-    auth, rooms, messages, attachments, reads, presence: presenceService, profiles, notices, snapshots,
+    auth, revocations, rooms, messages, attachments, reads, presence: presenceService, profiles, notices, snapshots,
     /** Typing is ephemeral: nothing is stored, the room's other members see it once. */
     typing: (roomId: string, userId: string) =>
       events.toRoomExcept(roomId, userId, 'typing', { roomId, userId, at: clock.nowIso() }),

@@ -10,7 +10,7 @@ import { httpClient } from './helpers/http-client.js';
 import { RawClient } from './helpers/raw-client.js';
 import { sdkClient } from './helpers/sdk.js';
 import { waitFor } from './helpers/wait-for.js';
-import { createJobRunner } from '../src/features/attachments/jobs/job-runner.js';
+import { createQueueWorker } from '../src/features/attachments/jobs/queue-worker.js';
 import { imageJobKind } from '../src/features/attachments/attachment-service.js';
 import { createLogger } from '../src/logger.js';
 
@@ -53,16 +53,16 @@ describe('a worker killed during a thumbnail job', () => {
       expect(await server.store.getJob(imageJobKind, id)).toMatchObject({ state: 'queued', attempts: 1 });
       // Within the dead worker's lease nobody takes it again.
       const now = { now: () => new Date(), nowIso: () => new Date().toISOString() };
-      const early = createJobRunner({
-        store: server.store, clock: now, log: createLogger({ level: 'silent' }), leaseMs: 60_000, pollMs: 20,
+      const early = createQueueWorker({
+        store: server.store, clock: now, log: createLogger({ level: 'silent' }), leaseMs: 60_000,
         handlers: { [imageJobKind]: (job) => server.services.attachments.processImage(job) },
       });
       expect(await early.runOne()).toBe(false);
 
       // The next worker, its clock past the lease.
       const later = { now: () => new Date(Date.now() + 61_000), nowIso: () => new Date(Date.now() + 61_000).toISOString() };
-      const next = createJobRunner({
-        store: server.store, clock: later, log: createLogger({ level: 'silent' }), leaseMs: 60_000, pollMs: 20,
+      const next = createQueueWorker({
+        store: server.store, clock: later, log: createLogger({ level: 'silent' }), leaseMs: 60_000,
         handlers: { [imageJobKind]: (job) => server.services.attachments.processImage(job) },
       });
       expect(await next.runOne()).toBe(true);

@@ -2,9 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { runCli } from './helpers/cluster.js';
-import { startTestServer } from './helpers/test-server.js';
-import { httpClient } from './helpers/http-client.js';
+import { runCli, startTestServer, httpClient } from '@chatchat/server/testing';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'chatchat-cli-'));
 const env = { DATA_DIR: dataDir, JWT_SECRET: 'test-secret-0123456789abcdef', LOG_LEVEL: 'silent' };

@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { httpClient } from './helpers/http-client.js';
+import { startTestServer, type TestServer, httpClient } from '@chatchat/server/testing';
 
 let server: TestServer;
 let http: ReturnType<typeof httpClient>;

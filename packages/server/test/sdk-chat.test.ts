@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatClient } from '@chatchat/client';
-import type { AuthResponse, Room } from '@chatchat/protocol';
-import { useSdkServer } from './helpers/sdk-harness.js';
-import { waitFor } from './helpers/wait-for.js';
+import type { Room } from '@chatchat/protocol';
+import { useSdkServer, waitFor } from '@chatchat/server/testing';
 
 const env = useSdkServer();
 const connect = env.connect;

@@ -1,8 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatClient, UnreadSignal } from '@chatchat/client';
 import type { AuthResponse } from '@chatchat/protocol';
-import { useSdkServer } from './helpers/sdk-harness.js';
-import { waitFor } from './helpers/wait-for.js';
+import { useSdkServer, waitFor } from '@chatchat/server/testing';
 
 const env = useSdkServer({ READ_COALESCE_MS: '30' });
 const connect = env.connect;
@@ -62,14 +61,21 @@ describe('live state through the SDK', () => {
   it('keeps presence and profiles live, and expires typing indicators', async () => {
     const t = await fourUsers();
     await waitFor(() => t.a1.presence(t.b.user.id)?.online, { what: 'b online' });
+    const seen: boolean[] = [];
+    t.a1.on('presence.updated', (p) => p.userId === t.b.user.id && seen.push(p.online));
     t.b1.close();
-    await t.b2.request('ping', {});
+    // Marker on the presence path, closed after b1: c going offline reaches a1 after anything b1's close caused.
+    t.c1.close();
+    t.c2.close();
+    await waitFor(() => t.a1.presence(t.c.user.id)?.online === false, { what: 'c offline (marker)' });
+    expect(seen).toEqual([]);
     expect(t.a1.presence(t.b.user.id)?.online).toBe(true);
     t.b2.close();
     await waitFor(() => t.a1.presence(t.b.user.id)?.online === false, { what: 'b offline after last device' });
+    expect(seen).toEqual([false]);
 
     await t.c1.api.updateMe({ displayName: 'Cee' });
-    for (const dev of [t.a1, t.d2, t.c2]) await waitFor(() => dev.user(t.c.user.id)?.displayName === 'Cee', { what: 'profile synced' });
+    for (const dev of [t.a1, t.d2]) await waitFor(() => dev.user(t.c.user.id)?.displayName === 'Cee', { what: 'profile synced' });
 
     t.d1.typing(t.room.id);
     await waitFor(() => t.a1.typingUsers(t.room.id).includes(t.d.user.id), { what: 'typing shown' });

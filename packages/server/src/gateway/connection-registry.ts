@@ -1,17 +1,24 @@
 import type { Bus } from '../ports/bus.js';
 import type { Logger } from '../logger.js';
 import { Channels } from '../realtime/channels.js';
-import { decodeEnvelope, type RoutingEffect } from '../realtime/bus-envelope.js';
+import { decodeEnvelope, type Envelope, type RoutingEffect } from '../realtime/bus-envelope.js';
 import type { Connection } from './connection.js';
-import { buildTextFrame } from './ws-frame.js';
+import { buildWireFrame } from './wire-frame.js';
 
 export interface ConnectionRegistryOptions {
   bus: Bus;
   log: Logger;
-  onDelivered?: (ev: string, frames: number) => void;
+  onDelivered?: (event: string, sockets: number) => void;
 }
 
 export type ConnectionRegistry = ReturnType<typeof createConnectionRegistry>;
+
+/**
+ * Copies of one event (published once per room it concerns) arrive within milliseconds of
+ * each other. Ids are kept for two generations of this many events; a copy later than that
+ * is delivered again, which clients absorb (such events are idempotent state updates).
+ */
+const DEDUPE_GENERATION = 10_000;
 
 /**
  * The gateway's routing table: which local connections belong to which user and room.
@@ -63,11 +70,41 @@ export function createConnectionRegistry({ bus, log, onDelivered }: ConnectionRe
     removeFrom(byRoom, roomId, conn, Channels.room(roomId));
   }
 
-  function applyEffect(fx: RoutingEffect) {
-    for (const conn of byUser.get(fx.userId) ?? []) {
-      if (fx.kind === 'join') void joinRoom(conn, fx.roomId);
-      else leaveRoom(conn, fx.roomId);
+  function applyRouting(change: RoutingEffect) {
+    for (const conn of byUser.get(change.userId) ?? []) {
+      if (change.kind === 'join') void joinRoom(conn, change.roomId);
+      else leaveRoom(conn, change.roomId);
     }
+  }
+
+  let recentIds = new Map<string, Set<Connection>>();
+  let olderIds = new Map<string, Set<Connection>>();
+  function deliveredSoFar(dedupeId: string): Set<Connection> {
+    let seen = recentIds.get(dedupeId) ?? olderIds.get(dedupeId);
+    if (seen) return seen;
+    if (recentIds.size >= DEDUPE_GENERATION) {
+      olderIds = recentIds;
+      recentIds = new Map();
+    }
+    recentIds.set(dedupeId, (seen = new Set()));
+    return seen;
+  }
+
+  function targetsOf(header: Envelope): Set<Connection> {
+    const targets = new Set<Connection>();
+    if (header.everyone) for (const conn of all) if (conn.authenticated) targets.add(conn);
+    for (const roomId of header.rooms ?? []) for (const conn of byRoom.get(roomId) ?? []) targets.add(conn);
+    for (const userId of header.users ?? []) for (const conn of byUser.get(userId) ?? []) targets.add(conn);
+    if (header.routing?.kind === 'join') for (const conn of byUser.get(header.routing.userId) ?? []) targets.add(conn);
+    if (header.exceptUser !== undefined) for (const conn of byUser.get(header.exceptUser) ?? []) targets.delete(conn);
+    if (header.dedupeId !== undefined) {
+      const seen = deliveredSoFar(header.dedupeId);
+      for (const conn of targets) {
+        if (seen.has(conn)) targets.delete(conn);
+        else seen.add(conn);
+      }
+    }
+    return targets;
   }
 
   function dispatch(_channel: string, payload: string) {
@@ -78,50 +115,53 @@ export function createConnectionRegistry({ bus, log, onDelivered }: ConnectionRe
       log.error({ err }, 'undecodable bus payload dropped');
       return;
     }
-    const { header, frame } = decoded;
+    const { header, eventJson } = decoded;
     // A leave takes effect before delivery, so a kicked user's sockets get nothing more.
-    if (header.fx) applyEffect(header.fx);
-    const targets = new Set<Connection>();
-    if (header.all) for (const conn of all) if (conn.authenticated) targets.add(conn);
-    for (const roomId of header.r ?? []) for (const conn of byRoom.get(roomId) ?? []) targets.add(conn);
-    for (const userId of header.u ?? []) for (const conn of byUser.get(userId) ?? []) targets.add(conn);
-    if (header.fx?.kind === 'join') for (const conn of byUser.get(header.fx.userId) ?? []) targets.add(conn);
+    if (header.routing) applyRouting(header.routing);
+    const targets = targetsOf(header);
     if (targets.size === 0) return;
-    const bytes = buildTextFrame(frame);
-    let sent = 0;
-    for (const conn of targets) {
-      if (header.x !== undefined && conn.userId === header.x) continue;
-      conn.sendEvent(bytes);
-      sent++;
-    }
+    const frame = buildWireFrame(eventJson);
+    for (const conn of targets) conn.sendEvent(frame);
     // A publisher from an older release may not name the event.
-    onDelivered?.(header.e ?? 'unknown', sent);
+    onDelivered?.(header.event ?? 'unknown', targets.size);
+  }
+
+  /** Takes the connection out of every routing index (idempotent): no event reaches it any more. */
+  function unroute(conn: Connection) {
+    for (const roomId of [...conn.rooms]) leaveRoom(conn, roomId);
+    if (conn.userId) removeFrom(byUser, conn.userId, conn, Channels.user(conn.userId));
   }
 
   bus.onMessage(dispatch);
-  void subscribe(Channels.fanout);
+  void subscribe(Channels.everyone);
 
   return {
     get size() {
       return all.size;
     },
     connections: (): Iterable<Connection> => all,
-    track(conn: Connection) {
+    /** A new socket: counted (heartbeats, drain), routed nowhere yet. */
+    add(conn: Connection) {
       all.add(conn);
     },
-    /** Routes the authenticated connection; resolves once its channels are subscribed. */
-    async register(conn: Connection, roomIds: readonly string[]): Promise<void> {
-      const userId = conn.userId!;
-      const pending: (Promise<unknown> | undefined)[] = [addTo(byUser, userId, conn, Channels.user(userId))];
-      for (const roomId of roomIds) pending.push(joinRoom(conn, roomId));
-      await Promise.all(pending);
+    /**
+     * Routes `conn.userId`'s channel to the connection at once, so the user's connection
+     * count includes it from this tick on; resolves once the channel is subscribed.
+     */
+    routeUser(conn: Connection): Promise<unknown> | undefined {
+      return addTo(byUser, conn.userId!, conn, Channels.user(conn.userId!));
     },
-    unregister(conn: Connection) {
+    /** Routes the rooms' channels to the connection; resolves once they are subscribed. */
+    async routeRooms(conn: Connection, roomIds: readonly string[]): Promise<void> {
+      await Promise.all(roomIds.map((roomId) => joinRoom(conn, roomId)));
+    },
+    unroute,
+    /** The socket is gone: unrouted and no longer counted. */
+    remove(conn: Connection) {
+      unroute(conn);
       all.delete(conn);
-      if (!conn.userId) return;
-      for (const roomId of [...conn.rooms]) leaveRoom(conn, roomId);
-      removeFrom(byUser, conn.userId, conn, Channels.user(conn.userId));
     },
+    /** The user's routed connections on this process (authenticating ones included). */
     connectionsOf: (userId: string): ReadonlySet<Connection> => byUser.get(userId) ?? new Set(),
   };
 }

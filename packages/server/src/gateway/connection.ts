@@ -1,34 +1,47 @@
 import type WebSocket from 'ws';
 import { CloseCodes, type ErrorBody } from '@chatchat/protocol';
 import { RateLimiter } from './rate-limiter.js';
-import { corkUntilNextTick, rawSocket, writeFrame, type PrebuiltFrame } from './ws-frame.js';
+import { corkUntilNextTick, rawSocket, writeWireFrame, type WireFrame } from './wire-frame.js';
 
 export interface ConnectionOptions {
   id: string;
   socket: WebSocket;
+  /** The client's address (the proxy's forwarded one when trusted), for per-address caps. */
+  address: string;
   maxBufferedBytes: number;
-  rateLimitOpsPerSec: number;
-  rateLimitBurst: number;
+  /** Until `hello` succeeds the socket has a bucket of its own; then it shares its user's. */
+  limiter: RateLimiter;
   onSlowConsumer: (connection: Connection) => void;
 }
 
 type Close = { code: number; reason: string };
 
+/**
+ * Where a socket is in its `hello`: `anonymous` until one arrives, `authenticating` from the
+ * moment one is accepted until its reply is out (a second `hello` in either later state is
+ * refused, whatever the first is waiting for), `ready` once the snapshot is sent.
+ */
+export type ConnectionState = 'anonymous' | 'authenticating' | 'ready';
+
 /** One WebSocket, before and after `hello`. */
 export class Connection {
   readonly id: string;
   readonly socket: WebSocket;
-  readonly limiter: RateLimiter;
+  readonly address: string;
+  state: ConnectionState = 'anonymous';
+  limiter: RateLimiter;
+  /** Set as soon as the token is verified (the socket is routed from then on), before `ready`. */
   userId: string | null = null;
+  sessionId: string | null = null;
   /** Rooms whose events this connection gets; kept live by the registry. */
   readonly rooms = new Set<string>();
-  /** Heartbeat: cleared on each ping, set by any pong or frame. */
+  /** Heartbeat: cleared on each ping, set by any pong or request. */
   alive = true;
-  /** Ops started and not yet replied to; drain waits for them. */
+  /** Requests started and not yet replied to; drain waits for them, and they are capped. */
   inFlight = 0;
   closed = false;
   /** Until the hello reply is out, events queue here so the client sees the snapshot first. */
-  private queued: PrebuiltFrame[] | null = [];
+  private queued: WireFrame[] | null = [];
   private readonly typingAt = new Map<string, number>();
   private sendChain: Promise<unknown> = Promise.resolve();
   private readonly maxBufferedBytes: number;
@@ -37,27 +50,29 @@ export class Connection {
   constructor(options: ConnectionOptions) {
     this.id = options.id;
     this.socket = options.socket;
+    this.address = options.address;
     this.maxBufferedBytes = options.maxBufferedBytes;
     this.onSlowConsumer = options.onSlowConsumer;
-    this.limiter = new RateLimiter(options.rateLimitOpsPerSec, options.rateLimitBurst);
+    this.limiter = options.limiter;
   }
 
   get authenticated(): boolean {
-    return this.userId !== null;
+    return this.state === 'ready';
   }
 
-  /** Sends an event (a frame built once for every recipient); queued until the hello reply. */
-  sendEvent(frame: PrebuiltFrame): void {
+  /** Sends an event (a wire frame built once for every recipient); queued until the hello reply. */
+  sendEvent(frame: WireFrame): void {
     if (this.queued) this.queued.push(frame);
     else this.write(frame);
   }
 
   reply(re: string | null, data: unknown): void {
-    this.write(JSON.stringify({ re, ok: true, data }));
+    // A closed socket's reply is never serialised: a large one would be built for nothing.
+    if (!this.closed) this.write(JSON.stringify({ re, ok: true, data }));
   }
 
   replyError(re: string | null, error: ErrorBody): void {
-    this.write(JSON.stringify({ re, ok: false, error }));
+    if (!this.closed) this.write(JSON.stringify({ re, ok: false, error }));
   }
 
   /** After the hello reply: everything queued goes out in order, then events flow directly. */
@@ -85,16 +100,20 @@ export class Connection {
   close({ code, reason }: Close): void {
     if (this.closed) return;
     this.closed = true;
+    this.queued = null;
     this.socket.close(code, reason);
     // A peer that never finishes the close handshake must not hold the socket for ws's 30 s;
     // 10 s lets a slow reader drain what is queued ahead of the close frame and see the code.
     setTimeout(() => this.socket.terminate(), 10_000).unref();
   }
 
-  private write(frame: string | PrebuiltFrame): void {
+  private write(frame: string | WireFrame): void {
     if (this.closed) return;
-    // Never hold an unbounded queue for a socket that does not read.
-    if (this.socket.bufferedAmount > this.maxBufferedBytes) {
+    // The frame counts before it is written, so a socket never holds more than the limit
+    // (one frame larger than the limit goes out only onto an empty buffer, or could never go).
+    const buffered = this.socket.bufferedAmount;
+    const size = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
+    if (buffered > 0 && buffered + size > this.maxBufferedBytes) {
       this.onSlowConsumer(this);
       this.close(CloseCodes.SlowConsumer);
       return;
@@ -108,7 +127,7 @@ export class Connection {
       if (raw) corkUntilNextTick(raw);
       this.socket.send(frame);
     } else {
-      writeFrame(this.socket, frame);
+      writeWireFrame(this.socket, frame);
     }
   }
 }

@@ -11,8 +11,12 @@ import type { Metrics } from '../observability/metrics.js';
 import { AppError, toErrorBody } from '../errors.js';
 import { Connection } from './connection.js';
 import { createConnectionRegistry } from './connection-registry.js';
-import { createOpHandlers, type OpHandlers } from './op-handlers.js';
-import { parseRequest } from './frame-parser.js';
+import { createHello } from './hello.js';
+import { createOpHandlers, type AuthenticatingOpEntry, type OpEntry } from './op-handlers.js';
+import { parseRequest, type ParsedRequest } from './request-parser.js';
+import { RateLimiter } from './rate-limiter.js';
+import { createSharedRateLimits } from './shared-rate-limits.js';
+import { clientAddress, originAllowed, refuseUpgrade } from './upgrade-policy.js';
 import { errorSource } from '../observability/error-source.js';
 
 export interface GatewayOptions {
@@ -24,9 +28,16 @@ export interface GatewayOptions {
   heartbeatMs: number;
   authTimeoutMs: number;
   maxBufferedBytes: number;
+  /** Per user across their sockets on this process (per socket until `hello`). */
   rateLimitOpsPerSec: number;
   rateLimitBurst: number;
-  presenceTickMs: number;
+  maxSocketsPerUser: number;
+  maxAnonymousSocketsPerAddress: number;
+  maxInFlightPerSocket: number;
+  /** Origins browsers may connect from; null: the Host's own origin only. */
+  allowedOrigins: readonly string[] | null;
+  /** Take the client address from X-Forwarded-For (behind a load balancer). */
+  trustProxy: boolean;
   path?: string;
 }
 
@@ -41,43 +52,112 @@ function validationMessage(op: OpName, data: unknown): string {
   return first ? `${op}: ${first.path || 'data'} ${first.message}` : `${op}: invalid data`;
 }
 
-/** The `/ws` edge: authenticates, routes ops to services, and fans bus events out to sockets. */
+type AnyOpEntry = OpEntry<OpName> | AuthenticatingOpEntry<OpName>;
+
+/** The `/ws` edge: authenticates, routes requests to services, and fans bus events out to sockets. */
 export function createGateway(options: GatewayOptions) {
   const { server, bus, services, log, metrics } = options;
   const path = options.path ?? '/ws';
   const wss = new WebSocketServer({ noServer: true, maxPayload: Limits.maxFrameBytes, perMessageDeflate: false });
-  const registry = createConnectionRegistry({ bus, log, onDelivered: (ev, n) => metrics.eventsDelivered.inc({ ev }, n) });
-  const handlers: OpHandlers = createOpHandlers(services, services.typing);
+  const registry = createConnectionRegistry({ bus, log, onDelivered: (event, n) => metrics.eventsDelivered.inc({ ev: event }, n) });
+  const userRateLimits = createSharedRateLimits(options.rateLimitOpsPerSec, options.rateLimitBurst);
+  /** Sockets per address that have not completed `hello`. */
+  const anonymousByAddress = new Map<string, number>();
+  const countedAnonymous = new WeakSet<Connection>();
+  const tornDown = new WeakSet<Connection>();
   let draining = false;
   /** Presence work of closed sockets still under way; close() waits for it before the bus goes. */
   const leaving = new Set<Promise<unknown>>();
 
+  function releaseAnonymous(conn: Connection) {
+    if (!countedAnonymous.delete(conn)) return;
+    const left = (anonymousByAddress.get(conn.address) ?? 1) - 1;
+    if (left > 0) anonymousByAddress.set(conn.address, left);
+    else anonymousByAddress.delete(conn.address);
+  }
+
+  /** Everything a socket's user had on this process goes: routing, rate bucket, presence. Idempotent. */
+  function teardown(conn: Connection) {
+    registry.unroute(conn);
+    releaseAnonymous(conn);
+    if (tornDown.has(conn) || !conn.userId) return;
+    tornDown.add(conn);
+    userRateLimits.release(conn.userId);
+    const done = services.presence.disconnected(conn.userId, conn.id)
+      .catch((err) => log.error({ err }, 'presence disconnect failed'))
+      .finally(() => leaving.delete(done));
+    leaving.add(done);
+  }
+
+  const hello = createHello({
+    services,
+    registry,
+    maxSocketsPerUser: options.maxSocketsPerUser,
+    onIdentified(conn) {
+      // From here the socket is its user's: their caps and their shared rate bucket apply.
+      releaseAnonymous(conn);
+      conn.limiter = userRateLimits.acquire(conn.userId!);
+    },
+    teardown,
+  });
+  const handlers = createOpHandlers({ services, hello });
+
   function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer) {
     const url = req.url ?? '';
-    if (url !== path && !url.startsWith(`${path}?`)) return;
-    if (draining) {
-      socket.end('HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    if (url !== path && !url.startsWith(`${path}?`)) {
+      metrics.upgradesRefused.inc({ reason: 'path' });
+      refuseUpgrade(socket, 404, 'Not Found');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => accept(ws));
+    if (!originAllowed(req.headers.origin, req.headers.host, options.allowedOrigins)) {
+      metrics.upgradesRefused.inc({ reason: 'origin' });
+      refuseUpgrade(socket, 403, 'Forbidden');
+      return;
+    }
+    if (draining) {
+      metrics.upgradesRefused.inc({ reason: 'draining' });
+      refuseUpgrade(socket, 503, 'Service Unavailable');
+      return;
+    }
+    const address = clientAddress(req, options.trustProxy);
+    wss.handleUpgrade(req, socket, head, (ws) => accept(ws, address));
   }
   server.on('upgrade', onUpgrade);
 
-  function accept(socket: WebSocket) {
+  function accept(socket: WebSocket, address: string) {
     const conn = new Connection({
       id: randomUUID(),
       socket,
+      address,
       maxBufferedBytes: options.maxBufferedBytes,
-      rateLimitOpsPerSec: options.rateLimitOpsPerSec,
-      rateLimitBurst: options.rateLimitBurst,
+      limiter: new RateLimiter(options.rateLimitOpsPerSec, options.rateLimitBurst),
       onSlowConsumer: (c) => {
         metrics.closes.inc({ reason: 'slow_consumer' });
         log.warn({ connectionId: c.id, userId: c.userId, buffered: c.socket.bufferedAmount }, 'slow consumer closed');
       },
     });
-    registry.track(conn);
+    registry.add(conn);
     metrics.connections.inc();
-    const authTimer = setTimeout(() => {
+    let authTimer: NodeJS.Timeout | undefined;
+    socket.on('close', () => {
+      clearTimeout(authTimer);
+      conn.closed = true;
+      teardown(conn);
+      registry.remove(conn);
+      metrics.connections.dec();
+    });
+    socket.on('error', (err) => log.debug({ err, connectionId: conn.id }, 'socket error'));
+
+    const anonymous = anonymousByAddress.get(address) ?? 0;
+    if (anonymous >= options.maxAnonymousSocketsPerAddress) {
+      metrics.closes.inc({ reason: 'too_many_anonymous' });
+      conn.close(CloseCodes.TooManyConnections);
+      return;
+    }
+    anonymousByAddress.set(address, anonymous + 1);
+    countedAnonymous.add(conn);
+
+    authTimer = setTimeout(() => {
       if (!conn.authenticated) {
         metrics.closes.inc({ reason: 'auth_timeout' });
         conn.close(CloseCodes.AuthTimeout);
@@ -87,30 +167,17 @@ export function createGateway(options: GatewayOptions) {
     socket.on('pong', () => (conn.alive = true));
     socket.on('message', (raw: RawData, isBinary: boolean) => {
       conn.alive = true;
-      // A frame's failure is that frame's: it must never become an unhandled rejection.
-      handleFrame(conn, raw, isBinary).catch((err) => {
+      // A request's failure is that request's: it must never become an unhandled rejection.
+      handleRequest(conn, raw, isBinary).catch((err) => {
         metrics.errors.inc({ dependency: errorSource(err) });
-        log.error({ err, connectionId: conn.id }, 'frame handler failed');
+        log.error({ err, connectionId: conn.id }, 'request handler failed');
       });
-    });
-    socket.on('error', (err) => log.debug({ err, connectionId: conn.id }, 'socket error'));
-    socket.on('close', () => {
-      clearTimeout(authTimer);
-      conn.closed = true;
-      registry.unregister(conn);
-      metrics.connections.dec();
-      if (conn.userId) {
-        const done = services.presence.disconnected(conn.userId, conn.id)
-          .catch((err) => log.error({ err }, 'presence disconnect failed'))
-          .finally(() => leaving.delete(done));
-        leaving.add(done);
-      }
     });
   }
 
-  async function handleFrame(conn: Connection, raw: RawData, isBinary: boolean) {
+  async function handleRequest(conn: Connection, raw: RawData, isBinary: boolean) {
     const { id, request, error } = parseRequest(raw, isBinary);
-    // Every frame counts, garbage included: a reply to garbage costs as much as any other.
+    // Every request counts, garbage included: a reply to garbage costs as much as any other.
     if (!conn.limiter.take()) {
       metrics.ops.inc({ op: request && isOpName(request.op) ? request.op : 'any', outcome: 'rate_limited' });
       conn.replyError(id, { code: 'rate_limited', message: 'too many requests; slow down' });
@@ -131,23 +198,46 @@ export function createGateway(options: GatewayOptions) {
       conn.replyError(id, { code: 'unavailable', message: 'server is draining; reconnect' });
       return;
     }
+    // What one socket can make the server hold at once: this many requests' results.
+    if (conn.inFlight >= options.maxInFlightPerSocket) {
+      metrics.ops.inc({ op, outcome: 'rate_limited' });
+      conn.replyError(id, { code: 'rate_limited', message: `too many requests in flight (at most ${options.maxInFlightPerSocket})` });
+      return;
+    }
     if (!validators[op].Check(request.data)) {
       metrics.ops.inc({ op, outcome: 'invalid' });
       conn.replyError(id, { code: 'invalid', message: validationMessage(op, request.data) });
       return;
     }
+    const entry = handlers[op] as AnyOpEntry;
+    if (entry.beforeAuth) {
+      if (conn.state !== 'anonymous') {
+        metrics.ops.inc({ op, outcome: 'invalid' });
+        conn.replyError(id, { code: 'invalid', message: conn.state === 'ready' ? 'already authenticated' : 'hello already in progress' });
+        return;
+      }
+    } else if (!conn.authenticated) {
+      metrics.ops.inc({ op, outcome: 'unauthorized' });
+      conn.replyError(id, { code: 'unauthorized', message: 'send hello with a token first' });
+      return;
+    }
+    await run(conn, op, entry, request);
+  }
+
+  async function run(conn: Connection, op: OpName, entry: AnyOpEntry, request: ParsedRequest) {
     conn.inFlight++;
     try {
-      if (op === 'hello') await hello(conn, request.id, request.data as { token: string });
-      else if (!conn.authenticated) {
-        conn.replyError(id, { code: 'unauthorized', message: 'send hello with a token first' });
-      } else {
-        const handler = handlers[op] as (ctx: unknown, data: unknown) => Promise<unknown>;
-        const ctx = { conn, userId: conn.userId };
-        // Sends from one socket commit in the order they were sent, so a client may pipeline them.
-        const data = op === 'message.send' ? await conn.inOrder(() => handler(ctx, request.data)) : await handler(ctx, request.data);
-        conn.reply(id, data);
+      let data: unknown;
+      // No await before handle(): the state checks above and the handler's first step are one tick.
+      if (entry.beforeAuth) data = await entry.handle(conn, request.data as never);
+      else {
+        const ctx = { conn, userId: conn.userId! };
+        data = entry.ordered
+          ? await conn.inOrder(() => entry.handle(ctx, request.data as never))
+          : await entry.handle(ctx, request.data as never);
       }
+      conn.reply(request.id, data);
+      if (entry.beforeAuth) entry.afterReply?.(conn);
       metrics.ops.inc({ op, outcome: 'ok' });
     } catch (err) {
       const body = toErrorBody(err);
@@ -156,32 +246,12 @@ export function createGateway(options: GatewayOptions) {
         metrics.errors.inc({ dependency: errorSource(err) });
         log.error({ err, op, connectionId: conn.id }, 'op failed');
       }
-      conn.replyError(id, body);
+      conn.replyError(request.id, body);
+      const closed = entry.beforeAuth ? entry.afterError?.(conn, err) : undefined;
+      if (closed) metrics.closes.inc({ reason: closed.reason.replaceAll(' ', '_') });
     } finally {
       conn.inFlight--;
     }
-  }
-
-  async function hello(conn: Connection, id: string, { token }: { token: string }) {
-    if (conn.authenticated) throw new AppError('invalid', 'already authenticated');
-    let user;
-    try {
-      user = await services.auth.authenticate(token);
-    } catch (err) {
-      conn.replyError(id, toErrorBody(err));
-      metrics.closes.inc({ reason: 'unauthorized' });
-      conn.close(CloseCodes.Unauthorized);
-      return;
-    }
-    if (conn.closed) return;
-    conn.userId = user.id;
-    // Route first, then snapshot: an event published in between is queued, never missed.
-    const roomIds = await services.rooms.listIds(user.id);
-    await registry.register(conn, roomIds);
-    await services.presence.connected(user.id, conn.id, roomIds);
-    const snapshot = await services.snapshots.build(user, conn.id);
-    conn.reply(id, snapshot);
-    conn.release();
   }
 
   const heartbeat = setInterval(() => {
@@ -197,13 +267,18 @@ export function createGateway(options: GatewayOptions) {
   }, options.heartbeatMs);
   heartbeat.unref();
 
-  const presenceTick = setInterval(() => {
-    services.presence.tick().catch((err) => {
-      metrics.errors.inc({ dependency: 'presence' });
-      log.error({ err }, 'presence tick failed');
-    });
-  }, options.presenceTickMs);
-  presenceTick.unref();
+  metrics.observeBufferedBytes(() => {
+    let total = 0;
+    for (const conn of registry.connections()) total += conn.socket.bufferedAmount;
+    return total;
+  });
+
+  // A revoked session's sockets close at once (logout, logout-all, password change, theft).
+  const offSessionsRevoked = services.auth.onSessionsRevoked((ids) => {
+    for (const conn of registry.connections()) {
+      if (conn.sessionId && ids.has(conn.sessionId)) conn.close(CloseCodes.SessionEnded);
+    }
+  });
 
   // Events published while the bus was away are gone; the clients' resync brings them back.
   bus.onRecovered(() => {
@@ -219,6 +294,8 @@ export function createGateway(options: GatewayOptions) {
     get connectionCount() {
       return registry.size;
     },
+    /** The user's connections on this process, routed or being routed (for closing a revoked session's sockets). */
+    connectionsOf: (userId: string) => registry.connectionsOf(userId),
     /**
      * Stops taking connections and ops, lets in-flight ops reply, then tells every
      * client to reconnect (elsewhere) with 4503.
@@ -233,7 +310,7 @@ export function createGateway(options: GatewayOptions) {
     },
     async close(): Promise<void> {
       clearInterval(heartbeat);
-      clearInterval(presenceTick);
+      offSessionsRevoked();
       server.off('upgrade', onUpgrade);
       for (const conn of registry.connections()) conn.socket.terminate();
       await new Promise<void>((resolve) => wss.close(() => resolve()));

@@ -2,30 +2,68 @@ import { Limits, type OpData, type OpName, type OpReply } from '@chatchat/protoc
 import type { Services } from '../services.js';
 import { notFound } from '../errors.js';
 import type { Connection } from './connection.js';
+import type { Hello } from './hello.js';
 
 export interface OpContext {
   conn: Connection;
   userId: string;
 }
 
-type Handler<K extends OpName> = (ctx: OpContext, data: OpData<K>) => Promise<OpReply<K>>;
-export type OpHandlers = { [K in Exclude<OpName, 'hello'>]: Handler<K> };
+/** An op of an authenticated socket. */
+export interface OpEntry<K extends OpName> {
+  handle(ctx: OpContext, data: OpData<K>): Promise<OpReply<K>>;
+  /**
+   * The socket's requests of this op run one after another in arrival order (message.send:
+   * a client may pipeline sends and their seqs follow its order).
+   */
+  ordered?: boolean;
+  beforeAuth?: never;
+}
+
+/**
+ * The op that authenticates: accepted only on an anonymous socket, refused once one was
+ * accepted. It may close the socket after its error reply, and finishes after its reply.
+ */
+export interface AuthenticatingOpEntry<K extends OpName> {
+  beforeAuth: true;
+  handle(conn: Connection, data: OpData<K>): Promise<OpReply<K>>;
+  afterReply?(conn: Connection): void;
+  /** Returns how it closed the socket, if it did. */
+  afterError?(conn: Connection, err: unknown): { code: number; reason: string } | undefined;
+}
+
+export type OpHandlers = { hello: AuthenticatingOpEntry<'hello'> } & { [K in Exclude<OpName, 'hello'>]: OpEntry<K> };
+
+export interface OpHandlersOptions {
+  services: Services;
+  hello: Hello;
+}
 
 /** Thin edge: each op validates nothing itself (the router did) and calls one service. */
-export function createOpHandlers(services: Services, publishTyping: (roomId: string, userId: string) => Promise<void>): OpHandlers {
+export function createOpHandlers({ services, hello }: OpHandlersOptions): OpHandlers {
   return {
-    'message.send': async ({ userId }, data) => ({ message: await services.messages.send(userId, data) }),
-    'message.edit': async ({ userId }, data) => ({ message: await services.messages.edit(userId, data.messageId, data.body) }),
-    'message.delete': async ({ userId }, data) => ({ message: await services.messages.remove(userId, data.messageId) }),
-    'message.list': async ({ userId }, { roomId, ...page }) => ({ messages: await services.messages.history(userId, roomId, page) }),
-    'room.read': ({ userId }, data) => services.reads.markRead(userId, data.roomId, data.seq),
-    'room.members': async ({ userId }, { roomId }) => ({ roomId, ...(await services.snapshots.roomMembers(userId, roomId)) }),
-    typing: async ({ conn, userId }, { roomId }) => {
-      // The connection's room set is the live membership as this gateway knows it.
-      if (!conn.rooms.has(roomId)) throw notFound('room');
-      if (conn.allowTyping(roomId, Limits.typingIntervalMs)) await publishTyping(roomId, userId);
-      return {};
+    hello,
+    'message.send': {
+      ordered: true,
+      handle: async ({ userId }, data) => ({ message: await services.messages.send(userId, data) }),
     },
-    ping: async () => ({ serverTime: new Date().toISOString() }),
+    'message.edit': { handle: async ({ userId }, data) => ({ message: await services.messages.edit(userId, data.messageId, data.body) }) },
+    'message.delete': { handle: async ({ userId }, data) => ({ message: await services.messages.remove(userId, data.messageId) }) },
+    'message.list': {
+      handle: async ({ userId }, { roomId, ...page }) => ({ messages: await services.messages.history(userId, roomId, page) }),
+    },
+    'room.read': { handle: ({ userId }, data) => services.reads.markRead(userId, data.roomId, data.seq) },
+    'room.members': {
+      handle: async ({ userId }, { roomId }) => ({ roomId, ...(await services.snapshots.roomMembers(userId, roomId)) }),
+    },
+    typing: {
+      handle: async ({ conn, userId }, { roomId }) => {
+        // The connection's room set is the live membership as this gateway knows it.
+        if (!conn.rooms.has(roomId)) throw notFound('room');
+        if (conn.allowTyping(roomId, Limits.typingIntervalMs)) await services.typing(roomId, userId);
+        return {};
+      },
+    },
+    ping: { handle: async () => ({ serverTime: new Date().toISOString() }) },
   };
 }

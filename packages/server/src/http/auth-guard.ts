@@ -5,16 +5,22 @@ import type { Services } from '../services.js';
 declare module 'fastify' {
   interface FastifyRequest {
     userId: string;
+    sessionId: string;
   }
 }
 
-/** preHandler for routes that need a user: `Authorization: Bearer <access token>`. */
+export function bearerToken(req: FastifyRequest): string | undefined {
+  const header = req.headers.authorization;
+  return (header ? /^Bearer\s+(\S+)$/i.exec(header) : null)?.[1];
+}
+
+/** preHandler for routes that need a user: `Authorization: Bearer <access token>` of a live session. */
 export function createAuthGuard(services: Services) {
   return async (req: FastifyRequest) => {
-    const header = req.headers.authorization;
-    const match = header ? /^Bearer\s+(\S+)$/i.exec(header) : null;
-    if (!match) throw new AppError('unauthorized', 'missing bearer token');
-    const user = await services.auth.authenticate(match[1]!);
+    const token = bearerToken(req);
+    if (!token) throw new AppError('unauthorized', 'missing bearer token');
+    const { user, sessionId } = await services.auth.authenticate(token);
     req.userId = user.id;
+    req.sessionId = sessionId;
   };
 }

@@ -11,6 +11,7 @@ export function installErrorHandler(app: FastifyInstance, log: Logger, onUnexpec
     if (err instanceof AppError) {
       status = err.httpStatus;
       body = err.toBody();
+      if (err.retryAfterSec !== undefined) void reply.header('retry-after', String(err.retryAfterSec));
     } else if (err.validation) {
       status = ErrorCodes.invalid;
       body = { code: 'invalid', message: `${err.validationContext ?? 'request'}${err.validation[0]?.instancePath ?? ''} ${err.validation[0]?.message ?? 'is invalid'}` };

@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { Bus } from './bus.js';
+import { waitFor as poll } from '../testing/wait-for.js';
 
 export interface BusContractNodes {
   /** `count` buses, each standing for one process, all connected to the same transport and ready to deliver. */
@@ -15,13 +16,8 @@ function record(bus: Bus): Received {
   return received;
 }
 
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+const waitFor = (what: string, condition: () => boolean, timeoutMs = 15_000) =>
+  poll(condition, { what, timeoutMs, intervalMs: 5 }).then(() => {});
 
 const has = (received: Received, channel: string, payload: string) =>
   received.some(([c, p]) => c === channel && p === payload);

@@ -19,3 +19,20 @@ export interface Bus {
   readonly healthy: boolean;
   close(): Promise<void>;
 }
+
+/** Counters for metrics; they only grow. */
+export interface BusStats {
+  /** Payloads handed to the transport and acknowledged by it (local-only buses: every publish). */
+  published: number;
+  /** Payloads from other processes handed to the handler (in-process: every delivery). */
+  received: number;
+  /** Publishes that failed or were dropped because the transport was down or backed up. */
+  publishErrors: number;
+  /** Outages after which onRecovered fired. */
+  recoveries: number;
+}
+
+/** A Bus that exposes its counters (every adapter returns one). */
+export interface MeteredBus extends Bus {
+  readonly stats: Readonly<BusStats>;
+}

@@ -8,7 +8,7 @@ import type { JobStore } from './job-store.js';
  * Domain errors are thrown as `AppError` (see ../errors.ts) so services need no driver knowledge.
  */
 export interface Store extends UploadStore, JobStore {
-  readonly dialect: 'sqlite' | 'postgres';
+  readonly dialect: 'sqlite' | 'postgres' | 'mongodb';
   /** Runs pending migrations. Idempotent. */
   migrate(): Promise<void>;
   /** Cheap round trip for readiness checks. */
@@ -36,6 +36,20 @@ export interface Store extends UploadStore, JobStore {
   >;
   revokeRefreshFamily(familyId: string): Promise<void>;
 
+  // sessions (one per login; the id is the refresh family and the access token's sid)
+  createSession(row: SessionRecord): Promise<void>;
+  getSession(id: string): Promise<SessionRecord | undefined>;
+  /**
+   * Marks the sessions revoked and deletes their refresh tokens; returns the ids that were
+   * still live. `exceptId` keeps the caller's own session (password change).
+   */
+  revokeSessions(filter: { id: string } | { userId: string; exceptId?: string }, now: string): Promise<string[]>;
+  /** Sessions revoked at or after `since`: their access tokens may still be unexpired. */
+  listRevokedSessionIds(since: string): Promise<string[]>;
+  /** Deletes expired refresh tokens, expired sessions and sessions revoked before `revokedBefore`. */
+  sweepSessions(now: string, revokedBefore: string): Promise<{ sessions: number; refreshTokens: number }>;
+  setPasswordHash(userId: string, passwordHash: string): Promise<void>;
+
   // rooms and members
   /** Creates the room and its members (the creator as owner) in one transaction. */
   createRoom(input: NewRoom): Promise<RoomRecord>;
@@ -52,9 +66,6 @@ export interface Store extends UploadStore, JobStore {
   listMembers(roomId: string): Promise<MemberRecord[]>;
   /** Current members of every room asked, in one round trip (snapshots). */
   listMembersOfRooms(roomIds: readonly string[]): Promise<MemberRecord[]>;
-  countMembers(roomId: string): Promise<number>;
-  /** Ids of every user sharing at least one room with `userId` (excluding `userId`). */
-  listRoomPeers(userId: string): Promise<string[]>;
   listRoomIdsForUser(userId: string): Promise<string[]>;
   /**
    * Adds users (or re-adds former members) with `joinedSeq = lastReadSeq = room.lastSeq`.
@@ -111,6 +122,15 @@ export interface RefreshTokenRow {
   familyId: string;
   expiresAt: string;
   createdAt: string;
+}
+
+export interface SessionRecord {
+  id: string;
+  userId: string;
+  createdAt: string;
+  /** Absolute: no refresh extends it. */
+  expiresAt: string;
+  revokedAt: string | null;
 }
 
 export interface RoomRecord {

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { EventData, EventName } from '@chatchat/protocol';
 import type { Bus } from '../ports/bus.js';
 import { Channels } from './channels.js';
@@ -5,9 +6,13 @@ import { encodeEnvelope, type Envelope, type RoutingEffect } from './bus-envelop
 
 /** Publishes server events after the state change they describe has committed. */
 export interface EventPublisher {
-  toRoom<K extends EventName>(roomId: string, ev: K, data: EventData<K>, fx?: RoutingEffect): Promise<void>;
-  toUser<K extends EventName>(userId: string, ev: K, data: EventData<K>, fx?: RoutingEffect): Promise<void>;
-  /** Everyone who shares one of `roomIds` with `userId`, and `userId`'s own devices. */
+  toRoom<K extends EventName>(roomId: string, ev: K, data: EventData<K>, routing?: RoutingEffect): Promise<void>;
+  toUser<K extends EventName>(userId: string, ev: K, data: EventData<K>, routing?: RoutingEffect): Promise<void>;
+  /**
+   * Everyone who shares one of `roomIds` with `userId`, and `userId`'s own devices, each
+   * connection once: one copy per room channel and one on the user's channel, under one
+   * dedupe id.
+   */
   toPeers<K extends EventName>(userId: string, roomIds: readonly string[], ev: K, data: EventData<K>): Promise<void>;
   /** The room's members except `userId`'s own connections. */
   toRoomExcept<K extends EventName>(roomId: string, userId: string, ev: K, data: EventData<K>): Promise<void>;
@@ -19,13 +24,23 @@ export function serializeEvent<K extends EventName>(ev: K, data: EventData<K>): 
 }
 
 export function createEventPublisher({ bus }: { bus: Bus }): EventPublisher {
-  const publish = <K extends EventName>(channel: string, header: Omit<Envelope, 'e'>, ev: K, data: EventData<K>) =>
-    bus.publish(channel, encodeEnvelope({ e: ev, ...header }, serializeEvent(ev, data)));
+  const publish = (channel: string, header: Envelope, eventJson: string) =>
+    bus.publish(channel, encodeEnvelope(header, eventJson));
   return {
-    toRoom: (roomId, ev, data, fx) => publish(Channels.room(roomId), fx ? { r: [roomId], fx } : { r: [roomId] }, ev, data),
-    toUser: (userId, ev, data, fx) => publish(Channels.user(userId), fx ? { u: [userId], fx } : { u: [userId] }, ev, data),
-    toPeers: (userId, roomIds, ev, data) => publish(Channels.fanout, { r: [...roomIds], u: [userId] }, ev, data),
-    toRoomExcept: (roomId, userId, ev, data) => publish(Channels.room(roomId), { r: [roomId], x: userId }, ev, data),
-    toEveryone: (ev, data) => publish(Channels.fanout, { all: true }, ev, data),
+    toRoom: (roomId, ev, data, routing) =>
+      publish(Channels.room(roomId), { event: ev, rooms: [roomId], ...(routing && { routing }) }, serializeEvent(ev, data)),
+    toUser: (userId, ev, data, routing) =>
+      publish(Channels.user(userId), { event: ev, users: [userId], ...(routing && { routing }) }, serializeEvent(ev, data)),
+    async toPeers(userId, roomIds, ev, data) {
+      const eventJson = serializeEvent(ev, data);
+      const dedupeId = randomUUID();
+      await Promise.all([
+        publish(Channels.user(userId), { event: ev, users: [userId], dedupeId }, eventJson),
+        ...roomIds.map((roomId) => publish(Channels.room(roomId), { event: ev, rooms: [roomId], dedupeId }, eventJson)),
+      ]);
+    },
+    toRoomExcept: (roomId, userId, ev, data) =>
+      publish(Channels.room(roomId), { event: ev, rooms: [roomId], exceptUser: userId }, serializeEvent(ev, data)),
+    toEveryone: (ev, data) => publish(Channels.everyone, { event: ev, everyone: true }, serializeEvent(ev, data)),
   };
 }

@@ -1,25 +1,8 @@
-import type { Bus } from '../../ports/bus.js';
-
-/** Counters for metrics; they only grow. */
-export interface BusStats {
-  /** Payloads handed to the transport and acknowledged by it (local-only buses: every publish). */
-  published: number;
-  /** Payloads from other processes handed to the handler (in-process: every delivery). */
-  received: number;
-  /** Publishes that failed or were dropped because the transport was down or backed up. */
-  publishErrors: number;
-  /** Outages after which onRecovered fired. */
-  recoveries: number;
-}
+import type { BusStats } from '../../ports/bus.js';
 
 export interface BusLogger {
   warn(obj: object, msg?: string): void;
   error(obj: object, msg?: string): void;
-}
-
-/** A Bus that exposes its counters (both adapters return one). */
-export interface MeteredBus extends Bus {
-  readonly stats: Readonly<BusStats>;
 }
 
 export function createBusStats(): BusStats {

@@ -4,18 +4,14 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { describeBusContract } from '../../ports/bus.contract.js';
 import { createMemoryHub } from './memory-hub.js';
 import { createRedisBus, type RedisBus, type RedisBusOptions } from './redis-bus.js';
-import { createTcpProxy, type TcpProxy } from '../../test/tcp-proxy.js';
+import { createTcpProxy, type TcpProxy } from '../../testing/tcp-proxy.js';
+import { waitFor as poll } from '../../testing/wait-for.js';
 
 const REDIS_PORT = 6379;
 const REDIS_URL = `redis://127.0.0.1:${REDIS_PORT}`;
 
-async function waitFor(what: string, condition: () => boolean, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 5));
-  }
-}
+const waitFor = (what: string, condition: () => boolean, timeoutMs = 15_000) =>
+  poll(condition, { what, timeoutMs, intervalMs: 5 }).then(() => {});
 
 function redisBuses(count: number, options: Partial<RedisBusOptions> & { urls?: string[] } = {}) {
   // A random prefix per call: parallel test files share the Redis server.

@@ -1,4 +1,5 @@
-import { createBusStats, reportHandlerError, type BusLogger, type MeteredBus } from './bus-stats.js';
+import type { MeteredBus } from '../../ports/bus.js';
+import { createBusStats, reportHandlerError, type BusLogger } from './bus-stats.js';
 import { createFifoDispatcher } from './fifo-dispatcher.js';
 
 /**

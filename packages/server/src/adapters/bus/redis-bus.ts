@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Redis, type RedisOptions } from 'ioredis';
-import { createBusStats, reportHandlerError, type BusLogger, type MeteredBus } from './bus-stats.js';
+import type { MeteredBus } from '../../ports/bus.js';
+import { createBusStats, reportHandlerError, type BusLogger } from './bus-stats.js';
 import { createFifoDispatcher } from './fifo-dispatcher.js';
 
 export interface RedisBusOptions {

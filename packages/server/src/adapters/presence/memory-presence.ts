@@ -1,4 +1,5 @@
 import type { Presence } from '../../ports/presence.js';
+import { systemClock, type Clock } from '../../ports/clock.js';
 import { presenceLeaseMs } from './presence-lease.js';
 
 /**
@@ -28,6 +29,8 @@ export interface MemoryPresenceOptions {
   state?: MemoryPresenceState;
   /** Without it connections never expire (the embedded default). */
   ttlMs?: number;
+  /** Lease time; tests move a manual one instead of waiting. */
+  clock?: Clock;
 }
 
 export function createMemoryPresenceState(): MemoryPresenceState {
@@ -36,6 +39,8 @@ export function createMemoryPresenceState(): MemoryPresenceState {
 
 export function createMemoryPresence(options: MemoryPresenceOptions = {}): Presence {
   const state = options.state ?? createMemoryPresenceState();
+  const clock = options.clock ?? systemClock;
+  const nowMs = () => clock.now().getTime();
   const leaseMs = options.ttlMs === undefined ? Infinity : presenceLeaseMs(options.ttlMs);
   const local = new Map<string, { userId: string; connId: string }>();
   let lease: Lease | null = null;
@@ -81,7 +86,7 @@ export function createMemoryPresence(options: MemoryPresenceOptions = {}): Prese
 
   return {
     async connect(userId, connectionId) {
-      const now = Date.now();
+      const now = nowMs();
       local.set(`${userId}|${connectionId}`, { userId, connId: connectionId });
       if (!lease || !isLive(lease, now)) {
         reincarnate(now);
@@ -94,7 +99,7 @@ export function createMemoryPresence(options: MemoryPresenceOptions = {}): Prese
     },
 
     async disconnect(userId, connectionId, nowIso) {
-      const now = Date.now();
+      const now = nowMs();
       local.delete(`${userId}|${connectionId}`);
       if (!lease) return false;
       const entries = state.users.get(userId);
@@ -107,7 +112,7 @@ export function createMemoryPresence(options: MemoryPresenceOptions = {}): Prese
     },
 
     async heartbeat() {
-      const now = Date.now();
+      const now = nowMs();
       if (lease && isLive(lease, now)) lease.expiresAt = now + leaseMs;
       else reincarnate(now);
     },
@@ -119,7 +124,7 @@ export function createMemoryPresence(options: MemoryPresenceOptions = {}): Prese
     },
 
     async reapExpired(nowIso) {
-      const now = Date.now();
+      const now = nowMs();
       const offline: string[] = [];
       for (const l of [...state.leases.values()]) {
         if (l.expiresAt > now) continue;
@@ -137,7 +142,7 @@ export function createMemoryPresence(options: MemoryPresenceOptions = {}): Prese
     },
 
     async lookup(userIds) {
-      const now = Date.now();
+      const now = nowMs();
       const result = new Map<string, { online: boolean; lastSeenAt: string | null }>();
       for (const userId of userIds) {
         result.set(userId, { online: liveCount(userId, now) > 0, lastSeenAt: state.seen.get(userId) ?? null });

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { describePresenceContract } from '../../ports/presence.contract.js';
-import { createTcpProxy } from '../../test/tcp-proxy.js';
+import { createTcpProxy } from '../../testing/tcp-proxy.js';
 import { createMemoryPresence, createMemoryPresenceState } from './memory-presence.js';
 import { createRedisPresence } from './redis-presence.js';
 

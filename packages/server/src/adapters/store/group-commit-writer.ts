@@ -1,5 +1,5 @@
 import type { Message } from '@chatchat/protocol';
-import { notFound } from '../../errors.js';
+import { invalid, notFound } from '../../errors.js';
 import type { NewMessage } from '../../ports/store.js';
 import type { MessageWriter } from './message-writer.js';
 import { timeOrderedId } from './time-ordered-id.js';
@@ -180,6 +180,10 @@ export function createGroupCommitWriter({ statements, maxBatch, maxInFlight = 1 
 
   return {
     insert(input) {
+      // PostgreSQL text and MongoDB both refuse NUL; refused here alike for every store.
+      if (Object.values(input).some((v) => typeof v === 'string' && v.includes('\u0000'))) {
+        return Promise.reject(invalid('text must not contain NUL characters'));
+      }
       return new Promise<Result>((resolve, reject) => {
         queue.push({ row: { ...input, id: timeOrderedId() }, resolve, reject });
         if (!scheduled) {

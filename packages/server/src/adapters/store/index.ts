@@ -1,6 +1,6 @@
 import Sqlite from 'better-sqlite3';
 import { Kysely, PostgresDialect, SqliteDialect } from 'kysely';
-import { mkdirSync } from 'node:fs';
+import { chmodSync, closeSync, mkdirSync, openSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import pg from 'pg';
 import type { Store } from '../../ports/store.js';
@@ -30,7 +30,12 @@ export async function createStore(options: StoreOptions): Promise<Store> {
 }
 
 function openSqlite(file: string, synchronous: 'NORMAL' | 'FULL'): Store {
-  if (file !== ':memory:' && !file.startsWith('file:')) mkdirSync(dirname(resolve(file)), { recursive: true });
+  if (file !== ':memory:' && !file.startsWith('file:')) {
+    mkdirSync(dirname(resolve(file)), { recursive: true, mode: 0o700 });
+    // It holds password and token hashes: owner only. SQLite gives -wal and -shm the same mode.
+    closeSync(openSync(file, 'a', 0o600));
+    chmodSync(file, 0o600);
+  }
   const sqlite = new Sqlite(file);
   try {
     sqlite.pragma('journal_mode = WAL');
@@ -53,9 +58,23 @@ function openSqlite(file: string, synchronous: 'NORMAL' | 'FULL'): Store {
   return createKyselyStore({ db, dialect: 'sqlite', writer, companions });
 }
 
+/**
+ * int8 (seqs, counts) as JS numbers: every one we store is at most 2^53 (the API's bound),
+ * so the conversion is exact; a larger one is refused instead of silently rounded.
+ */
+const int8AsNumber = ((oid: number, format?: 'text' | 'binary') => {
+  if (oid !== pg.types.builtins.INT8 || format === 'binary') return pg.types.getTypeParser(oid, format);
+  return (text: string) => {
+    const n = Number(text);
+    if (!Number.isSafeInteger(n)) throw new RangeError(`int8 ${text} exceeds 2^53`);
+    return n;
+  };
+}) as pg.CustomTypesConfig['getTypeParser'];
+
 async function openPostgres(options: Extract<StoreOptions, { kind: 'postgres' }>): Promise<Store> {
   const pool = new pg.Pool({
     connectionString: options.url,
+    types: { getTypeParser: int8AsNumber },
     max: options.poolSize ?? 10,
     // Sent at connection start-up, so it applies to every connection of the pool.
     ...(options.statementTimeoutMs !== undefined ? { statement_timeout: options.statementTimeoutMs } : {}),

@@ -7,6 +7,7 @@ import { migrationProvider } from './migrations/index.js';
 import { createNoticeStore } from './notice-store.js';
 import { createRefreshTokenStore } from './refresh-token-store.js';
 import { createRoomStore } from './room-store.js';
+import { createSessionStore } from './session-store.js';
 import { createRoomViewStore } from './room-view-store.js';
 import type { Database } from './schema.js';
 import { createUserStore } from './user-store.js';
@@ -52,6 +53,7 @@ export function createKyselyStore({ db, dialect, writer, companions = [] }: Kyse
 
     ...createUserStore(ctx),
     ...createRefreshTokenStore(ctx),
+    ...createSessionStore(ctx),
     ...createRoomStore(ctx),
     ...createRoomViewStore(ctx),
     ...createMemberStore(ctx),

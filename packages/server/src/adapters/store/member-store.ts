@@ -2,16 +2,15 @@ import { sql } from 'kysely';
 import { notFound } from '../../errors.js';
 import type { MemberRecord, Store } from '../../ports/store.js';
 import { isForeignKeyViolation } from './db-errors.js';
+import { MAX_SEQ } from './message-store.js';
 import { toMember } from './row-mappers.js';
-import { chunk, lockRoom, type StoreContext } from './store-context.js';
+import { inChunks, lockRoom, type StoreContext } from './store-context.js';
 
 export type MemberStore = Pick<
   Store,
   | 'getMember'
   | 'listMembers'
   | 'listMembersOfRooms'
-  | 'countMembers'
-  | 'listRoomPeers'
   | 'listRoomIdsForUser'
   | 'addMembers'
   | 'removeMember'
@@ -35,16 +34,19 @@ export function createMemberStore({ db, dialect }: StoreContext): MemberStore {
 
   /** Current members, grouped by room in join order; one room is just the short list. */
   const listMembersOfRooms: MemberStore['listMembersOfRooms'] = async (roomIds) => {
-    if (roomIds.length === 0) return [];
-    const rows = await db
-      .selectFrom('members')
-      .select(memberColumns)
-      .where('room_id', 'in', [...roomIds])
-      .where('left_at', 'is', null)
-      .orderBy('room_id')
-      .orderBy('joined_at')
-      .orderBy('user_id')
-      .execute();
+    // Sorted before chunking, so the parts come back already in room order.
+    const ids = [...new Set(roomIds)].sort();
+    const rows = await inChunks(ids, (part) =>
+      db
+        .selectFrom('members')
+        .select(memberColumns)
+        .where('room_id', 'in', part)
+        .where('left_at', 'is', null)
+        .orderBy('room_id')
+        .orderBy('joined_at')
+        .orderBy('user_id')
+        .execute(),
+    );
     return rows.map(toMember);
   };
 
@@ -54,30 +56,6 @@ export function createMemberStore({ db, dialect }: StoreContext): MemberStore {
     listMembersOfRooms,
 
     listMembers: (roomId) => listMembersOfRooms([roomId]),
-
-    async countMembers(roomId) {
-      const row = await db
-        .selectFrom('members')
-        .select((eb) => eb.fn.countAll<number | string>().as('n'))
-        .where('room_id', '=', roomId)
-        .where('left_at', 'is', null)
-        .executeTakeFirstOrThrow();
-      return Number(row.n);
-    },
-
-    async listRoomPeers(userId) {
-      const rows = await db
-        .selectFrom('members as mine')
-        .innerJoin('members as peer', 'peer.room_id', 'mine.room_id')
-        .select('peer.user_id')
-        .distinct()
-        .where('mine.user_id', '=', userId)
-        .where('mine.left_at', 'is', null)
-        .where('peer.left_at', 'is', null)
-        .where('peer.user_id', '<>', userId)
-        .execute();
-      return rows.map((r) => r.user_id);
-    },
 
     async listRoomIdsForUser(userId) {
       const rows = await db
@@ -99,27 +77,26 @@ export function createMemberStore({ db, dialect }: StoreContext): MemberStore {
           if (!room) throw notFound('room');
           if (ids.length === 0) return [];
           const existing = new Map<string, { left_at: string | null }>();
-          for (const part of chunk(ids)) {
-            const rows = await trx
-              .selectFrom('members')
-              .select(['user_id', 'left_at'])
-              .where('room_id', '=', roomId)
-              .where('user_id', 'in', part)
-              .execute();
-            for (const r of rows) existing.set(r.user_id, r);
-          }
+          const found = await inChunks(ids, (part) =>
+            trx.selectFrom('members').select(['user_id', 'left_at']).where('room_id', '=', roomId).where('user_id', 'in', part).execute(),
+          );
+          for (const r of found) existing.set(r.user_id, r);
           const rejoining = ids.filter((id) => existing.get(id)?.left_at != null);
           const fresh = ids.filter((id) => !existing.has(id));
           const values = { role, joined_seq: room.last_seq, last_read_seq: room.last_seq, joined_at: now, left_at: null };
-          for (const part of chunk(rejoining)) {
+          await inChunks(rejoining, async (part) => {
             await trx.updateTable('members').set(values).where('room_id', '=', roomId).where('user_id', 'in', part).execute();
-          }
-          for (const part of chunk(fresh, 200)) {
-            await trx
-              .insertInto('members')
-              .values(part.map((userId) => ({ room_id: roomId, user_id: userId, ...values })))
-              .execute();
-          }
+          });
+          await inChunks(
+            fresh,
+            async (part) => {
+              await trx
+                .insertInto('members')
+                .values(part.map((userId) => ({ room_id: roomId, user_id: userId, ...values })))
+                .execute();
+            },
+            7,
+          );
           const added = new Set([...rejoining, ...fresh]);
           return ids
             .filter((id) => added.has(id))
@@ -166,7 +143,7 @@ export function createMemberStore({ db, dialect }: StoreContext): MemberStore {
     async advanceReadPointer(roomId, userId, seq) {
       // Capped at the room's last_seq so that unread (last_seq - last_read_seq) never
       // goes negative, and compared in the WHERE so the pointer only moves forward.
-      const wanted = sql<number>`cast(${Math.trunc(seq)} as integer)`;
+      const wanted = sql<number>`cast(${Math.min(MAX_SEQ, Math.max(0, Math.trunc(seq)))} as bigint)`;
       const cap = sql<number>`(select last_seq from rooms where rooms.id = ${roomId})`;
       const target = sql<number>`case when ${cap} < ${wanted} then ${cap} else ${wanted} end`;
       const moved = await db

@@ -4,7 +4,7 @@ import type { RoomRecord, Store } from '../../ports/store.js';
 import { isForeignKeyViolation } from './db-errors.js';
 import { toRoom } from './row-mappers.js';
 import type { MembersTable } from './schema.js';
-import type { StoreContext } from './store-context.js';
+import { inChunks, type StoreContext } from './store-context.js';
 
 export type RoomStore = Pick<Store, 'createRoom' | 'getOrCreateDirectRoom' | 'getRoom' | 'updateRoom'>;
 
@@ -53,7 +53,7 @@ export function createRoomStore({ db }: StoreContext): RoomStore {
       try {
         await db.transaction().execute(async (trx) => {
           await trx.insertInto('rooms').values(room).execute();
-          await trx.insertInto('members').values(members).execute();
+          await inChunks(members, async (part) => void (await trx.insertInto('members').values(part).execute()), 7);
         });
       } catch (err) {
         if (isForeignKeyViolation(err)) throw notFound('user');

@@ -11,7 +11,7 @@ import type {
   UsersTable,
 } from './schema.js';
 
-// PostgreSQL hands back count(*) and bigint as strings; integers are small here.
+// Counts and seqs may arrive as strings or bigints from a driver; all are at most 2^53.
 const int = (v: number | string | bigint): number => Number(v);
 
 export function toUser(r: Selectable<UsersTable>): UserRecord {

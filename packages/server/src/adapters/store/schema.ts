@@ -7,6 +7,7 @@ import type { Generated } from 'kysely';
 export interface Database {
   users: UsersTable;
   refresh_tokens: RefreshTokensTable;
+  sessions: SessionsTable;
   rooms: RoomsTable;
   members: MembersTable;
   messages: MessagesTable;
@@ -36,6 +37,14 @@ export interface RefreshTokensTable {
   expires_at: string;
   created_at: string;
   used_at: string | null;
+}
+
+export interface SessionsTable {
+  id: string;
+  user_id: string;
+  created_at: string;
+  expires_at: string;
+  revoked_at: string | null;
 }
 
 export interface RoomsTable {

@@ -23,9 +23,28 @@ export async function lockRoom(
   return row && { id: row.id, last_seq: Number(row.last_seq) };
 }
 
-/** Splits long id lists so `in (...)` stays under both dialects' bound-parameter limits. */
-export function chunk<T>(items: readonly T[], size = 500): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
+/**
+ * Bound parameters one statement may carry here: under SQLite's 32,766 and PostgreSQL's
+ * 65,535 with room to spare for the statement's other parameters.
+ */
+const MAX_PARAMS = 10_000;
+
+/**
+ * Every query with a variable-length list (`in (...)`, a multi-row insert) goes through
+ * this: the list is cut into parts that fit the parameter limit, the parts run one after
+ * another (inside a transaction if `run` uses one), and their results are concatenated
+ * in part order. `paramsPerItem` is what one item costs (columns of a row to insert).
+ */
+export async function inChunks<T, R = never>(
+  items: readonly T[],
+  run: (part: T[]) => Promise<readonly R[] | void>,
+  paramsPerItem = 1,
+): Promise<R[]> {
+  const size = Math.max(1, Math.floor(MAX_PARAMS / paramsPerItem));
+  const out: R[] = [];
+  for (let i = 0; i < items.length; i += size) {
+    const got = await run(items.slice(i, i + size));
+    if (got) out.push(...got);
+  }
   return out;
 }

@@ -7,12 +7,14 @@ import { describe, expect, it } from 'vitest';
 import { describeStoreContract } from '../../ports/store.contract.js';
 import { createTestDatabase } from '../../test/pg-database.js';
 import { createStore } from './index.js';
+import { postgresSeedRooms, sqliteSeedRooms } from './seed-rooms.js';
 
 describeStoreContract('sqlite', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'chatchat-store-'));
   const store = await createStore({ kind: 'sqlite', file: join(dir, 'chat.db') });
   return {
     store,
+    seedRooms: sqliteSeedRooms(join(dir, 'chat.db')),
     cleanup: async () => {
       await store.close();
       rmSync(dir, { recursive: true, force: true });
@@ -25,6 +27,7 @@ describeStoreContract('postgres', async () => {
   const opened = [await createStore({ kind: 'postgres', url: database.url, poolSize: 6, statementTimeoutMs: 10_000 })];
   return {
     store: opened[0]!,
+    seedRooms: postgresSeedRooms(database.url),
     openAnother: async () => {
       const another = await createStore({ kind: 'postgres', url: database.url, poolSize: 6 });
       opened.push(another);
@@ -96,6 +99,30 @@ describe('postgres store setup', () => {
       expect((await stores[1]!.findUserByUsername('FIRST'))?.username).toBe('first');
     } finally {
       await Promise.all(stores.map((s) => s.close()));
+      await database.drop();
+    }
+  });
+
+  it('stores and returns seqs past 2^31 exactly (bigint columns, int8 parsed as numbers)', async () => {
+    const database = await createTestDatabase();
+    const store = await createStore({ kind: 'postgres', url: database.url, poolSize: 2 });
+    const admin = new pg.Client({ connectionString: database.url });
+    try {
+      await store.migrate();
+      await admin.connect();
+      const now = new Date().toISOString();
+      const u = await store.createUser({ username: 'wide', displayName: 'W', passwordHash: 'h', now });
+      const room = await store.createRoom({ kind: 'group', name: 'r', creatorId: u.id, memberIds: [], now });
+      const high = 2 ** 40;
+      await admin.query('update rooms set last_seq = $1 where id = $2', [high, room.id]);
+      const { message } = await store.insertMessage({ roomId: room.id, senderId: u.id, kind: 'text', body: 'b', clientMsgId: null, now });
+      expect(message.seq).toBe(high + 1);
+      expect(await store.listMessages(room.id, { afterSeq: high, limit: 5 })).toEqual([message]);
+      expect(await store.getRoom(room.id)).toMatchObject({ lastSeq: high + 1 });
+      expect(await store.getMember(room.id, u.id)).toMatchObject({ lastReadSeq: high + 1 });
+    } finally {
+      await admin.end();
+      await store.close();
       await database.drop();
     }
   });

@@ -3,7 +3,7 @@ import { sql, type Selectable, type Updateable } from 'kysely';
 import type { UploadRecord, UploadState, UploadStore } from '../../ports/upload-store.js';
 import { toMessage } from './row-mappers.js';
 import type { UploadsTable } from './schema.js';
-import { chunk, type StoreContext } from './store-context.js';
+import { inChunks, type StoreContext } from './store-context.js';
 
 const int = (v: number | string | bigint | null) => (v === null ? null : Number(v));
 
@@ -45,12 +45,8 @@ export function createUploadStore({ db }: StoreContext): UploadStore {
     },
 
     async getUploads(ids) {
-      const out: UploadRecord[] = [];
-      for (const part of chunk(ids)) {
-        if (part.length === 0) continue;
-        out.push(...(await db.selectFrom('uploads').selectAll().where('id', 'in', part).execute()).map(toUpload));
-      }
-      return out;
+      if (ids.length === 0) return [];
+      return inChunks(ids, async (part) => (await db.selectFrom('uploads').selectAll().where('id', 'in', part).execute()).map(toUpload));
     },
 
     async updateUpload(id, patch) {

@@ -3,7 +3,7 @@ import { AppError, notFound } from '../../errors.js';
 import type { Store } from '../../ports/store.js';
 import { isUniqueViolation } from './db-errors.js';
 import { toUser } from './row-mappers.js';
-import { chunk, type StoreContext } from './store-context.js';
+import { inChunks, type StoreContext } from './store-context.js';
 
 export type UserStore = Pick<
   Store,
@@ -52,11 +52,7 @@ export function createUserStore({ db }: StoreContext): UserStore {
     getUser,
 
     async getUsers(ids) {
-      const unique = [...new Set(ids)];
-      const rows = [];
-      for (const part of chunk(unique)) {
-        rows.push(...(await db.selectFrom('users').selectAll().where('id', 'in', part).execute()));
-      }
+      const rows = await inChunks([...new Set(ids)], (part) => db.selectFrom('users').selectAll().where('id', 'in', part).execute());
       return rows.map(toUser);
     },
 

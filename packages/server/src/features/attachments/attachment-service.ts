@@ -20,7 +20,7 @@ import { inlineImageTypes, normaliseContentType, sniffBytes, sniffMismatch } fro
 import { readImageInfo, renderThumbnails, stripMetadata } from './image-info.js';
 import { createDownloadLinks } from './download-link.js';
 import { createUploadRate } from './upload-rate.js';
-import { PermanentJobError } from './jobs/job-runner.js';
+import { PermanentJobError } from './jobs/queue-worker.js';
 
 export const imageJobKind = 'image-variants';
 

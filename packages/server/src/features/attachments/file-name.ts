@@ -4,7 +4,10 @@ import { invalid } from '../../errors.js';
 // C0 and C1 controls, DEL; bidi embeddings, overrides and isolates (U+202A-U+202E,
 // U+2066-U+2069), marks that flip display order (U+200E, U+200F, U+061C): "exe.png"
 // that reads "gnp.exe" is the trick these stop.
-const forbidden = /[\u0000-\u001f\u007f-\u009f\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]/u;
+function isForbidden(cp: number): boolean {
+  return cp <= 0x1f || (cp >= 0x7f && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)
+    || cp === 0x200e || cp === 0x200f || cp === 0x061c;
+}
 
 /**
  * A file name as it will be shown and offered for download. Refused rather than
@@ -15,7 +18,7 @@ export function checkFileName(raw: string): string {
   const name = raw.normalize('NFC').trim();
   if (!name) throw invalid('file name is empty');
   if (/[/\\]/.test(name)) throw invalid('file name may not contain path separators');
-  if (forbidden.test(name)) throw invalid('file name may not contain control or bidirectional-override characters');
+  if ([...name].some((c) => isForbidden(c.codePointAt(0)!))) throw invalid('file name may not contain control or bidirectional-override characters');
   if (/^\.+$/.test(name)) throw invalid('file name may not be only dots');
   if ([...name].length > Limits.maxFileNameChars) throw invalid(`file name is over ${Limits.maxFileNameChars} characters`);
   return name;

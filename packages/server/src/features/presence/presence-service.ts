@@ -34,11 +34,17 @@ export function createPresenceService({ presence, store, clock, events }: Presen
       if (await presence.disconnect(userId, connectionId, now)) await announce(userId, false, now);
     },
 
-    /** Keeps this process's entries alive and takes offline the users of processes that died. */
-    async tick(): Promise<void> {
+    /**
+     * Keeps this process's entries alive (gateways, every ttl/3). A process that stalled past
+     * its lease was reported offline by others; its users it still holds are back online now.
+     */
+    async heartbeat(): Promise<void> {
       await presence.heartbeat();
-      // A process that stalled past its lease was reported offline by others; it is back now.
       for (const userId of presence.takeRevived?.() ?? []) await announce(userId, true, null);
+    },
+
+    /** Takes offline the users of processes whose lease ran out (died); a worker job. */
+    async reapExpired(): Promise<void> {
       const now = clock.nowIso();
       for (const userId of await presence.reapExpired(now)) await announce(userId, false, now);
     },

@@ -2,8 +2,9 @@ import type { Clock } from '../../../ports/clock.js';
 import type { JobStore } from '../../../ports/job-store.js';
 import type { Logger } from '../../../logger.js';
 import type { UploadConfig } from '../../../config.js';
+import type { PeriodicJob } from '../../../worker/job-runner.js';
 import { imageJobKind, type AttachmentService } from '../attachment-service.js';
-import { createJobRunner, type JobRunner } from './job-runner.js';
+import { createQueueWorker } from './queue-worker.js';
 
 export interface AttachmentJobsOptions {
   store: JobStore;
@@ -13,31 +14,24 @@ export interface AttachmentJobsOptions {
   attachments: AttachmentService;
 }
 
-/** The worker side of attachments: image jobs from the durable queue, and the periodic lifecycle sweep. */
-export function createAttachmentJobs({ store, clock, log, config, attachments }: AttachmentJobsOptions): JobRunner & { sweepNow(): Promise<void> } {
-  const runner = createJobRunner({
-    store, clock, log, leaseMs: config.jobLeaseMs, pollMs: config.jobPollMs,
+/**
+ * The worker role's share of attachments, as periodic jobs of the process's job runner:
+ * every `JOB_POLL_MS` the durable queue is drained (thumbnails, avatar sizes), and every
+ * `SWEEP_INTERVAL_MS` the lifecycle sweep runs.
+ */
+export function attachmentJobs({ store, clock, log, config, attachments }: AttachmentJobsOptions): PeriodicJob[] {
+  const worker = createQueueWorker({
+    store, clock, log, leaseMs: config.jobLeaseMs,
     handlers: { [imageJobKind]: (job) => attachments.processImage(job) },
   });
-  let timer: NodeJS.Timeout | undefined;
-  let sweeping: Promise<void> | undefined;
-  const sweepNow = () =>
-    (sweeping ??= attachments.sweep()
-      .then((r) => { if (r.orphans + r.deleted + r.avatars + r.repaired > 0) log.info(r, 'attachment sweep'); })
-      .catch((err) => log.error({ err }, 'attachment sweep failed'))
-      .finally(() => { sweeping = undefined; }));
-  return {
-    ...runner,
-    sweepNow,
-    start() {
-      runner.start();
-      timer = setInterval(() => void sweepNow(), config.sweepIntervalMs);
-      timer.unref();
+  return [
+    { name: 'attachment-queue', intervalMs: config.jobPollMs, run: async () => void (await worker.drain()) },
+    {
+      name: 'attachment-sweep', intervalMs: config.sweepIntervalMs,
+      run: async () => {
+        const r = await attachments.sweep();
+        if (r.orphans + r.deleted + r.avatars + r.repaired > 0) log.info(r, 'attachment sweep');
+      },
     },
-    async close() {
-      clearInterval(timer);
-      await runner.close();
-      await sweeping;
-    },
-  };
+  ];
 }

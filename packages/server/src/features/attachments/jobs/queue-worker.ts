@@ -8,21 +8,19 @@ export class PermanentJobError extends Error {}
 
 export type JobHandler = (job: JobRecord) => Promise<void>;
 
-export interface JobRunnerOptions {
+export interface QueueWorkerOptions {
   store: JobStore;
   clock: Clock;
   handlers: Record<string, JobHandler>;
   log: Logger;
   /** A job whose worker is gone is due again after this long. */
   leaseMs: number;
-  /** How often an idle runner looks for due jobs (jobs enqueued in-process wake it at once). */
-  pollMs: number;
   maxAttempts?: number;
   /** Names this runner in `lease_owner`; one per process. */
   owner?: string;
 }
 
-export type JobRunner = ReturnType<typeof createJobRunner>;
+export type QueueWorker = ReturnType<typeof createQueueWorker>;
 
 /**
  * Runs durable jobs from the store, one at a time per runner. At-least-once: a job leased
@@ -30,12 +28,8 @@ export type JobRunner = ReturnType<typeof createJobRunner>;
  * idempotent (keyed by what they work on, writing the same objects again), which makes a
  * second run the same in effect as one.
  */
-export function createJobRunner({ store, clock, handlers, log, leaseMs, pollMs, maxAttempts = 5, owner = randomUUID() }: JobRunnerOptions) {
+export function createQueueWorker({ store, clock, handlers, log, leaseMs, maxAttempts = 5, owner = randomUUID() }: QueueWorkerOptions) {
   const kinds = Object.keys(handlers);
-  let running = false;
-  let loop: Promise<void> | undefined;
-  let wakeUp: (() => void) | undefined;
-  let timer: NodeJS.Timeout | undefined;
 
   async function runOne(): Promise<boolean> {
     const now = clock.now();
@@ -53,43 +47,15 @@ export function createJobRunner({ store, clock, handlers, log, leaseMs, pollMs, 
     return true;
   }
 
-  async function run() {
-    while (running) {
-      let worked = false;
-      try {
-        worked = await runOne();
-      } catch (err) {
-        // The store is down: keep the loop alive and look again after a poll interval.
-        log.error({ err }, 'job lease failed');
-      }
-      if (worked || !running) continue;
-      await new Promise<void>((resolve) => {
-        wakeUp = resolve;
-        timer = setTimeout(resolve, pollMs);
-      });
-      clearTimeout(timer);
-      wakeUp = undefined;
-    }
-  }
-
   return {
     owner,
     /** Leases and runs one due job; false when there was none. For tests and benchmarks. */
     runOne,
-    start() {
-      if (running) return;
-      running = true;
-      loop = run();
-    },
-    /** Something was enqueued: look now instead of at the next poll. */
-    wake() {
-      wakeUp?.();
-    },
-    /** Stops leasing; resolves once the job in hand (if any) has settled. */
-    async close() {
-      running = false;
-      wakeUp?.();
-      await loop;
+    /** Runs due jobs one after another until none is left; returns how many ran. */
+    async drain(): Promise<number> {
+      let n = 0;
+      while (await runOne()) n++;
+      return n;
     },
   };
 }

@@ -2,7 +2,7 @@
  * Measures Store.insertMessage, the hot path: acknowledged inserts per second and
  * latency percentiles with many concurrent callers spread over many rooms.
  *
- *   npx tsx packages/server/src/adapters/store/measure-inserts.ts [sqlite|postgres|both]
+ *   npx tsx bench/src/measure-inserts.ts [sqlite|postgres|both]
  *     [--messages 20000] [--rooms 100] [--concurrency 64] [--pool 16]
  *
  * PostgreSQL runs in a fresh throwaway database on postgres://postgres@127.0.0.1:5432.
@@ -11,9 +11,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type { RoomRecord, Store, UserRecord } from '../../ports/store.js';
-import { createTestDatabase } from '../../test/pg-database.js';
-import { createStore } from './index.js';
+import type { RoomRecord, Store, UserRecord } from '../../packages/server/src/ports/store.js';
+import { createTestDatabase } from '../../packages/server/src/test/pg-database.js';
+import { createStore } from '../../packages/server/src/adapters/store/index.js';
 
 interface Params {
   messages: number;

@@ -2,13 +2,14 @@ import WebSocket from 'ws';
 import type { Socket } from 'node:net';
 
 /**
- * A complete, unmasked WebSocket text frame (header and payload in one Buffer), built once
- * per event and written as is to every socket that gets it: fan-out costs one write per
- * socket, with no per-socket framing, copying or allocation.
+ * The bytes of one complete, unmasked WebSocket text frame (header and payload in one
+ * Buffer), built once per event and written as is to every socket that gets it: fan-out
+ * costs one write per socket, with no per-socket framing, copying or allocation.
+ * ("Wire frame" is only ever this; what a client sends is a request, what we push an event.)
  */
-export type PrebuiltFrame = Buffer & { readonly __prebuilt: true };
+export type WireFrame = Buffer & { readonly __wireFrame: true };
 
-export function buildTextFrame(payload: string): PrebuiltFrame {
+export function buildWireFrame(payload: string): WireFrame {
   const length = Buffer.byteLength(payload);
   // RFC 6455 §5.2: FIN + text opcode, then a 7-bit, 16-bit or 64-bit length; servers never mask.
   const headerLength = length < 126 ? 2 : length < 65536 ? 4 : 10;
@@ -24,7 +25,7 @@ export function buildTextFrame(payload: string): PrebuiltFrame {
     frame.writeBigUInt64BE(BigInt(length), 2);
   }
   frame.write(payload, headerLength);
-  return frame as PrebuiltFrame;
+  return frame as WireFrame;
 }
 
 /**
@@ -32,7 +33,7 @@ export function buildTextFrame(payload: string): PrebuiltFrame {
  * synchronously and whole, so raw writes interleave with its pings and close frames at
  * frame boundaries. Returns false when the socket is no longer open.
  */
-export function writeFrame(socket: WebSocket, frame: PrebuiltFrame): boolean {
+export function writeWireFrame(socket: WebSocket, frame: WireFrame): boolean {
   const raw = rawSocket(socket);
   if (!raw) return false;
   raw.write(frame);

@@ -1,0 +1,15 @@
+/**
+ * `@chatchat/server/testing`: the one home of the helpers every package's tests use
+ * (a real server on port 0, clients, waitFor, databases, a private Redis, a fault proxy,
+ * a real multi-process cluster). Import from here, never by relative path or copy.
+ */
+export { startTestServer, testMetricsToken, type TestServer } from './test-server.js';
+export { httpClient } from './http-client.js';
+export { RawClient } from './raw-client.js';
+export { sdkClient } from './sdk-client.js';
+export { useSdkServer } from './sdk-harness.js';
+export { waitFor } from './wait-for.js';
+export { createTestDatabase, type TestDatabaseOptions } from './pg-database.js';
+export { startRedisServer, type RedisServer } from './redis-server.js';
+export { createTcpProxy, type TcpProxy, type TcpProxyOptions } from './tcp-proxy.js';
+export { runCli, startCluster, startNode, type Cluster, type NodeProcess } from './cluster.js';
