@@ -82,6 +82,11 @@ export async function startChatChat(options: ChatChatOptions): Promise<RunningSy
           ROOM_CREATES_PER_HOUR: '1000000',
           INVITES_PER_HOUR: '1000000',
           MAX_ROOMS_PER_USER: '1000000',
+          PASSWORD_HASH_QUEUE: '1000000',
+          // Every simulated client connects from 127.0.0.1, thousands at once, and sends open-loop.
+          MAX_ANONYMOUS_SOCKETS_PER_IP: '1000000',
+          MAX_SOCKETS_PER_USER: '1000',
+          MAX_IN_FLIGHT_PER_SOCKET: '100000',
           // Signing up 15,000 users takes longer than the default 15-minute token life.
           ACCESS_TOKEN_TTL_SEC: '86400',
         },

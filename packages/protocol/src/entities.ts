@@ -1,11 +1,20 @@
 import { Type, type Static } from '@sinclair/typebox';
 import { Limits } from './limits.js';
 
+/**
+ * Text a client sends. NUL is refused everywhere (PostgreSQL text cannot store it, and
+ * no legitimate text has one); the schema carries the rule, so HTTP and WS both apply it.
+ */
+export const noNulPattern = '^[^\\x00]*$';
+export const ClientText = (options: { minLength?: number; maxLength: number; description?: string }) =>
+  Type.String({ ...options, pattern: noNulPattern });
+
 /** Opaque identifiers; servers mint them, clients never parse them. */
-export const Id = Type.String({ minLength: 1, maxLength: 64 });
+export const Id = ClientText({ minLength: 1, maxLength: 64 });
 /** ISO-8601 timestamp in UTC. */
 export const Timestamp = Type.String({ format: 'date-time' });
-export const Seq = Type.Integer({ minimum: 0 });
+/** Within what a JSON number carries exactly (2^53 - 1); the columns are 64-bit. */
+export const Seq = Type.Integer({ minimum: 0, maximum: Number.MAX_SAFE_INTEGER });
 
 export const User = Type.Object({
   id: Id,
@@ -131,5 +140,5 @@ export const RoomReaders = Type.Object({
 });
 export type RoomReaders = Static<typeof RoomReaders>;
 
-export const MessageBody = Type.String({ minLength: 1, maxLength: Limits.maxMessageChars });
-export const ClientMsgId = Type.String({ minLength: 1, maxLength: Limits.maxClientMsgIdChars });
+export const MessageBody = ClientText({ minLength: 1, maxLength: Limits.maxMessageChars });
+export const ClientMsgId = ClientText({ minLength: 1, maxLength: Limits.maxClientMsgIdChars });

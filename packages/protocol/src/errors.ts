@@ -9,6 +9,8 @@ export const ErrorCodes = {
   invalid: 400,
   too_large: 413,
   rate_limited: 429,
+  /** A standing cap was reached (rooms per user); waiting does not help, leaving a room does. */
+  limit_exceeded: 403,
   conflict: 409,
   unavailable: 503,
   internal: 500,

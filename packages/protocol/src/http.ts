@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Attachment, AttachmentVariant, Id, Member, Message, Notice, Announcement, Presence, Room, Timestamp, User } from './entities.js';
+import { Attachment, AttachmentVariant, ClientText, Id, Member, Message, Notice, Announcement, Presence, Room, Seq, Timestamp, User } from './entities.js';
 import { ErrorCodes } from './errors.js';
 import { Limits } from './limits.js';
 
@@ -9,8 +9,14 @@ const Username = Type.String({
   minLength: 3, maxLength: Limits.maxUsernameChars, pattern: '^[a-zA-Z0-9_.-]+$',
   description: 'letters, digits, `_`, `.`, `-`',
 });
-const Password = Type.String({ minLength: Limits.minPasswordChars, maxLength: Limits.maxPasswordChars });
-const DisplayName = Type.String({ minLength: 1, maxLength: Limits.maxDisplayNameChars });
+const Password = ClientText({ minLength: Limits.minPasswordChars, maxLength: Limits.maxPasswordChars });
+const DisplayName = ClientText({ minLength: 1, maxLength: Limits.maxDisplayNameChars });
+/**
+ * Only pictures this server serves: `/api/v1/attachments/<id>` (a path, so never a foreign
+ * host: `//host` and `/\host` do not match). Null removes the avatar.
+ */
+export const avatarPathPattern = '^/api/v1/attachments/[A-Za-z0-9_-]{1,64}$';
+const AvatarUrl = Type.Union([Type.String({ maxLength: Limits.maxAvatarUrlChars, pattern: avatarPathPattern }), Type.Null()]);
 
 export const ErrorResponse = Type.Object({
   error: Type.Object({
@@ -33,8 +39,8 @@ export const SignupBody = Type.Object({
 }, { additionalProperties: false });
 export type SignupBody = Static<typeof SignupBody>;
 export const LoginBody = Type.Object({
-  username: Type.String({ minLength: 1, maxLength: 64 }),
-  password: Type.String({ minLength: 1, maxLength: Limits.maxPasswordChars }),
+  username: ClientText({ minLength: 1, maxLength: 64 }),
+  password: ClientText({ minLength: 1, maxLength: Limits.maxPasswordChars }),
   transport: Type.Optional(TokenTransport),
 }, { additionalProperties: false });
 export type LoginBody = Static<typeof LoginBody>;
@@ -42,7 +48,7 @@ export type LoginBody = Static<typeof LoginBody>;
 export const AuthResponse = Type.Object({ user: User, accessToken: Type.String(), refreshToken: Type.Optional(Type.String()) });
 export type AuthResponse = Static<typeof AuthResponse>;
 /** Without `refreshToken` (no body or `{}`) the `chatchat_refresh` cookie is used and rotated. */
-export const RefreshBody = Type.Object({ refreshToken: Type.Optional(Type.String({ minLength: 1, maxLength: 512 })) }, { additionalProperties: false });
+export const RefreshBody = Type.Object({ refreshToken: Type.Optional(ClientText({ minLength: 1, maxLength: 512 })) }, { additionalProperties: false });
 export type RefreshBody = Static<typeof RefreshBody>;
 /** `refreshToken` is absent when the refresh came from the cookie (the new one is in Set-Cookie). */
 export const TokensResponse = Type.Object({ accessToken: Type.String(), refreshToken: Type.Optional(Type.String()) });
@@ -50,7 +56,7 @@ export type TokensResponse = Static<typeof TokensResponse>;
 /** Names the session by refresh token (body or cookie) or by the bearer access token. */
 export const LogoutBody = RefreshBody;
 export const ChangePasswordBody = Type.Object({
-  currentPassword: Type.String({ minLength: 1, maxLength: Limits.maxPasswordChars }),
+  currentPassword: ClientText({ minLength: 1, maxLength: Limits.maxPasswordChars }),
   newPassword: Password,
 }, { additionalProperties: false });
 export type ChangePasswordBody = Static<typeof ChangePasswordBody>;
@@ -58,8 +64,8 @@ export type ChangePasswordBody = Static<typeof ChangePasswordBody>;
 export const MeResponse = Type.Object({ user: User });
 export const UpdateMeBody = Type.Object({
   displayName: Type.Optional(DisplayName),
-  avatarUrl: Type.Optional(Type.Union([Type.String({ maxLength: Limits.maxAvatarUrlChars }), Type.Null()])),
-  statusMessage: Type.Optional(Type.Union([Type.String({ maxLength: Limits.maxStatusMessageChars }), Type.Null()])),
+  avatarUrl: Type.Optional(AvatarUrl),
+  statusMessage: Type.Optional(Type.Union([ClientText({ maxLength: Limits.maxStatusMessageChars }), Type.Null()])),
   /** A completed upload with `purpose: "avatar"`; sets `avatarUrl` to its attachment path. */
   avatarUploadId: Type.Optional(Id),
 }, { additionalProperties: false });
@@ -68,14 +74,14 @@ export const UsersResponse = Type.Object({ users: Type.Array(User) });
 
 const MemberIds = Type.Array(Id, { maxItems: Limits.maxMembersPerCall });
 export const CreateRoomBody = Type.Object({
-  name: Type.String({ minLength: 1, maxLength: Limits.maxRoomNameChars }),
+  name: ClientText({ minLength: 1, maxLength: Limits.maxRoomNameChars }),
   memberIds: MemberIds,
 }, { additionalProperties: false });
 export type CreateRoomBody = Static<typeof CreateRoomBody>;
 export const DirectRoomBody = Type.Object({ userId: Id }, { additionalProperties: false });
 export const UpdateRoomBody = Type.Object({
-  name: Type.Optional(Type.String({ minLength: 1, maxLength: Limits.maxRoomNameChars })),
-  avatarUrl: Type.Optional(Type.Union([Type.String({ maxLength: Limits.maxAvatarUrlChars }), Type.Null()])),
+  name: Type.Optional(ClientText({ minLength: 1, maxLength: Limits.maxRoomNameChars })),
+  avatarUrl: Type.Optional(AvatarUrl),
 }, { additionalProperties: false });
 export type UpdateRoomBody = Static<typeof UpdateRoomBody>;
 export const RoomResponse = Type.Object({ room: Room });
@@ -91,14 +97,14 @@ export const MembersResponse = Type.Object({
 });
 
 export const HistoryQuery = Type.Object({
-  beforeSeq: Type.Optional(Type.Integer({ minimum: 0 })),
-  afterSeq: Type.Optional(Type.Integer({ minimum: 0 })),
+  beforeSeq: Type.Optional(Seq),
+  afterSeq: Type.Optional(Seq),
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: Limits.maxHistoryPage })),
 });
 export type HistoryQuery = Static<typeof HistoryQuery>;
 export const MessagesResponse = Type.Object({ messages: Type.Array(Message) });
 
-export const NoticeBody = Type.Object({ body: Type.String({ minLength: 1, maxLength: Limits.maxNoticeChars }) }, { additionalProperties: false });
+export const NoticeBody = Type.Object({ body: ClientText({ minLength: 1, maxLength: Limits.maxNoticeChars }) }, { additionalProperties: false });
 export const NoticeResponse = Type.Object({ notice: Notice });
 export const AnnouncementResponse = Type.Object({ announcement: Announcement });
 export const AnnouncementsResponse = Type.Object({ announcements: Type.Array(Announcement) });

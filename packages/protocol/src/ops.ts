@@ -1,6 +1,6 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import {
-  Announcement, ClientMsgId, Id, Member, Message, MessageBody, Presence, Room, RoomReaders, Seq, User,
+  Announcement, ClientMsgId, ClientText, Id, Member, Message, MessageBody, Presence, Room, RoomReaders, Seq, User,
 } from './entities.js';
 import { Limits } from './limits.js';
 
@@ -11,7 +11,7 @@ import { Limits } from './limits.js';
 export const Ops = {
   /** Must be the first request on a connection. */
   hello: {
-    data: Type.Object({ token: Type.String({ minLength: 1, maxLength: 4096 }) }),
+    data: Type.Object({ token: ClientText({ minLength: 1, maxLength: 4096 }) }),
     reply: Type.Object({
       user: User,
       connectionId: Type.String(),

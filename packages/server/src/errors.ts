@@ -31,9 +31,11 @@ export const notFound = (what: string) => new AppError('not_found', `${what} not
 export const forbidden = (message: string) => new AppError('forbidden', message);
 export const invalid = (message: string) => new AppError('invalid', message);
 
-const codeByStatus = new Map<number, ErrorCode>(
-  (Object.entries(ErrorCodes) as [ErrorCode, number][]).map(([code, status]) => [status, code]),
-);
+/** The first code listed for a status is its general one (403: forbidden, not limit_exceeded). */
+const codeByStatus = new Map<number, ErrorCode>();
+for (const [code, status] of Object.entries(ErrorCodes) as [ErrorCode, number][]) {
+  if (!codeByStatus.has(status)) codeByStatus.set(status, code);
+}
 
 /** The catalogue read backwards, for errors that arrive with only a status (Fastify's own 4xx). */
 export function codeForStatus(status: number): ErrorCode {

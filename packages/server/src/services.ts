@@ -53,7 +53,7 @@ export function createServices({ config, store, bus, presence, clock, log, metri
     refreshTokenTtlSec: config.refreshTokenTtlSec,
     sessionTtlSec: config.sessionTtlSec,
   });
-  const rooms = createRoomService({ store, clock, events });
+  const rooms = createRoomService({ store, clock, events, limits: config.rooms });
   const attachments = createAttachmentService({
     config: config.uploads, store, clock, events, log, secret: config.jwtSecret,
     blobs: blobs ?? createLocalBlobStore({ dir: config.blobs.kind === 'local' ? config.blobs.dir : path.join(config.dataDir, 'blobs') }),

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type TestServer, httpClient } from '@chatchat/server/testing';
+import { createManualClock } from '../src/ports/clock.js';
 
 let server: TestServer;
 let http: ReturnType<typeof httpClient>;
@@ -86,16 +87,16 @@ describe('auth', () => {
   });
 
   it('rejects an expired access token', async () => {
-    const short = await startTestServer({ ACCESS_TOKEN_TTL_SEC: '1' });
+    // The token's iat/exp and the check both read the injected clock: time moves, nothing waits.
+    const clock = createManualClock();
+    const short = await startTestServer({ ACCESS_TOKEN_TTL_SEC: '60' }, { clock });
     try {
       const client = httpClient(short.url);
       const { accessToken } = await client.signup('erin_exp');
-      const deadline = Date.now() + 5000;
-      let res = await client.call('GET', '/api/v1/me', undefined, accessToken);
-      while (res.status === 200 && Date.now() < deadline) {
-        await new Promise((r) => setTimeout(r, 100));
-        res = await client.call('GET', '/api/v1/me', undefined, accessToken);
-      }
+      clock.advance(59_000);
+      expect((await client.call('GET', '/api/v1/me', undefined, accessToken)).status).toBe(200);
+      clock.advance(2_000);
+      const res = await client.call('GET', '/api/v1/me', undefined, accessToken);
       expect(res).toMatchObject({ status: 401, body: { error: { code: 'unauthorized', message: 'token expired' } } });
     } finally {
       await short.close();

@@ -173,12 +173,12 @@ describe('profiles', () => {
     const { client: b1 } = await device(b.accessToken);
     const { client: a2 } = await device(a.accessToken);
     const { client: s1 } = await device(stranger.accessToken);
-    const res = await http.call('PATCH', '/api/v1/me', { displayName: 'Alice Renamed', statusMessage: 'busy', avatarUrl: 'https://example.com/a.png' }, a.accessToken);
+    const res = await http.call('PATCH', '/api/v1/me', { displayName: 'Alice Renamed', statusMessage: 'busy', avatarUrl: '/api/v1/attachments/a-png' }, a.accessToken);
     expect(res.status).toBe(200);
     expect(res.body.user).toMatchObject({ displayName: 'Alice Renamed', statusMessage: 'busy' });
     for (const c of [b1, a2]) {
       const ev = await c.waitForEvent('user.updated', (e) => e.user.id === a.user.id);
-      expect(ev.user).toMatchObject({ displayName: 'Alice Renamed', avatarUrl: 'https://example.com/a.png' });
+      expect(ev.user).toMatchObject({ displayName: 'Alice Renamed', avatarUrl: '/api/v1/attachments/a-png' });
     }
     // Marker on the same path (profile events): the stranger's own change reaches its own device.
     await http.call('PATCH', '/api/v1/me', { statusMessage: 'marker' }, stranger.accessToken);

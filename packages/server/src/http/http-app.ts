@@ -15,6 +15,7 @@ import { errorSource } from '../observability/error-source.js';
 import { registerAuthenticated } from './authenticated-scope.js';
 import { installSecurityHeaders, docsCsp } from './security-headers.js';
 import { registerPublicMetrics } from './metrics-endpoint.js';
+import { installRequestDeadline } from './request-deadline.js';
 import { registerAuthRoutes, registerSessionRoutes } from './routes/auth-routes.js';
 import { registerProfileRoutes } from './routes/profile-routes.js';
 import { registerRoomRoutes } from './routes/room-routes.js';
@@ -69,6 +70,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   });
   installErrorHandler(app, log, (err) => metrics.errors.inc({ dependency: errorSource(err) }));
   installSecurityHeaders(app);
+  installRequestDeadline(app, limits.requestTimeoutMs);
   app.addHook('onResponse', async (req, reply) => {
     metrics.http.inc({ route: req.routeOptions.url ?? 'unmatched', status: `${Math.floor(reply.statusCode / 100)}xx` });
   });

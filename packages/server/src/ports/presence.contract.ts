@@ -5,44 +5,65 @@ import type { Presence } from './presence.js';
 export interface PresenceContractNodes {
   /** `count` Presence instances, each standing for one process, sharing one state. */
   nodes: Presence[];
+  /** The time the nodes' leases run on. */
+  time: ContractTime;
   cleanup(): Promise<void>;
 }
+
+/**
+ * Lease time as the adapter sees it. In-process adapters take a manual clock, so a test
+ * of "expires within the ttl" or "never expires" moves it instead of waiting; adapters on
+ * a server's clock (Redis TIME) can only let real time pass.
+ */
+export interface ContractTime {
+  now(): number;
+  nowIso(): string;
+  /** Lets about `ms` pass. */
+  advance(ms: number): Promise<void>;
+}
+
+export const realTime: ContractTime = {
+  now: () => Date.now(),
+  nowIso: () => new Date().toISOString(),
+  advance: (ms) => new Promise((resolve) => setTimeout(resolve, ms)),
+};
 
 type MakeNodes = (count: number, ttlMs: number) => Promise<PresenceContractNodes>;
 
 const LONG_TTL_MS = 60_000;
-/** Short enough for tests, long enough that a loaded 2-core machine still heartbeats in time. */
+/** Short enough for real-time adapters, long enough that a loaded 2-core machine still heartbeats in time. */
 const SHORT_TTL_MS = 2000;
-
-const nowIso = () => new Date().toISOString();
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+/** Time between polls of the reaping loop. */
+const STEP_MS = 5;
 
 /**
  * Runs the live nodes' heartbeats every ttl/3 (as the gateway does) and reaps on
- * `reapers` until `done` holds or the deadline passes. Returns every user reported.
+ * `reapers` until `done` holds or `timeoutMs` of the nodes' time passed. Returns every user reported.
  */
 async function reapUntil(options: {
+  time: ContractTime;
   live: Presence[];
   reapers: Presence[];
   ttlMs: number;
   done: (reaped: string[]) => boolean;
   timeoutMs: number;
 }): Promise<string[]> {
+  const { time } = options;
   const reaped: string[] = [];
-  const deadline = Date.now() + options.timeoutMs;
+  const deadline = time.now() + options.timeoutMs;
   // Live nodes beat at once: a caller may come here up to ttl/3 after their last beat, and
   // waiting another ttl/3 would leave a gap as long as the lease itself.
-  let nextBeat = Date.now();
+  let nextBeat = time.now();
   while (!options.done(reaped)) {
-    if (Date.now() > deadline) return reaped;
-    if (Date.now() >= nextBeat) {
+    if (time.now() > deadline) return reaped;
+    if (time.now() >= nextBeat) {
       nextBeat += options.ttlMs / 3;
       await Promise.all(options.live.map((node) => node.heartbeat()));
     }
-    const now = nowIso();
+    const now = time.nowIso();
     const batches = await Promise.all(options.reapers.map((node) => node.reapExpired(now)));
     for (const batch of batches) reaped.push(...batch);
-    await pause(5);
+    await time.advance(STEP_MS);
   }
   return reaped;
 }
@@ -54,6 +75,8 @@ export function describePresenceContract(name: string, makeNodes: MakeNodes): vo
       current = await makeNodes(count, ttlMs);
       return current.nodes;
     }
+    const time = () => current!.time;
+    const nowIso = () => time().nowIso();
     afterEach(async () => {
       await current?.cleanup();
       current = undefined;
@@ -119,13 +142,13 @@ export function describePresenceContract(name: string, makeNodes: MakeNodes): vo
       await alive.connect(stays, 'c3');
       await alive.connect(shared, 'c4');
       await Promise.all([dying.heartbeat(), alive.heartbeat()]);
-      const lastBeat = Date.now();
+      const lastBeat = time().now();
 
       const reaped = await reapUntil({
-        live: [alive], reapers: [alive], ttlMs, timeoutMs: ttlMs * 10,
+        time: time(), live: [alive], reapers: [alive], ttlMs, timeoutMs: ttlMs * 10,
         done: (r) => r.includes(gone),
       });
-      const elapsed = Date.now() - lastBeat;
+      const elapsed = time().now() - lastBeat;
       expect(reaped).toEqual([gone]);
       // Poll granularity and a busy machine get some slack beyond the ttl.
       expect(elapsed).toBeLessThan(ttlMs * 2);
@@ -138,7 +161,7 @@ export function describePresenceContract(name: string, makeNodes: MakeNodes): vo
 
       // A node that keeps heartbeating is never reaped.
       const later = await reapUntil({
-        live: [alive], reapers: [alive], ttlMs, timeoutMs: ttlMs * 3, done: () => false,
+        time: time(), live: [alive], reapers: [alive], ttlMs, timeoutMs: ttlMs * 3, done: () => false,
       });
       expect(later).toEqual([]);
       expect(await alive.disconnect(shared, 'c4', nowIso())).toBe(true);
@@ -154,7 +177,7 @@ export function describePresenceContract(name: string, makeNodes: MakeNodes): vo
       }
       await dying.heartbeat();
       const reaped = await reapUntil({
-        live: [r1, r2], reapers: [r1, r2, r1, r2], ttlMs, timeoutMs: ttlMs * 10,
+        time: time(), live: [r1, r2], reapers: [r1, r2, r1, r2], ttlMs, timeoutMs: ttlMs * 10,
         done: (r) => new Set(r).size === users.length,
       });
       expect(reaped.length).toBe(users.length);
@@ -167,7 +190,7 @@ export function describePresenceContract(name: string, makeNodes: MakeNodes): vo
       const u = user();
       await stalled.connect(u, 'c1');
       await stalled.heartbeat();
-      const reaped = await reapUntil({ live: [other], reapers: [other], ttlMs, timeoutMs: ttlMs * 10, done: (r) => r.includes(u) });
+      const reaped = await reapUntil({ time: time(), live: [other], reapers: [other], ttlMs, timeoutMs: ttlMs * 10, done: (r) => r.includes(u) });
       expect(reaped).toEqual([u]);
       await stalled.heartbeat();
       expect((await other.lookup([u])).get(u)?.online).toBe(true);
@@ -184,7 +207,7 @@ export function describePresenceContract(name: string, makeNodes: MakeNodes): vo
       const u = user();
       await closing.connect(u, 'c1');
       await closing.close();
-      const reaped = await reapUntil({ live: [other], reapers: [other], ttlMs: LONG_TTL_MS, timeoutMs: 5_000, done: (r) => r.includes(u) });
+      const reaped = await reapUntil({ time: time(), live: [other], reapers: [other], ttlMs: LONG_TTL_MS, timeoutMs: 5_000, done: (r) => r.includes(u) });
       expect(reaped).toEqual([u]);
       expect((await other.lookup([u])).get(u)?.online).toBe(false);
     });

@@ -28,7 +28,7 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     HTTP_RATE_LIMIT_PER_MIN: '0', SIGNUPS_PER_IP_PER_HOUR: '100000', LOGINS_PER_IP_PER_MIN: '100000', REFRESHES_PER_IP_PER_MIN: '100000',
     ROOM_CREATES_PER_HOUR: '100000', INVITES_PER_HOUR: '100000', PASSWORD_HASH_QUEUE: '100000', METRICS_TOKEN: testMetricsToken, ...env,
   });
-  const server = await startChatServer(config, { log: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), ...options });
+  const server = await startChatServer(config, { log: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), clock: options.clock });
   const close = server.close;
   return Object.assign(server, {
     wsUrl: `ws://127.0.0.1:${server.port}/ws`,

@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
-import { describePresenceContract } from '../../ports/presence.contract.js';
+import { describePresenceContract, realTime, type ContractTime } from '../../ports/presence.contract.js';
+import { createManualClock } from '../../ports/clock.js';
 import { createTcpProxy } from '../../testing/tcp-proxy.js';
 import { createMemoryPresence, createMemoryPresenceState } from './memory-presence.js';
 import { createRedisPresence } from './redis-presence.js';
@@ -27,8 +28,16 @@ async function deleteKeys(prefix: string): Promise<void> {
 
 describePresenceContract('memory', async (count, ttlMs) => {
   const state = createMemoryPresenceState();
-  const nodes = Array.from({ length: count }, () => createMemoryPresence({ state, ttlMs }));
-  return { nodes, cleanup: async () => { await Promise.all(nodes.map((node) => node.close())); } };
+  const clock = createManualClock();
+  const nodes = Array.from({ length: count }, () => createMemoryPresence({ state, ttlMs, clock }));
+  const time: ContractTime = {
+    now: () => clock.now().getTime(),
+    nowIso: () => clock.nowIso(),
+    async advance(ms) {
+      clock.advance(ms);
+    },
+  };
+  return { nodes, time, cleanup: async () => { await Promise.all(nodes.map((node) => node.close())); } };
 });
 
 describePresenceContract('redis', async (count, ttlMs) => {
@@ -39,6 +48,8 @@ describePresenceContract('redis', async (count, ttlMs) => {
   );
   return {
     nodes,
+    // Leases run on Redis's own clock (TIME): only real time moves them.
+    time: realTime,
     cleanup: async () => {
       await Promise.all(nodes.map((node) => node.close()));
       await deleteKeys(prefix);
@@ -48,10 +59,12 @@ describePresenceContract('redis', async (count, ttlMs) => {
 
 describe('memory presence without a ttl (embedded)', () => {
   it('never expires connections', async () => {
-    const presence = createMemoryPresence();
+    const clock = createManualClock();
+    const presence = createMemoryPresence({ clock });
     await presence.connect('u', 'c');
     await presence.heartbeat();
-    expect(await presence.reapExpired(new Date(Date.now() + 365 * 86_400_000).toISOString())).toEqual([]);
+    clock.advance(365 * 86_400_000);
+    expect(await presence.reapExpired(clock.nowIso())).toEqual([]);
     expect((await presence.lookup(['u'])).get('u')?.online).toBe(true);
     await presence.close();
   });

@@ -95,15 +95,13 @@ export function createAuthService(options: AuthServiceOptions) {
 
     /** `clientKey` identifies the caller (its IP) for the throttle, next to the username. */
     async login(username: string, password: string, clientKey: string): Promise<{ user: User } & IssuedTokens> {
-      const keys = [`ip:${clientKey}`, `user:${username.toLowerCase()}`];
-      throttle.check(keys);
+      const ipKey = `ip:${clientKey}`;
+      const userKey = `user:${username.toLowerCase()}`;
+      throttle.begin([ipKey, userKey]);
       const user = await store.findUserByUsername(username);
       const ok = await passwords.verify(user?.passwordHash ?? (await passwords.dummyHash()), password);
-      if (!user || !ok) {
-        throttle.failed(keys);
-        throw badLogin();
-      }
-      throttle.succeeded(keys.slice(1));
+      if (!user || !ok) throw badLogin();
+      throttle.succeeded([userKey], [ipKey]);
       return { user: toPublicUser(user), ...(await startSession(user.id)) };
     },
 
@@ -139,13 +137,10 @@ export function createAuthService(options: AuthServiceOptions) {
     /** Ends every other session of the user; the one that asked stays logged in. */
     async changePassword(userId: string, sessionId: string, currentPassword: string, newPassword: string): Promise<void> {
       const keys = [`password:${userId}`];
-      throttle.check(keys);
+      throttle.begin(keys);
       const user = await store.getUser(userId);
       if (!user) throw new AppError('unauthorized', 'user no longer exists');
-      if (!(await passwords.verify(user.passwordHash, currentPassword))) {
-        throttle.failed(keys);
-        throw new AppError('forbidden', 'current password is wrong');
-      }
+      if (!(await passwords.verify(user.passwordHash, currentPassword))) throw new AppError('forbidden', 'current password is wrong');
       throttle.succeeded(keys);
       await store.setPasswordHash(userId, await passwords.hash(newPassword));
       await revoke({ userId, exceptId: sessionId });

@@ -40,31 +40,47 @@ export function createLoginThrottle({ clock, freeFailures, baseLockoutMs, maxLoc
     return entry;
   }
 
+  const refuse = (untilMs: number, now: number) =>
+    new AppError('rate_limited', 'too many failed attempts; try again later', Math.ceil((untilMs - now) / 1000));
+
+  function lockFor(entry: Entry, now: number) {
+    const over = entry.failures - freeFailures;
+    entry.lockedUntilMs = over > 0 ? now + Math.min(maxLockoutMs, baseLockoutMs * 2 ** Math.min(over - 1, 30)) : 0;
+  }
+
   return {
-    /** Throws `rate_limited` while any of the keys is locked. */
-    check(keys: readonly string[]) {
+    /**
+     * Counts the attempt as a failure before the password is checked, so that a burst in
+     * flight at once cannot get more than the free attempts to argon2; `succeeded` takes
+     * it back. Past the free attempts each one locks the key at once (doubling), so after
+     * a lockout exactly one attempt gets through. Throws `rate_limited` while a key is locked.
+     */
+    begin(keys: readonly string[]) {
       const now = clock.now().getTime();
-      let until = 0;
-      for (const key of keys) until = Math.max(until, live(key, now)?.lockedUntilMs ?? 0);
-      if (until > now) {
-        throw new AppError('rate_limited', 'too many failed attempts; try again later', Math.ceil((until - now) / 1000));
+      for (const key of keys) {
+        const until = live(key, now)?.lockedUntilMs ?? 0;
+        if (until > now) throw refuse(until, now);
       }
-    },
-    failed(keys: readonly string[]) {
-      const now = clock.now().getTime();
       for (const key of keys) {
         const entry = live(key, now) ?? { failures: 0, lastFailureMs: now, lockedUntilMs: 0 };
         entry.failures++;
         entry.lastFailureMs = now;
-        const over = entry.failures - freeFailures;
-        if (over > 0) entry.lockedUntilMs = now + Math.min(maxLockoutMs, baseLockoutMs * 2 ** Math.min(over - 1, 30));
+        lockFor(entry, now);
         entries.delete(key);
         entries.set(key, entry);
         if (entries.size > maxKeys) entries.delete(entries.keys().next().value!);
       }
     },
-    succeeded(keys: readonly string[]) {
-      for (const key of keys) entries.delete(key);
+    /** The attempt was right: forget `forget` (the account), take the attempt back from the others. */
+    succeeded(forget: readonly string[], takeBack: readonly string[] = []) {
+      const now = clock.now().getTime();
+      for (const key of forget) entries.delete(key);
+      for (const key of takeBack) {
+        const entry = live(key, now);
+        if (!entry) continue;
+        entry.failures = Math.max(0, entry.failures - 1);
+        if (entry.failures <= freeFailures) entry.lockedUntilMs = 0;
+      }
     },
   };
 }

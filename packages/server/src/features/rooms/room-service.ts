@@ -8,11 +8,14 @@ import { can, outranks, type RoomAction } from './permissions.js';
 import { presentRooms } from './room-presenter.js';
 import { cleanPatch } from '../patch-fields.js';
 import { requireMembership } from './require-membership.js';
+import type { RoomLimits } from '../../config.js';
+import { createHourlyQuota } from '../hourly-quota.js';
 
 export interface RoomServiceOptions {
   store: Store;
   clock: Clock;
   events: EventPublisher;
+  limits: RoomLimits;
 }
 
 export type RoomService = ReturnType<typeof createRoomService>;
@@ -21,7 +24,17 @@ const toMember = (m: MemberRecord): Member => ({
   userId: m.userId, role: m.role, joinedSeq: m.joinedSeq, lastReadSeq: m.lastReadSeq,
 });
 
-export function createRoomService({ store, clock, events }: RoomServiceOptions) {
+export function createRoomService({ store, clock, events, limits }: RoomServiceOptions) {
+  const creates = createHourlyQuota({ clock, perHour: limits.createsPerHour, what: 'rooms created' });
+  const invites = createHourlyQuota({ clock, perHour: limits.invitesPerHour, what: 'users added to rooms' });
+
+  /** Nobody can be put into more rooms than the cap, by themselves or by anyone else. */
+  async function requireRoomSpace(userIds: readonly string[]) {
+    const counts = await Promise.all(userIds.map(async (id) => ({ id, rooms: (await store.listRoomIdsForUser(id)).length })));
+    const full = counts.find((c) => c.rooms >= limits.maxRoomsPerUser);
+    if (full) throw new AppError('limit_exceeded', `user ${full.id} is already in ${limits.maxRoomsPerUser} rooms, the most allowed`);
+  }
+
   const requireMember = (roomId: string, userId: string) => requireMembership(store, roomId, userId);
 
   async function requireGroupAction(roomId: string, userId: string, action: RoomAction) {
@@ -73,6 +86,9 @@ export function createRoomService({ store, clock, events }: RoomServiceOptions) 
     async createGroup(creatorId: string, body: CreateRoomBody): Promise<Room> {
       const memberIds = [...new Set(body.memberIds)].filter((id) => id !== creatorId);
       await requireUsers(memberIds);
+      await requireRoomSpace([creatorId, ...memberIds]);
+      creates.take(creatorId);
+      if (memberIds.length) invites.take(creatorId, memberIds.length);
       const room = await store.createRoom({
         kind: 'group', name: body.name.trim() || 'Room', creatorId, memberIds, now: clock.nowIso(),
       });
@@ -85,6 +101,8 @@ export function createRoomService({ store, clock, events }: RoomServiceOptions) 
     async getOrCreateDirect(userId: string, otherId: string): Promise<{ room: Room; created: boolean }> {
       if (otherId === userId) throw invalid('a direct room needs another user');
       await requireUsers([otherId]);
+      await requireRoomSpace([userId, otherId]);
+      invites.take(userId);
       const { room, created } = await store.getOrCreateDirectRoom({ userA: userId, userB: otherId, now: clock.nowIso() });
       if (created) {
         await Promise.all([userId, otherId].map(async (id) =>
@@ -119,6 +137,8 @@ export function createRoomService({ store, clock, events }: RoomServiceOptions) 
       await requireGroupAction(roomId, actorId, 'invite');
       const ids = [...new Set(userIds)];
       const users = await requireUsers(ids);
+      await requireRoomSpace(ids);
+      invites.take(actorId, ids.length);
       const added = await store.addMembers(roomId, ids, 'member', clock.nowIso());
       if (added.length) await announceJoin(roomId, actorId, added, users);
       return added.map(toMember);

@@ -13,6 +13,10 @@ import { bearerToken } from '../auth-guard.js';
 
 const errors = errorResponses('invalid', 'unauthorized', 'conflict', 'rate_limited', 'unavailable');
 const tags = ['auth'];
+/** Refresh and logout may come with no body at all (cookie or bearer only): validate that as `{}`. */
+const emptyBodyIsObject = async (req: FastifyRequest) => {
+  req.body ??= {};
+};
 
 export interface AuthRouteContext extends RouteContext {
   limits: HttpLimits;
@@ -49,6 +53,7 @@ export function registerAuthRoutes({ app, services, limits, clock }: AuthRouteCo
   });
 
   app.post<{ Body: RefreshBody | undefined }>('/api/v1/auth/refresh', {
+    preValidation: emptyBodyIsObject,
     config: { rateLimit: { max: limits.refreshesPerIpPerMin, timeWindow: '1 minute' } },
     schema: {
       tags, body: RefreshBody, response: { 200: TokensResponse, ...errors },
@@ -62,6 +67,7 @@ export function registerAuthRoutes({ app, services, limits, clock }: AuthRouteCo
   });
 
   app.post<{ Body: RefreshBody | undefined }>('/api/v1/auth/logout', {
+    preValidation: emptyBodyIsObject,
     schema: {
       tags, body: LogoutBody, response: { 204: Type.Null(), ...errors },
       summary: 'End this session: named by the refresh token (body or cookie) or by the bearer access token',
