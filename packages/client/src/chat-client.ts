@@ -12,6 +12,7 @@ import { maxAttempts, type ClientContext } from './client-context.js';
 import { createEmitter, type Unsubscribe } from './emitter.js';
 import { createGapFiller } from './gap-filler.js';
 import { createHttpApi, type HttpApi } from './http-api.js';
+import { uploadFile, type UploadOptions } from './upload.js';
 import { lowestSeq } from './message-window.js';
 import { createOutbox } from './outbox.js';
 import { createReadSync } from './read-sync.js';
@@ -118,6 +119,8 @@ export interface ChatClient {
   loadHistory(roomId: string, options?: LoadHistoryOptions): Promise<Message[]>;
   /** Queues and sends; resolves once the server acknowledged (after reconnects if need be). */
   send(roomId: string, body: string): Promise<Message>;
+  /** Uploads a file (Blob/File) and resolves with the upload id for `message.send`'s `attachments`. */
+  upload(file: Blob, options?: UploadOptions): Promise<string>;
   edit(messageId: string, body: string): Promise<Message>;
   delete(messageId: string): Promise<Message>;
   /** Moves my pointer to `seq` (default: the room's lastSeq) if that is forward; waits for the server. */
@@ -319,6 +322,10 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     loadReaders,
     loadHistory,
     send: (roomId, body) => outbox.send(roomId, body),
+    async upload(file, opts) {
+      api ??= createHttpApi({ url: options.url, fetch: options.fetch, getToken });
+      return (await uploadFile({ api, url: options.url, getToken, fetch: options.fetch }, file, opts)).id;
+    },
     async edit(messageId, body) {
       const { message } = await transport.request('message.edit', { messageId, body });
       setState(applyMessageUpdate(state, message));

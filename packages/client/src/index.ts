@@ -23,3 +23,4 @@ export type { MessageWindow } from './message-window.js';
 export { createEmitter, type Emitter, type Unsubscribe } from './emitter.js';
 export { wsUrlFrom, apiUrlFrom } from './endpoint-urls.js';
 export { randomId } from './random-id.js';
+export { uploadFile, type UploadOptions, type UploadProgress, type UploadDeps } from './upload.js';

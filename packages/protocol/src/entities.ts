@@ -34,6 +34,31 @@ export type Role = Static<typeof Role>;
 export const MessageKind = Type.Union([Type.Literal('text'), Type.Literal('file'), Type.Literal('system')]);
 export type MessageKind = Static<typeof MessageKind>;
 
+/** Server-made versions of an image attachment: `GET /api/v1/attachments/:id?variant=<name>`. */
+export const AttachmentVariant = Type.Union([
+  Type.Literal('thumb320'), Type.Literal('thumb1280'), Type.Literal('avatar64'), Type.Literal('avatar256'),
+]);
+export type AttachmentVariant = Static<typeof AttachmentVariant>;
+
+/** A file on a message (or an avatar): enough to lay it out before any byte loads. */
+export const Attachment = Type.Object({
+  /** The upload's id; also the attachment's. */
+  id: Id,
+  name: Type.String(),
+  contentType: Type.String(),
+  size: Type.Integer({ minimum: 1 }),
+  /** Images: pixel size as displayed (EXIF orientation applied). */
+  width: Type.Optional(Type.Integer({ minimum: 1 })),
+  height: Type.Optional(Type.Integer({ minimum: 1 })),
+  /** Images: a ThumbHash (base64), a ~25-byte blurred preview for the reserved box. */
+  placeholder: Type.Optional(Type.String()),
+  /** Variants made so far; thumbnails arrive later by `message.updated`. */
+  variants: Type.Array(AttachmentVariant),
+  /** Same-origin path of the bytes (needs a token, or use `/link` for a signed URL). */
+  url: Type.String(),
+});
+export type Attachment = Static<typeof Attachment>;
+
 export const Message = Type.Object({
   id: Id,
   roomId: Id,
@@ -46,6 +71,8 @@ export const Message = Type.Object({
   createdAt: Timestamp,
   editedAt: Type.Union([Timestamp, Type.Null()]),
   deletedAt: Type.Union([Timestamp, Type.Null()]),
+  /** Files on the message (absent when none; emptied when the message is deleted). */
+  attachments: Type.Optional(Type.Array(Attachment)),
 });
 export type Message = Static<typeof Message>;
 

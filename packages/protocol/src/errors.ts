@@ -14,6 +14,12 @@ export const ErrorCodes = {
   conflict: 409,
   unavailable: 503,
   internal: 500,
+  /** Uploads: the user's stored bytes would pass their quota (`GET /api/v1/uploads/usage`). */
+  quota_exceeded: 403,
+  /** Uploads: a content type not allowed, or bytes that are not of the declared type. */
+  unsupported_type: 415,
+  /** Attachments: the variant asked for is still being made; retry after `message.updated`. */
+  not_ready: 409,
 } as const;
 
 export type ErrorCode = keyof typeof ErrorCodes;

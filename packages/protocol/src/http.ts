@@ -1,5 +1,5 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { ClientText, Id, Member, Message, Notice, Announcement, Presence, Room, Seq, User } from './entities.js';
+import { Attachment, AttachmentVariant, ClientText, Id, Member, Message, Notice, Announcement, Presence, Room, Seq, Timestamp, User } from './entities.js';
 import { ErrorCodes } from './errors.js';
 import { Limits } from './limits.js';
 
@@ -66,6 +66,8 @@ export const UpdateMeBody = Type.Object({
   displayName: Type.Optional(DisplayName),
   avatarUrl: Type.Optional(AvatarUrl),
   statusMessage: Type.Optional(Type.Union([ClientText({ maxLength: Limits.maxStatusMessageChars }), Type.Null()])),
+  /** A completed upload with `purpose: "avatar"`; sets `avatarUrl` to its attachment path. */
+  avatarUploadId: Type.Optional(Id),
 }, { additionalProperties: false });
 export type UpdateMeBody = Static<typeof UpdateMeBody>;
 export const UsersResponse = Type.Object({ users: Type.Array(User) });
@@ -119,3 +121,80 @@ export const NoticeBody = Type.Object({ body: ClientText({ minLength: 1, maxLeng
 export const NoticeResponse = Type.Object({ notice: Notice });
 export const AnnouncementResponse = Type.Object({ announcement: Announcement });
 export const AnnouncementsResponse = Type.Object({ announcements: Type.Array(Announcement) });
+
+export const UploadPurpose = Type.Union([Type.Literal('message'), Type.Literal('avatar')]);
+export type UploadPurpose = Static<typeof UploadPurpose>;
+export const CreateUploadBody = Type.Object({
+  purpose: UploadPurpose,
+  /** Required for `message`: the room the file will be sent to. */
+  roomId: Type.Optional(Id),
+  name: Type.String({ minLength: 1, maxLength: Limits.maxFileNameChars * 4 }),
+  contentType: Type.String({ minLength: 3, maxLength: Limits.maxContentTypeChars }),
+  /** Exact byte count; the stored file must match it. */
+  size: Type.Integer({ minimum: 1 }),
+}, { additionalProperties: false });
+export type CreateUploadBody = Static<typeof CreateUploadBody>;
+
+export const Upload = Type.Object({
+  id: Id,
+  purpose: UploadPurpose,
+  roomId: Type.Union([Id, Type.Null()]),
+  name: Type.String(),
+  contentType: Type.String(),
+  size: Type.Integer({ minimum: 1 }),
+  /** pending: waiting for bytes or complete; complete: checked, attachable; attached: on a message (or the avatar). */
+  state: Type.Union([Type.Literal('pending'), Type.Literal('complete'), Type.Literal('attached')]),
+  createdAt: Timestamp,
+  /** Once complete. */
+  attachment: Type.Union([Attachment, Type.Null()]),
+});
+export type Upload = Static<typeof Upload>;
+
+/** How to send the bytes: to the api (local blob store) or straight to S3 (presigned POST). */
+export const UploadTransfer = Type.Union([
+  Type.Object({
+    kind: Type.Literal('put'),
+    method: Type.Literal('PUT'),
+    /** Same-origin path; send `Authorization: Bearer` and the raw bytes as the body. */
+    url: Type.String(),
+    headers: Type.Record(Type.String(), Type.String()),
+  }),
+  Type.Object({
+    kind: Type.Literal('post-form'),
+    method: Type.Literal('POST'),
+    /** Absolute URL of the bucket; send a multipart form: every field in order, then `file` last. */
+    url: Type.String(),
+    fields: Type.Record(Type.String(), Type.String()),
+    expiresAt: Timestamp,
+  }),
+]);
+export type UploadTransfer = Static<typeof UploadTransfer>;
+export const CreateUploadResponse = Type.Object({ upload: Upload, transfer: UploadTransfer });
+export type CreateUploadResponse = Static<typeof CreateUploadResponse>;
+export const UploadResponse = Type.Object({ upload: Upload });
+export const UploadStatusResponse = Type.Object({
+  upload: Upload,
+  /** A fresh transfer while pending (the way to retry), null after. */
+  transfer: Type.Union([UploadTransfer, Type.Null()]),
+});
+export const UploadUsageResponse = Type.Object({
+  /** Bytes of the user's uploads that are kept (pending ones count at their declared size). */
+  usedBytes: Type.Integer({ minimum: 0 }),
+  quotaBytes: Type.Integer({ minimum: 0 }),
+  maxUploadBytes: Type.Integer({ minimum: 1 }),
+  allowedTypes: Type.Array(Type.String()),
+});
+export type UploadUsageResponse = Static<typeof UploadUsageResponse>;
+export const AttachmentQuery = Type.Object({
+  variant: Type.Optional(AttachmentVariant),
+  /** Signed links only (from `/link`): expiry (unix seconds), user and signature. */
+  exp: Type.Optional(Type.Integer({ minimum: 0 })),
+  u: Type.Optional(Id),
+  sig: Type.Optional(Type.String({ maxLength: 128 })),
+});
+export type AttachmentQuery = Static<typeof AttachmentQuery>;
+export const AttachmentLinkResponse = Type.Object({
+  /** Same-origin path with a signed expiry: usable without a token (`<img src>`), until `expiresAt`. */
+  url: Type.String(),
+  expiresAt: Timestamp,
+});

@@ -29,4 +29,9 @@ export const Limits = {
   typingExpiryMs: 5000,
   /** Reads of one room are gathered this long (ms) before one `room.read` event goes out. */
   readCoalesceMs: 250,
+  /** Attachments (upload ids) on one message. */
+  maxAttachmentsPerMessage: 10,
+  /** File names, in characters, after Unicode NFC normalisation. */
+  maxFileNameChars: 255,
+  maxContentTypeChars: 100,
 } as const;

@@ -27,7 +27,14 @@ export const Ops = {
     }),
   },
   'message.send': {
-    data: Type.Object({ roomId: Id, body: MessageBody, clientMsgId: ClientMsgId }),
+    data: Type.Object({
+      roomId: Id,
+      /** Optional when `attachments` has at least one upload. */
+      body: Type.Optional(MessageBody),
+      clientMsgId: ClientMsgId,
+      /** Completed uploads of the sender for this room, each attachable once. */
+      attachments: Type.Optional(Type.Array(Id, { minItems: 1, maxItems: Limits.maxAttachmentsPerMessage })),
+    }),
     reply: Type.Object({ message: Message }),
   },
   'message.edit': {

@@ -17,6 +17,9 @@ import { createGateway, type Gateway } from './gateway/gateway.js';
 import { startJobRunner, type JobRunner, type PeriodicJob } from './worker/job-runner.js';
 import { presenceLeaseJob, presenceReaperJob } from './worker/presence-jobs.js';
 import { sessionSweepJob } from './worker/session-jobs.js';
+import type { BlobStore } from './ports/blob-store.js';
+import { createLocalBlobStore } from './adapters/blobs/local-blob-store.js';
+import { attachmentJobs } from './features/attachments/jobs/attachment-jobs.js';
 import { startMetricsServer } from './http/metrics-endpoint.js';
 import { tapChannel } from './adapters/bus/channel-tap.js';
 import { Channels } from './realtime/channels.js';
@@ -75,6 +78,17 @@ async function openRateLimitRedis(url: string) {
   return new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, lazyConnect: false });
 }
 
+/** The S3 client loads only when configured. */
+export async function openBlobStore(config: Config, clock: Clock): Promise<BlobStore> {
+  const b = config.blobs;
+  if (b.kind === 'local') return createLocalBlobStore({ dir: b.dir });
+  const { createS3BlobStore } = await import('./adapters/blobs/s3-blob-store.js');
+  return createS3BlobStore({
+    bucket: b.bucket, region: b.region, endpoint: b.endpoint, forcePathStyle: b.forcePathStyle, prefix: b.prefix, clock,
+    ...(b.credentials ? { credentials: b.credentials } : {}),
+  });
+}
+
 /** The composition root: the only place that picks adapters for the ports. */
 export async function startChatServer(config: Config, options: StartOptions = {}): Promise<ChatServer> {
   const log = options.log ?? createLogger({ level: config.logLevel });
@@ -96,7 +110,8 @@ export async function startChatServer(config: Config, options: StartOptions = {}
     }
   });
   metrics.observeBus(() => bus.stats);
-  services = createServices({ config, store, bus, presence, clock, log, metrics });
+  const blobs = await openBlobStore(config, clock);
+  services = createServices({ config, store, bus, presence, clock, log, metrics, blobs });
   await services.auth.warmRevocations();
 
   const rateLimitRedis = config.redisUrl && config.roles.has('api') ? await openRateLimitRedis(config.redisUrl) : undefined;
@@ -141,6 +156,7 @@ export async function startChatServer(config: Config, options: StartOptions = {}
   if (config.roles.has('worker')) {
     periodic.push(presenceReaperJob(services.presence, config.presenceTtlMs));
     periodic.push(sessionSweepJob(services.auth, config.sessionSweepIntervalSec * 1000, log));
+    periodic.push(...attachmentJobs({ store, clock, log, config: config.uploads, attachments: services.attachments }));
   }
   const jobs = startJobRunner({ jobs: periodic, log, metrics });
 
@@ -161,6 +177,7 @@ export async function startChatServer(config: Config, options: StartOptions = {}
       await bus.close();
       await presence.close();
       await store.close();
+      await blobs.close();
     })());
 
   return {

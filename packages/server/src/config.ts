@@ -62,6 +62,8 @@ export interface Config {
   readonly metricsPort: number | undefined;
   /** Set: `/metrics` on the public port answers only `Authorization: Bearer <token>`. */
   readonly metricsToken: string | undefined;
+  readonly blobs: BlobConfig;
+  readonly uploads: UploadConfig;
 }
 
 export interface HttpLimits {
@@ -188,6 +190,77 @@ function metricsToken(env: Env): string | undefined {
   return token;
 }
 
+export type BlobConfig =
+  | { readonly kind: 'local'; readonly dir: string }
+  | {
+      readonly kind: 's3';
+      readonly bucket: string;
+      readonly region: string;
+      readonly endpoint: string | undefined;
+      readonly forcePathStyle: boolean;
+      readonly prefix: string;
+      /** Unset: the AWS SDK's default credential chain (task role, instance profile, env). */
+      readonly credentials: { readonly accessKeyId: string; readonly secretAccessKey: string } | undefined;
+    };
+
+export interface UploadConfig {
+  readonly maxBytes: number;
+  readonly allowedTypes: readonly string[];
+  readonly quotaBytes: number;
+  readonly ratePerMinute: number;
+  /** Uploads never attached are deleted this long after they were asked for. */
+  readonly orphanTtlSec: number;
+  /** Files of a deleted message are deleted this long after the message. */
+  readonly deletedGraceSec: number;
+  /** Lifetime of signed download links and S3 presigned requests. */
+  readonly linkTtlSec: number;
+  readonly jobLeaseMs: number;
+  readonly jobPollMs: number;
+  readonly sweepIntervalMs: number;
+}
+
+export const defaultAllowedTypes = [
+  'image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/svg+xml',
+  'application/pdf', 'application/zip', 'text/plain', 'text/csv', 'application/json',
+  'audio/mpeg', 'audio/ogg', 'video/mp4', 'video/webm',
+];
+
+function parseBlobs(env: Env, dataDir: string): BlobConfig {
+  const kind = env.BLOB_STORE || (env.S3_BUCKET ? 's3' : 'local');
+  if (kind === 'local') return { kind, dir: path.resolve(env.BLOB_DIR || path.join(dataDir, 'blobs')) };
+  if (kind !== 's3') throw new ConfigError(`BLOB_STORE must be local or s3, got "${kind}"`);
+  if (!env.S3_BUCKET) throw new ConfigError('S3_BUCKET is required when BLOB_STORE=s3');
+  if (Boolean(env.S3_ACCESS_KEY_ID) !== Boolean(env.S3_SECRET_ACCESS_KEY)) {
+    throw new ConfigError('S3_ACCESS_KEY_ID and S3_SECRET_ACCESS_KEY go together');
+  }
+  return {
+    kind,
+    bucket: env.S3_BUCKET,
+    region: env.S3_REGION || 'us-east-1',
+    endpoint: env.S3_ENDPOINT || undefined,
+    forcePathStyle: env.S3_FORCE_PATH_STYLE === 'true',
+    prefix: env.S3_PREFIX || '',
+    credentials: env.S3_ACCESS_KEY_ID ? { accessKeyId: env.S3_ACCESS_KEY_ID, secretAccessKey: env.S3_SECRET_ACCESS_KEY! } : undefined,
+  };
+}
+
+function parseUploads(env: Env): UploadConfig {
+  const types = env.UPLOAD_ALLOWED_TYPES ? env.UPLOAD_ALLOWED_TYPES.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean) : defaultAllowedTypes;
+  if (types.length === 0) throw new ConfigError('UPLOAD_ALLOWED_TYPES is empty');
+  return {
+    maxBytes: int(env, 'UPLOAD_MAX_BYTES', 25 * 1024 * 1024, 1),
+    allowedTypes: Object.freeze([...types]),
+    quotaBytes: int(env, 'UPLOAD_QUOTA_BYTES', 1024 * 1024 * 1024, 0),
+    ratePerMinute: int(env, 'UPLOAD_RATE_PER_MIN', 60, 1),
+    orphanTtlSec: int(env, 'UPLOAD_ORPHAN_TTL_SEC', 24 * 3600, 1),
+    deletedGraceSec: int(env, 'ATTACHMENT_DELETE_GRACE_SEC', 3600, 0),
+    linkTtlSec: int(env, 'ATTACHMENT_LINK_TTL_SEC', 300, 1),
+    jobLeaseMs: int(env, 'JOB_LEASE_MS', 60_000, 100),
+    jobPollMs: int(env, 'JOB_POLL_MS', 1000, 10),
+    sweepIntervalMs: int(env, 'SWEEP_INTERVAL_MS', 10 * 60_000, 100),
+  };
+}
+
 export function loadConfig(env: Env = process.env): Config {
   const dataDir = path.resolve(env.DATA_DIR || './data');
   const databaseUrl = env.DATABASE_URL || undefined;
@@ -254,6 +327,8 @@ export function loadConfig(env: Env = process.env): Config {
     }),
     metricsPort: optionalPort(env, 'METRICS_PORT'),
     metricsToken: metricsToken(env),
+    blobs: parseBlobs(env, dataDir),
+    uploads: parseUploads(env),
   };
   return Object.freeze(config);
 }

@@ -19,6 +19,10 @@ import { createProfileService } from './features/profiles/profile-service.js';
 import { createNoticeService } from './features/notices/notice-service.js';
 import { createSnapshotService } from './features/sync/snapshot-service.js';
 import type { Metrics } from './observability/metrics.js';
+import type { BlobStore } from './ports/blob-store.js';
+import { createAttachmentService } from './features/attachments/attachment-service.js';
+import { createLocalBlobStore } from './adapters/blobs/local-blob-store.js';
+import path from 'node:path';
 
 export interface ServicesOptions {
   config: Config;
@@ -28,12 +32,14 @@ export interface ServicesOptions {
   clock: Clock;
   log: Logger;
   metrics: Metrics;
+  /** Default: the local directory of the config (callers that never touch files need not pass one). */
+  blobs?: BlobStore;
 }
 
 export type Services = ReturnType<typeof createServices>;
 
 /** The feature services, wired to the ports. Transports (HTTP routes, WS ops) call only these. */
-export function createServices({ config, store, bus, presence, clock, log, metrics }: ServicesOptions) {
+export function createServices({ config, store, bus, presence, clock, log, metrics, blobs }: ServicesOptions) {
   const events = createEventPublisher({ bus });
   const accessTokens = createAccessTokens({ secret: config.jwtSecret, ttlSec: config.accessTokenTtlSec, clock });
   const revocations = createSessionRevocations({
@@ -48,19 +54,23 @@ export function createServices({ config, store, bus, presence, clock, log, metri
     sessionTtlSec: config.sessionTtlSec,
   });
   const rooms = createRoomService({ store, clock, events, limits: config.rooms });
+  const attachments = createAttachmentService({
+    config: config.uploads, store, clock, events, log, secret: config.jwtSecret,
+    blobs: blobs ?? createLocalBlobStore({ dir: config.blobs.kind === 'local' ? config.blobs.dir : path.join(config.dataDir, 'blobs') }),
+  });
   const messages = createMessageService({
-    store, clock, events, rooms, onCommitted: (ms) => metrics.sendCommitSeconds.observe(ms / 1000),
+    store, clock, events, rooms, attachments, onCommitted: (ms) => metrics.sendCommitSeconds.observe(ms / 1000),
   });
   const reads = createReadService({
     store, events, coalesceMs: config.readCoalesceMs,
     onPublishError: (err) => log.error({ err }, 'room.read publish failed'),
   });
   const presenceService = createPresenceService({ presence, store, clock, events });
-  const profiles = createProfileService({ store, events });
+  const profiles = createProfileService({ store, events, attachments });
   const notices = createNoticeService({ store, clock, events });
   const snapshots = createSnapshotService({ store, clock, rooms, presence: presenceService, notices });
   return {
-    auth, revocations, rooms, messages, reads, presence: presenceService, profiles, notices, snapshots,
+    auth, revocations, rooms, messages, attachments, reads, presence: presenceService, profiles, notices, snapshots,
     /** Typing is ephemeral: nothing is stored, the room's other members see it once. */
     typing: (roomId: string, userId: string) =>
       events.toRoomExcept(roomId, userId, 'typing', { roomId, userId, at: clock.nowIso() }),

@@ -23,6 +23,7 @@ import { registerMessageRoutes } from './routes/message-routes.js';
 import { registerNoticeRoutes } from './routes/notice-routes.js';
 import { registerUserSearchRoutes } from './routes/user-search-routes.js';
 import { registerWebApp } from './web-app.js';
+import { registerAttachmentDownloadRoutes, registerUploadRoutes } from './routes/attachment-routes.js';
 
 export interface HttpAppOptions {
   log: Logger;
@@ -133,7 +134,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     registerRoomRoutes(ctx);
     registerMessageRoutes(ctx);
     registerNoticeRoutes(ctx);
+    registerUploadRoutes(ctx);
   });
+  registerAttachmentDownloadRoutes({ app, services });
   registerWebApp(app, { dir: options.webDir });
   return app;
 }

@@ -1,11 +1,13 @@
 import type { Announcement, Member, Message, MessageKind, Notice, Role, RoomKind, User } from '@chatchat/protocol';
+import type { UploadStore } from './upload-store.js';
+import type { JobStore } from './job-store.js';
 
 /**
  * Persistence port. Services see only this; the Kysely adapter implements it for
  * SQLite and PostgreSQL. Every method is one atomic unit of work.
  * Domain errors are thrown as `AppError` (see ../errors.ts) so services need no driver knowledge.
  */
-export interface Store {
+export interface Store extends UploadStore, JobStore {
   readonly dialect: 'sqlite' | 'postgres' | 'mongodb';
   /** Runs pending migrations. Idempotent. */
   migrate(): Promise<void>;

@@ -12,6 +12,8 @@ import { createRoomViewStore } from './room-view-store.js';
 import type { Database } from './schema.js';
 import { createUserSearchStore } from './user-search-store.js';
 import { createUserStore } from './user-store.js';
+import { createUploadStore } from './upload-store.js';
+import { createJobStore } from './job-store.js';
 
 export interface KyselyStoreOptions {
   db: Kysely<Database>;
@@ -60,5 +62,7 @@ export function createKyselyStore({ db, dialect, writer, companions = [] }: Kyse
     ...createMessageStore(ctx),
     insertMessage: (input) => writer.insert(input),
     ...createNoticeStore(ctx),
+    ...createUploadStore(ctx),
+    ...createJobStore(ctx),
   };
 }

@@ -58,7 +58,7 @@ export function toMember(r: Pick<MembersTable, 'room_id' | 'user_id' | 'role' | 
   };
 }
 
-export function toMessage(r: Selectable<MessagesTable>): Message {
+export function toMessage(r: Omit<Selectable<MessagesTable>, 'attachments'> & { attachments?: string | null }): Message {
   return {
     id: r.id,
     roomId: r.room_id,
@@ -70,6 +70,7 @@ export function toMessage(r: Selectable<MessagesTable>): Message {
     createdAt: r.created_at,
     editedAt: r.edited_at ?? null,
     deletedAt: r.deleted_at ?? null,
+    ...(r.attachments ? { attachments: JSON.parse(r.attachments) } : {}),
   };
 }
 

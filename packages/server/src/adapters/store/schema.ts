@@ -13,6 +13,8 @@ export interface Database {
   messages: MessagesTable;
   notices: NoticesTable;
   announcements: AnnouncementsTable;
+  uploads: UploadsTable;
+  jobs: JobsTable;
 }
 
 export interface UsersTable {
@@ -77,6 +79,8 @@ export interface MessagesTable {
   created_at: string;
   edited_at: string | null;
   deleted_at: string | null;
+  /** JSON array of attachments (0004); absent from rows written by writers that do not set it. */
+  attachments?: string | null;
 }
 
 export interface NoticesTable {
@@ -93,4 +97,40 @@ export interface AnnouncementsTable {
   author_id: string;
   body: string;
   created_at: string;
+}
+
+export interface UploadsTable {
+  id: string;
+  owner_id: string;
+  purpose: string;
+  room_id: string | null;
+  name: string;
+  content_type: string;
+  size: number;
+  storage_key: string;
+  state: string;
+  claim_key: string | null;
+  message_id: string | null;
+  width: number | null;
+  height: number | null;
+  placeholder: string | null;
+  /** JSON array of variant names. */
+  variants: Generated<string>;
+  created_at: string;
+  completed_at: string | null;
+}
+
+export interface JobsTable {
+  id: string;
+  kind: string;
+  key: string;
+  payload: string;
+  state: string;
+  run_at: string;
+  lease_owner: string | null;
+  lease_until: string | null;
+  attempts: Generated<number>;
+  last_error: string | null;
+  created_at: string;
+  finished_at: string | null;
 }

@@ -5,6 +5,7 @@ import type { EventPublisher } from '../../realtime/event-publisher.js';
 import { AppError, forbidden, invalid, notFound } from '../../errors.js';
 import type { RoomService } from '../rooms/room-service.js';
 import { can } from '../rooms/permissions.js';
+import type { AttachmentService } from '../attachments/attachment-service.js';
 import { requireMembership } from '../rooms/require-membership.js';
 
 export interface MessageServiceOptions {
@@ -12,6 +13,8 @@ export interface MessageServiceOptions {
   clock: Clock;
   events: EventPublisher;
   rooms: RoomService;
+  /** Files on messages; without it a send with attachments is refused. */
+  attachments?: AttachmentService;
   /** Called with the time from receiving a send to its commit, for the latency histogram. */
   onCommitted?: (ms: number) => void;
 }
@@ -24,7 +27,7 @@ function checkBody(body: string): string {
   return body;
 }
 
-export function createMessageService({ store, clock, events, rooms, onCommitted }: MessageServiceOptions) {
+export function createMessageService({ store, clock, events, rooms, attachments, onCommitted }: MessageServiceOptions) {
   async function ownMessage(userId: string, messageId: string, allowModerators: boolean): Promise<Message> {
     const message = await store.getMessage(messageId);
     if (!message || message.deletedAt) throw notFound('message');
@@ -43,14 +46,28 @@ export function createMessageService({ store, clock, events, rooms, onCommitted 
      * an acknowledged message is durable. A retry with the same clientMsgId returns the
      * stored message and publishes nothing new.
      */
-    async send(senderId: string, input: { roomId: string; body: string; clientMsgId: string }): Promise<Message> {
+    async send(senderId: string, input: { roomId: string; body?: string; clientMsgId: string; attachments?: string[] }): Promise<Message> {
       const started = performance.now();
-      checkBody(input.body);
-      // Membership is checked by the store in the insert transaction itself.
-      const { message, duplicate } = await store.insertMessage({
-        roomId: input.roomId, senderId, kind: 'text', body: input.body, clientMsgId: input.clientMsgId, now: clock.nowIso(),
-      });
+      const uploadIds = input.attachments ?? [];
+      const body = input.body ?? '';
+      // A message is its text, its files, or both.
+      if (uploadIds.length === 0 || body !== '') checkBody(body);
+      if (uploadIds.length > 0 && !attachments) throw invalid('attachments are not enabled');
+      if (uploadIds.length > 0) await attachments!.claimForSend(senderId, input.roomId, uploadIds, input.clientMsgId);
+      let stored;
+      try {
+        // Membership is checked by the store in the insert transaction itself.
+        stored = await store.insertMessage({
+          roomId: input.roomId, senderId, kind: body === '' ? 'file' : 'text', body, clientMsgId: input.clientMsgId, now: clock.nowIso(),
+        });
+      } catch (err) {
+        if (uploadIds.length > 0) await attachments!.releaseSend(senderId, input.clientMsgId);
+        throw err;
+      }
+      let { message } = stored;
+      const { duplicate } = stored;
       if (message.roomId !== input.roomId) throw new AppError('conflict', 'clientMsgId already used for another room');
+      if (uploadIds.length > 0) message = await attachments!.linkToMessage(senderId, input.clientMsgId, message, uploadIds);
       onCommitted?.(performance.now() - started);
       if (!duplicate) await events.toRoom(message.roomId, 'message.created', { message });
       return message;
@@ -67,7 +84,8 @@ export function createMessageService({ store, clock, events, rooms, onCommitted 
 
     async remove(userId: string, messageId: string): Promise<Message> {
       await ownMessage(userId, messageId, true);
-      const message = await store.markMessageDeleted(messageId, clock.nowIso());
+      let message = await store.markMessageDeleted(messageId, clock.nowIso());
+      if (attachments) message = await attachments.onMessageDeleted(message);
       await events.toRoom(message.roomId, 'message.deleted', { message });
       return message;
     },

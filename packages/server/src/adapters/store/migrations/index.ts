@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-wide-seq.js';
 import * as m0003 from './0003-sessions.js';
+import * as m0004 from './0004-attachments.js';
 
 /** Migrations live in code (no directory scan), so they work the same from tsx, tests and bundles. */
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
   '0002-wide-seq': m0002,
   '0003-sessions': m0003,
+  '0004-attachments': m0004,
 };
 
 export const migrationProvider: MigrationProvider = {
