@@ -176,7 +176,7 @@ function MessageRow({ row, room, meId, menuOpen, setMenu, editing, setEditing }:
               )}
               <span className="msg-meta">
                 {unread !== undefined && unread > 0 && (
-                  <span className="read-count" data-testid="read-count" aria-label={t('chat.unreadBy', { count: unread })}>{unread}</span>
+                  <span className="read-count" data-testid="read-count" role="img" aria-label={t('chat.unreadBy', { count: unread })}>{unread}</span>
                 )}
                 {row.kind === 'pending' && <span className="status">{t('chat.sending')}</span>}
                 {row.kind === 'failed' && <span className="status failed">{t('chat.failed')}</span>}

@@ -77,7 +77,7 @@ export function RoomList({ activeRoomId }: { activeRoomId: string | null }) {
                   <span className="room-main">
                     <span className="room-top">
                       <span className="room-name">{room.name}</span>
-                      {room.kind === 'group' && <span className="room-count" aria-label={t('rooms.members', { count: room.memberCount })}>{room.memberCount}</span>}
+                      {room.kind === 'group' && <span className="room-count" role="img" aria-label={t('rooms.members', { count: room.memberCount })}>{room.memberCount}</span>}
                       <time className="room-time" dateTime={when}>{formatWhen(locale, when)}</time>
                     </span>
                     <span className="room-bottom">
@@ -88,7 +88,7 @@ export function RoomList({ activeRoomId }: { activeRoomId: string | null }) {
                         <span className="room-preview">{preview(room, t)}</span>
                       )}
                       {room.unreadCount > 0 && (
-                        <span className="badge" data-testid="unread-badge" aria-label={t('rooms.unread', { count: room.unreadCount })}>
+                        <span className="badge" data-testid="unread-badge" role="img" aria-label={t('rooms.unread', { count: room.unreadCount })}>
                           {room.unreadCount > 999 ? '999+' : room.unreadCount}
                         </span>
                       )}

@@ -7,6 +7,7 @@ import { createGroupCommitWriter } from '../group-commit-writer.js';
 import { inChunks } from '../in-chunks.js';
 import { createMongoSessionStore } from './mongo-session-store.js';
 import { createMongoUserSearchStore } from './mongo-user-search-store.js';
+import { notYetOnMongo } from './mongo-unsupported.js';
 import { MAX_SEQ, seqBounds } from '../message-store.js';
 import { directKey } from '../room-store.js';
 import { byActivity, peerFromKey } from '../room-view-store.js';
@@ -149,6 +150,11 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
   const store: Store = {
     ...createMongoSessionStore(c),
     ...createMongoUserSearchStore(c),
+    ...notYetOnMongo('attachments', [
+      'createUpload', 'getUpload', 'getUploads', 'updateUpload', 'sumUploadBytes', 'claimUploads', 'releaseClaim', 'linkClaim',
+      'repairClaims', 'setMessageAttachments', 'listOrphanUploads', 'listUploadsOfDeletedMessages', 'listReplacedAvatars', 'deleteUpload',
+    ]),
+    ...notYetOnMongo('background jobs', ['enqueueJob', 'leaseJob', 'finishJob', 'failJob', 'getJob', 'countJobs']),
     dialect: 'mongodb',
     migrate: () => migrateMongo(c),
     async ping() {
