@@ -15,6 +15,12 @@ import { createProfileService } from './features/profiles/profile-service.js';
 import { createNoticeService } from './features/notices/notice-service.js';
 import { createSnapshotService } from './features/sync/snapshot-service.js';
 import type { Metrics } from './observability/metrics.js';
+import { createMentionResolver } from './features/mentions/mention-resolver.js';
+import { createReactionService } from './features/reactions/reaction-service.js';
+import { createPinService } from './features/pins/pin-service.js';
+import { createSearchService } from './features/search/search-service.js';
+import { createRoomSettingsService } from './features/rooms/room-settings-service.js';
+import { Limits } from '@chatchat/protocol';
 
 export interface ServicesOptions {
   config: Config;
@@ -34,9 +40,18 @@ export function createServices({ config, store, bus, presence, clock, log, metri
   const accessTokens = createAccessTokens({ secret: config.jwtSecret, ttlSec: config.accessTokenTtlSec });
   const auth = createAuthService({ store, clock, accessTokens, refreshTokenTtlSec: config.refreshTokenTtlSec });
   const rooms = createRoomService({ store, clock, events });
+  const pins = createPinService({ store, clock, events });
   const messages = createMessageService({
-    store, clock, events, rooms, onCommitted: (ms) => metrics.sendCommitSeconds.observe(ms / 1000),
+    store, clock, events, rooms, mentions: createMentionResolver({ store }),
+    onDeleted: (message, byUserId) => pins.messageDeleted(message, byUserId),
+    onCommitted: (ms) => metrics.sendCommitSeconds.observe(ms / 1000),
   });
+  const reactions = createReactionService({
+    store, clock, events, rooms, coalesceMs: Limits.reactionCoalesceMs,
+    onPublishError: (err) => log.error({ err }, 'reaction.updated publish failed'),
+  });
+  const search = createSearchService({ store, rooms });
+  const roomSettings = createRoomSettingsService({ store, clock, events });
   const reads = createReadService({
     store, events, coalesceMs: config.readCoalesceMs,
     onPublishError: (err) => log.error({ err }, 'room.read publish failed'),
@@ -46,12 +61,13 @@ export function createServices({ config, store, bus, presence, clock, log, metri
   const notices = createNoticeService({ store, clock, events });
   const snapshots = createSnapshotService({ store, clock, rooms, presence: presenceService, notices });
   return {
-    auth, rooms, messages, reads, presence: presenceService, profiles, notices, snapshots,
+    auth, rooms, messages, reads, presence: presenceService, profiles, notices, snapshots, reactions, pins, search, roomSettings,
     /** Typing is ephemeral: nothing is stored, the room's other members see it once. */
     typing: (roomId: string, userId: string) =>
       events.toRoomExcept(roomId, userId, 'typing', { roomId, userId, at: clock.nowIso() }),
     close() {
       reads.close();
+      reactions.close();
     },
   };
 }

@@ -13,6 +13,7 @@ import { registerProfileRoutes } from '../features/profiles/profile-routes.js';
 import { registerRoomRoutes } from '../features/rooms/room-routes.js';
 import { registerMessageRoutes } from '../features/messages/message-routes.js';
 import { registerNoticeRoutes } from '../features/notices/notice-routes.js';
+import { registerConversationRoutes } from './routes/conversation-routes.js';
 
 export interface HttpAppOptions {
   log: Logger;
@@ -67,5 +68,6 @@ export async function createHttpApp({ log, metrics, services, checkReady, bodyLi
   registerRoomRoutes(ctx);
   registerMessageRoutes(ctx);
   registerNoticeRoutes(ctx);
+  registerConversationRoutes(ctx);
   return app;
 }

@@ -10,6 +10,10 @@ import { createRoomStore } from './room-store.js';
 import { createRoomViewStore } from './room-view-store.js';
 import type { Database } from './schema.js';
 import { createUserStore } from './user-store.js';
+import { createReactionStore } from './reaction-store.js';
+import { createPinStore } from './pin-store.js';
+import { createRoomExtrasStore } from './room-extras-store.js';
+import { createSearchStore } from './search-store.js';
 
 export interface KyselyStoreOptions {
   db: Kysely<Database>;
@@ -56,5 +60,9 @@ export function createKyselyStore({ db, dialect, writer, companions = [] }: Kyse
     ...createMessageStore(ctx),
     insertMessage: (input) => writer.insert(input),
     ...createNoticeStore(ctx),
+    ...createReactionStore(ctx),
+    ...createPinStore(ctx),
+    ...createRoomExtrasStore(ctx),
+    ...createSearchStore(ctx),
   };
 }

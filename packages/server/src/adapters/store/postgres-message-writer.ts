@@ -5,6 +5,8 @@ import { notFound } from '../../errors.js';
 import type { NewMessage } from '../../ports/store.js';
 import { isForeignKeyViolation, isUniqueViolation } from './db-errors.js';
 import type { MessageWriter } from './message-writer.js';
+import { messageExtras, type MessageExtras } from './conversation-rows.js';
+import { postgresTsvector } from './search-documents.js';
 import { toMessage } from './row-mappers.js';
 import type { MessagesTable } from './schema.js';
 
@@ -19,12 +21,19 @@ with r as (
     and exists (select 1 from members where room_id = $1 and user_id = $3 and left_at is null)
   returning id, last_seq
 ), m as (
-  insert into messages (room_id, seq, id, sender_id, kind, body, client_msg_id, created_at)
-  select r.id, r.last_seq, $2, $3, $4, $5, $6, $7 from r
+  insert into messages (room_id, seq, id, sender_id, kind, body, client_msg_id, created_at,
+    reply_to_id, reply_to_seq, reply_to_sender_id, reply_to_excerpt, reply_to_edited, reply_to_deleted, mentions, mentions_all)
+  select r.id, r.last_seq, $2, $3, $4, $5, $6, $7, $8, $9::int, $10, $11, $12::int, $13::int, $14, $15::int from r
   returning *
 ), p as (
   update members set last_read_seq = m.seq from m
   where members.room_id = m.room_id and members.user_id = m.sender_id and members.last_read_seq < m.seq
+), s as (
+  insert into message_search (room_id, seq, tokens)
+  select m.room_id, m.seq, $16::text::tsvector from m where $16::text is not null
+), x as (
+  insert into mentions (room_id, user_id, seq) select m.room_id, u.user_id, m.seq from m, unnest($17::text[]) as u(user_id)
+  on conflict do nothing
 )
 select * from m`;
 
@@ -35,8 +44,11 @@ select * from m`;
  */
 const INSERT_MANY = `
 with input as (
-  select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-    with ordinality as t(room_id, id, sender_id, kind, body, client_msg_id, created_at, ord)
+  select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+      $8::text[], $9::int[], $10::text[], $11::text[], $12::int[], $13::int[], $14::text[], $15::int[], $16::text[])
+    with ordinality as t(room_id, id, sender_id, kind, body, client_msg_id, created_at,
+      reply_to_id, reply_to_seq, reply_to_sender_id, reply_to_excerpt, reply_to_edited, reply_to_deleted, mentions, mentions_all,
+      tokens, ord)
 ), fresh as (
   -- LATERAL ... LIMIT 1 keeps this an index probe per send; as a plain NOT EXISTS the
   -- planner may hash the whole messages table.
@@ -53,15 +65,25 @@ with input as (
   update rooms r set last_seq = r.last_seq + c.n from counts c where r.id = c.room_id
   returning r.id, r.last_seq - c.n as base
 ), m as (
-  insert into messages (room_id, seq, id, sender_id, kind, body, client_msg_id, created_at)
+  insert into messages (room_id, seq, id, sender_id, kind, body, client_msg_id, created_at,
+    reply_to_id, reply_to_seq, reply_to_sender_id, reply_to_excerpt, reply_to_edited, reply_to_deleted, mentions, mentions_all)
   select f.room_id, (b.base + row_number() over (partition by f.room_id order by f.ord))::int,
-         f.id, f.sender_id, f.kind, f.body, f.client_msg_id, f.created_at
+         f.id, f.sender_id, f.kind, f.body, f.client_msg_id, f.created_at,
+         f.reply_to_id, f.reply_to_seq, f.reply_to_sender_id, f.reply_to_excerpt, f.reply_to_edited, f.reply_to_deleted,
+         f.mentions, f.mentions_all
   from fresh f join bumped b on b.id = f.room_id
   returning *
 ), p as (
   update members mb set last_read_seq = x.seq
   from (select room_id, sender_id, max(seq) as seq from m group by room_id, sender_id) x
   where mb.room_id = x.room_id and mb.user_id = x.sender_id and mb.last_read_seq < x.seq
+), s as (
+  insert into message_search (room_id, seq, tokens)
+  select m.room_id, m.seq, f.tokens::tsvector from m join fresh f on f.id = m.id where f.tokens is not null
+), x as (
+  insert into mentions (room_id, user_id, seq)
+  select m.room_id, mu.user_id, m.seq from m join unnest($17::text[], $18::text[]) as mu(id, user_id) on mu.id = m.id
+  on conflict do nothing
 )
 select * from m`;
 
@@ -89,6 +111,7 @@ type Result = { message: Message; duplicate: boolean };
 interface Pending {
   input: NewMessage;
   id: string;
+  extras: MessageExtras;
   resolve: (r: Result) => void;
   reject: (e: unknown) => void;
 }
@@ -111,14 +134,18 @@ export function createPostgresMessageWriter({ pool, maxBatch = 256, maxInFlight 
     return res.rows[0];
   };
 
-  async function insertOne(input: NewMessage, id: string): Promise<Result> {
+  async function insertOne(input: NewMessage, id: string, extras: MessageExtras): Promise<Result> {
     let res: pg.QueryResult<MessagesTable>;
     try {
       // Named statements are prepared once per connection: the hot path skips parsing.
       res = await pool.query<MessagesTable>({
         name: 'chatchat_insert_one',
         text: INSERT_ONE,
-        values: [input.roomId, id, input.senderId, input.kind, input.body, input.clientMsgId, input.now],
+        values: [
+          input.roomId, id, input.senderId, input.kind, input.body, input.clientMsgId, input.now,
+          ...extras.replyColumns, extras.mentionsJson, extras.mentionsAll,
+          extras.tokens.length > 0 ? postgresTsvector(extras.tokens) : null, extras.mentionRows,
+        ],
       });
     } catch (err) {
       // A retried send: the failed statement rolled back whole, so no seq was used.
@@ -138,7 +165,7 @@ export function createPostgresMessageWriter({ pool, maxBatch = 256, maxInFlight 
     throw notFound('room');
   }
 
-  const settleOne = (p: Pending) => insertOne(p.input, p.id).then(p.resolve, p.reject);
+  const settleOne = (p: Pending) => insertOne(p.input, p.id, p.extras).then(p.resolve, p.reject);
 
   async function writeMany(batch: Pending[]): Promise<Map<string, MessagesTable>> {
     const client = await pool.connect();
@@ -149,10 +176,20 @@ export function createPostgresMessageWriter({ pool, maxBatch = 256, maxInFlight 
         const roomIds = [...new Set(batch.map((p) => p.input.roomId))].sort();
         await client.query({ name: 'chatchat_lock_rooms', text: LOCK_ROOMS, values: [roomIds] });
         const col = <K extends keyof NewMessage>(k: K) => batch.map((p) => p.input[k]);
+        const reply = (i: number) => batch.map((p) => p.extras.replyColumns[i]);
+        const mentionIds: string[] = [];
+        const mentionUsers: string[] = [];
+        for (const p of batch) for (const u of p.extras.mentionRows) mentionIds.push(p.id), mentionUsers.push(u);
         const res = await client.query<MessagesTable>({
           name: 'chatchat_insert_many',
           text: INSERT_MANY,
-          values: [col('roomId'), batch.map((p) => p.id), col('senderId'), col('kind'), col('body'), col('clientMsgId'), col('now')],
+          values: [
+            col('roomId'), batch.map((p) => p.id), col('senderId'), col('kind'), col('body'), col('clientMsgId'), col('now'),
+            reply(0), reply(1), reply(2), reply(3), reply(4), reply(5),
+            batch.map((p) => p.extras.mentionsJson), batch.map((p) => p.extras.mentionsAll),
+            batch.map((p) => (p.extras.tokens.length > 0 ? postgresTsvector(p.extras.tokens) : null)),
+            mentionIds, mentionUsers,
+          ],
         });
         await client.query('commit');
         return new Map(res.rows.map((r) => [r.id, r]));
@@ -242,7 +279,7 @@ export function createPostgresMessageWriter({ pool, maxBatch = 256, maxInFlight 
   return {
     insert(input) {
       return new Promise<Result>((resolve, reject) => {
-        queue.push({ input, id: timeOrderedId(), resolve, reject });
+        queue.push({ input, id: timeOrderedId(), extras: messageExtras(input), resolve, reject });
         if (!scheduled) {
           scheduled = true;
           // Sends made in the same tick travel together.

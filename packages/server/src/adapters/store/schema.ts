@@ -12,6 +12,9 @@ export interface Database {
   messages: MessagesTable;
   notices: NoticesTable;
   announcements: AnnouncementsTable;
+  reactions: ReactionsTable;
+  pins: PinsTable;
+  mentions: MentionsTable;
 }
 
 export interface UsersTable {
@@ -45,6 +48,7 @@ export interface RoomsTable {
   /** Sorted pair of user ids for direct rooms; null for groups. */
   direct_key: string | null;
   created_at: string;
+  description?: string | null;
 }
 
 export interface MembersTable {
@@ -55,6 +59,9 @@ export interface MembersTable {
   last_read_seq: number;
   joined_at: string;
   left_at: string | null;
+  /** Optional in the type only: rows written before 0005 and inserts that leave the default. */
+  notify?: string;
+  mute_until?: string | null;
 }
 
 export interface MessagesTable {
@@ -68,6 +75,17 @@ export interface MessagesTable {
   created_at: string;
   edited_at: string | null;
   deleted_at: string | null;
+  reply_to_id?: string | null;
+  reply_to_seq?: number | null;
+  reply_to_sender_id?: string | null;
+  reply_to_excerpt?: string | null;
+  reply_to_edited?: number | null;
+  reply_to_deleted?: number | null;
+  /** JSON array of user ids, or null. */
+  mentions?: string | null;
+  mentions_all?: number;
+  /** SQLite only: rowid of the message's FTS5 row. */
+  search_id?: number | null;
 }
 
 export interface NoticesTable {
@@ -84,4 +102,27 @@ export interface AnnouncementsTable {
   author_id: string;
   body: string;
   created_at: string;
+}
+
+export interface ReactionsTable {
+  message_id: string;
+  emoji: string;
+  user_id: string;
+  room_id: string;
+  created_at: string;
+}
+
+export interface PinsTable {
+  room_id: string;
+  message_id: string;
+  seq: number;
+  pinned_by: string;
+  pinned_at: string;
+}
+
+/** `user_id` is `*` for `@all`. */
+export interface MentionsTable {
+  room_id: string;
+  user_id: string;
+  seq: number;
 }

@@ -6,6 +6,8 @@ import { notFound } from '../../errors.js';
 import type { NewMessage } from '../../ports/store.js';
 import { isForeignKeyViolation } from './db-errors.js';
 import type { MessageWriter } from './message-writer.js';
+import { messageExtras, newMessageFields } from './conversation-rows.js';
+import { sqliteSearchText } from './search-documents.js';
 import { toMessage } from './row-mappers.js';
 import type { Database, MessagesTable } from './schema.js';
 
@@ -51,9 +53,13 @@ export function createSqliteMessageWriter({ sqlite, db, maxBatch = 512 }: Sqlite
       )
       .pluck();
     const insert = sqlite.prepare(
-      `insert into messages (room_id, seq, id, sender_id, kind, body, client_msg_id, created_at, edited_at, deleted_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, null, null)`,
+      `insert into messages (room_id, seq, id, sender_id, kind, body, client_msg_id, created_at, edited_at, deleted_at,
+         reply_to_id, reply_to_seq, reply_to_sender_id, reply_to_excerpt, reply_to_edited, reply_to_deleted,
+         mentions, mentions_all, search_id)
+       values (?, ?, ?, ?, ?, ?, ?, ?, null, null, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    const indexSearch = sqlite.prepare<[string, string, number]>('insert into message_search (tokens, room_id, seq) values (?, ?, ?)');
+    const insertMention = sqlite.prepare('insert or ignore into mentions (room_id, user_id, seq) values (?, ?, ?)');
     const movePointer = sqlite.prepare(
       'update members set last_read_seq = ? where room_id = ? and user_id = ? and last_read_seq < ?',
     );
@@ -76,14 +82,23 @@ export function createSqliteMessageWriter({ sqlite, db, maxBatch = 512 }: Sqlite
         createdAt: input.now,
         editedAt: null,
         deletedAt: null,
+        ...newMessageFields(input),
       };
+      const extras = messageExtras(input);
+      const searchId = extras.tokens.length > 0
+        ? Number(indexSearch.run(sqliteSearchText(extras.tokens), input.roomId, seq).lastInsertRowid)
+        : null;
       try {
-        insert.run(input.roomId, seq, message.id, input.senderId, input.kind, input.body, input.clientMsgId, input.now);
+        insert.run(
+          input.roomId, seq, message.id, input.senderId, input.kind, input.body, input.clientMsgId, input.now,
+          ...extras.replyColumns, extras.mentionsJson, extras.mentionsAll, searchId,
+        );
       } catch (err) {
         if (isForeignKeyViolation(err)) throw notFound('user');
         throw err;
       }
       movePointer.run(seq, input.roomId, input.senderId, seq);
+      for (const userId of extras.mentionRows) insertMention.run(input.roomId, userId, seq);
       return { message, duplicate: false };
     };
     // Inside the batch transaction this is a savepoint; alone it is a transaction.

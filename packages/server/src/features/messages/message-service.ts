@@ -1,16 +1,20 @@
-import { Limits, type Message } from '@chatchat/protocol';
+import { Limits, type Message, type MessageReactions, type ReplyQuote } from '@chatchat/protocol';
 import type { Store } from '../../ports/store.js';
 import type { Clock } from '../../ports/clock.js';
 import type { EventPublisher } from '../../realtime/event-publisher.js';
 import { AppError, forbidden, invalid, notFound } from '../../errors.js';
 import type { RoomService } from '../rooms/room-service.js';
 import { can } from '../rooms/permissions.js';
+import type { MentionResolver } from '../mentions/mention-resolver.js';
 
 export interface MessageServiceOptions {
   store: Store;
   clock: Clock;
   events: EventPublisher;
   rooms: RoomService;
+  mentions: MentionResolver;
+  /** Told after a message was deleted (its pin goes). */
+  onDeleted?: (message: Message, byUserId: string) => Promise<void>;
   /** Called with the time from receiving a send to its commit, for the latency histogram. */
   onCommitted?: (ms: number) => void;
 }
@@ -23,7 +27,25 @@ function checkBody(body: string): string {
   return body;
 }
 
-export function createMessageService({ store, clock, events, rooms, onCommitted }: MessageServiceOptions) {
+/** The first characters of a message for a reply's quote, never cutting a surrogate pair. */
+function excerptOf(body: string): string {
+  const chars = Array.from(body);
+  return chars.length <= Limits.replyExcerptChars ? body : chars.slice(0, Limits.replyExcerptChars).join('');
+}
+
+export function createMessageService({ store, clock, events, rooms, mentions, onDeleted, onCommitted }: MessageServiceOptions) {
+  /** The quote of `replyTo`, which must be a live message of the same room that the sender can see. */
+  async function quoteFor(senderId: string, roomId: string, replyTo: string): Promise<ReplyQuote> {
+    const original = await store.getMessage(replyTo);
+    if (!original || original.deletedAt) throw notFound('message');
+    if (original.roomId !== roomId) {
+      // Only someone who can see the other room learns that it is another room's message.
+      if (await store.getMember(original.roomId, senderId)) throw invalid('replyTo must be a message of the same room');
+      throw notFound('message');
+    }
+    return { messageId: original.id, seq: original.seq, senderId: original.senderId, excerpt: excerptOf(original.body), deleted: false, edited: false };
+  }
+
   async function ownMessage(userId: string, messageId: string, allowModerators: boolean): Promise<Message> {
     const message = await store.getMessage(messageId);
     // A message in a room you are not in does not exist for you.
@@ -43,15 +65,23 @@ export function createMessageService({ store, clock, events, rooms, onCommitted 
      * an acknowledged message is durable. A retry with the same clientMsgId returns the
      * stored message and publishes nothing new.
      */
-    async send(senderId: string, input: { roomId: string; body: string; clientMsgId: string }): Promise<Message> {
+    async send(senderId: string, input: { roomId: string; body: string; clientMsgId: string; replyTo?: string }): Promise<Message> {
       const started = performance.now();
       checkBody(input.body);
+      const [replyTo, mentioned, returning] = await Promise.all([
+        input.replyTo !== undefined ? quoteFor(senderId, input.roomId, input.replyTo) : null,
+        mentions.resolve(input.roomId, senderId, input.body),
+        // Before the insert, so the message is unread for the member who comes back.
+        rooms.restoreDirectPeer(input.roomId, senderId),
+      ]);
       // Membership is checked by the store in the insert transaction itself.
       const { message, duplicate } = await store.insertMessage({
         roomId: input.roomId, senderId, kind: 'text', body: input.body, clientMsgId: input.clientMsgId, now: clock.nowIso(),
+        replyTo, ...mentioned,
       });
       if (message.roomId !== input.roomId) throw new AppError('conflict', 'clientMsgId already used for another room');
       onCommitted?.(performance.now() - started);
+      if (returning) await returning();
       if (!duplicate) await events.toRoom(message.roomId, 'message.created', { message });
       return message;
     },
@@ -69,13 +99,20 @@ export function createMessageService({ store, clock, events, rooms, onCommitted 
       await ownMessage(userId, messageId, true);
       const message = await store.markMessageDeleted(messageId, clock.nowIso());
       await events.toRoom(message.roomId, 'message.deleted', { message });
+      await onDeleted?.(message, userId);
       return message;
     },
 
-    async history(userId: string, roomId: string, page: { afterSeq?: number; beforeSeq?: number; limit?: number }): Promise<Message[]> {
+    /** A page of history with the reaction counts of its messages, as `userId` sees them. */
+    async history(
+      userId: string, roomId: string, page: { afterSeq?: number; beforeSeq?: number; limit?: number },
+    ): Promise<{ messages: Message[]; reactions: MessageReactions[] }> {
       await rooms.requireMember(roomId, userId);
-      if (page.afterSeq !== undefined && page.beforeSeq !== undefined && page.beforeSeq <= page.afterSeq + 1) return [];
-      return store.listMessages(roomId, { ...page, limit: Math.min(page.limit ?? 50, Limits.maxHistoryPage) });
+      if (page.afterSeq !== undefined && page.beforeSeq !== undefined && page.beforeSeq <= page.afterSeq + 1) return { messages: [], reactions: [] };
+      const messages = await store.listMessages(roomId, { ...page, limit: Math.min(page.limit ?? 50, Limits.maxHistoryPage) });
+      const live = messages.filter((m) => !m.deletedAt).map((m) => m.id);
+      const reactions = live.length ? await store.reactionCounts(roomId, live, userId) : [];
+      return { messages, reactions };
     },
   };
 }

@@ -12,8 +12,12 @@ import type { Role } from '@chatchat/protocol';
  * | edit room (name, avatar)   | yes   | yes          | no     |
  * | post / remove notices      | yes   | yes          | no     |
  * | delete others' messages    | yes   | yes          | no     |
+ * | pin / unpin messages       | yes   | yes          | no     |
+ * | mention `@all`             | yes   | yes          | no     |
+ *
+ * Direct rooms have no `@all`; either person may pin there.
  */
-export type RoomAction = 'invite' | 'kick' | 'changeRole' | 'editRoom' | 'manageNotices' | 'moderateMessages';
+export type RoomAction = 'invite' | 'kick' | 'changeRole' | 'editRoom' | 'manageNotices' | 'moderateMessages' | 'pin' | 'mentionAll';
 
 const matrix: Record<RoomAction, readonly Role[]> = {
   invite: ['owner', 'admin', 'member'],
@@ -22,6 +26,8 @@ const matrix: Record<RoomAction, readonly Role[]> = {
   editRoom: ['owner', 'admin'],
   manageNotices: ['owner', 'admin'],
   moderateMessages: ['owner', 'admin'],
+  pin: ['owner', 'admin'],
+  mentionAll: ['owner', 'admin'],
 };
 
 export function can(role: Role, action: RoomAction): boolean {

@@ -1,9 +1,11 @@
 import type { Migration, MigrationProvider } from 'kysely';
 import * as m0001 from './0001-initial.js';
+import * as m0005 from './0005-conversation.js';
 
 /** Migrations live in code (no directory scan), so they work the same from tsx, tests and bundles. */
 const migrations: Record<string, Migration> = {
   '0001-initial': m0001,
+  '0005-conversation': m0005,
 };
 
 export const migrationProvider: MigrationProvider = {
