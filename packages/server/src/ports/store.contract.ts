@@ -178,7 +178,7 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
           memberIds: [a!.id, b!.id, owner!.id, a!.id],
           now: now(),
         });
-        expect(room).toEqual({ id: expect.any(String), kind: 'group', name: 'Team', avatarUrl: null, lastSeq: 0, createdAt: expect.any(String) });
+        expect(room).toEqual({ id: expect.any(String), kind: 'group', name: 'Team', avatarUrl: null, lastSeq: 0, createdAt: expect.any(String), description: null });
         expect(await store.getRoom(room.id)).toEqual(room);
         const members = await store.listMembers(room.id);
         expect(members).toHaveLength(3);
@@ -334,6 +334,9 @@ export function describeStoreContract(name: string, makeStore: () => Promise<Sto
             createdAt: t,
             editedAt: null,
             deletedAt: null,
+            replyTo: null,
+            mentions: [],
+            mentionsAll: false,
           },
         });
         expect((await send(room, a!)).message.seq).toBe(2);
