@@ -2,17 +2,21 @@ import {
   Limits, type Announcement, type EventData, type EventName, type Member, type Message, type OpData, type OpName,
   type OpReply, type Presence, type Room, type ServerEvent, type User,
 } from '@chatchat/protocol';
-import type { BackoffOptions } from './backoff.js';
-import { ChatClientError, isRetryable } from './chat-client-error.js';
+import { createBackoff, type BackoffOptions } from './backoff.js';
+import { ChatClientError } from './chat-client-error.js';
 import {
-  addToOutbox, applyEvent, applyHistory, applyMembers, applyMessage, applyMessageUpdate, applyOwnRead, applySnapshot,
-  createChatState, hasMessage, messagesOf, nextTypingExpiry, pendingOf, pruneTyping, readCount, removeFromOutbox, roomList,
-  totalUnread, typingUsers, type ChatState, type HelloSnapshot, type OutboxEntry,
+  applyEvent, applyHistory, applyMembers, applyMessageUpdate, applySnapshot, createChatState, hasMessage, messagesOf, pendingOf,
+  readCount, roomList, totalUnread, typingUsers, type ChatState, type HelloSnapshot, type OutboxEntry,
 } from './chat-state.js';
+import { maxAttempts, type ClientContext } from './client-context.js';
 import { createEmitter, type Unsubscribe } from './emitter.js';
+import { createGapFiller } from './gap-filler.js';
 import { createHttpApi, type HttpApi } from './http-api.js';
-import { gapOf, lowestSeq } from './message-window.js';
-import { randomId } from './random-id.js';
+import { lowestSeq } from './message-window.js';
+import { createOutbox } from './outbox.js';
+import { createReadSync } from './read-sync.js';
+import { retry } from './retry.js';
+import { createTypingTracker } from './typing-tracker.js';
 import {
   createTransport, type DisconnectInfo, type RequestOptions, type TransportStatus, type WebSocketConstructor,
 } from './transport.js';
@@ -122,14 +126,15 @@ export interface ChatClient {
   typing(roomId: string): void;
 }
 
-/** Failures (other than disconnects) after which a send or read gives up. */
-const maxAttempts = 5;
 /** Gap fills and reader reloads in flight at once after a reconnect. */
 const resyncConcurrency = 4;
 
+/**
+ * The public client: wires the transport to one immutable state and to its parts (gap
+ * filler, outbox, read sync, typing tracker), each in its own file.
+ */
 export function createChatClient(options: ChatClientOptions): ChatClient {
   const now = options.now ?? Date.now;
-  const gapGraceMs = options.gapGraceMs ?? 100;
   const fixedToken = options.token;
   const getToken = options.getToken
     ?? (() => (fixedToken ? Promise.resolve(fixedToken) : Promise.reject(new ChatClientError('unauthorized', 'no token given'))));
@@ -150,138 +155,50 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   let state = createChatState();
   let closed = false;
   let syncGeneration = 0;
-  let typingTimer: ReturnType<typeof setTimeout> | undefined;
-  let typingTimerAt: number | undefined;
-  const timers = new Set<ReturnType<typeof setTimeout>>();
-
-  const sendWaiters = new Map<string, { roomId: string; resolve: (m: Message) => void; reject: (e: ChatClientError) => void }>();
-  /** Outcome of a send decided by the pump, read when its outbox entry disappears. */
-  const sendOutcome = new Map<string, Message | ChatClientError>();
-  const pumps = new Map<string, Promise<void>>();
-  const pendingReads = new Map<string, number>();
-  const readFlights = new Map<string, Promise<void>>();
-  const fills = new Map<string, Promise<void>>();
-  const gapTimers = new Map<string, ReturnType<typeof setTimeout>>();
+  const sleeps = new Set<ReturnType<typeof setTimeout>>();
   /** Rooms too big for the snapshot's readers whose pointers were asked for: reloaded on reconnect. */
   const onDemandReaders = new Set<string>();
-  const typingSentAt = new Map<string, number>();
 
-  function delay(ms: number): Promise<void> {
+  function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
       const t = setTimeout(() => {
-        timers.delete(t);
+        sleeps.delete(t);
         resolve();
       }, ms);
-      timers.add(t);
+      sleeps.add(t);
     });
   }
 
-  function retryDelay(failures: number): number {
-    return Math.min(10_000, 250 * 2 ** failures);
-  }
-
-  function findOwnMessage(roomId: string, clientMsgId: string): Message | undefined {
-    const list = messagesOf(state, roomId);
-    for (let i = list.length - 1; i >= 0; i--) if (list[i]!.clientMsgId === clientMsgId && list[i]!.senderId === state.me?.id) return list[i];
-    return undefined;
-  }
-
-  /** A send settles when its outbox entry leaves the state: acknowledged, failed, or its room went away. */
-  function settleSends(): void {
-    if (sendWaiters.size === 0) return;
-    const queued = new Set(state.outbox.map((e) => e.clientMsgId));
-    for (const [id, waiter] of sendWaiters) {
-      if (queued.has(id)) continue;
-      sendWaiters.delete(id);
-      const outcome = sendOutcome.get(id) ?? findOwnMessage(waiter.roomId, id);
-      sendOutcome.delete(id);
-      if (outcome instanceof ChatClientError) waiter.reject(outcome);
-      else if (outcome) waiter.resolve(outcome);
-      else waiter.reject(new ChatClientError('forbidden', 'the room left your list before the message was sent'));
-    }
-  }
-
-  function scheduleTypingExpiry(): void {
-    const at = nextTypingExpiry(state);
-    if (at === typingTimerAt) return;
-    if (typingTimer) clearTimeout(typingTimer);
-    typingTimer = undefined;
-    typingTimerAt = at;
-    if (at === undefined || closed) return;
-    typingTimer = setTimeout(() => {
-      typingTimer = undefined;
-      typingTimerAt = undefined;
-      setState(pruneTyping(state, now()));
-      scheduleTypingExpiry();
-    }, Math.max(0, at - now()));
-  }
+  const context: ClientContext = {
+    transport,
+    now,
+    get closed() {
+      return closed;
+    },
+    get state() {
+      return state;
+    },
+    setState,
+    retry: (task, decide) => retry(task, { backoff: createBackoff(options.backoff), maxAttempts, decide, sleep }),
+  };
+  const gaps = createGapFiller({ context, graceMs: options.gapGraceMs ?? 100 });
+  const outbox = createOutbox({ context, onAcknowledged: (roomId) => gaps.check(roomId) });
+  const reads = createReadSync({ context });
+  const typing = createTypingTracker({ context });
 
   function setState(next: ChatState): void {
     if (next === state) return;
     state = next;
-    settleSends();
-    scheduleTypingExpiry();
+    outbox.settle();
+    typing.scheduleExpiry();
     emitter.emit('change', state);
-  }
-
-  // ---- gaps ----
-
-  /** Fetches forward from the highest contiguous seq until the room's newest known seq is held. */
-  function fillGap(roomId: string): Promise<void> {
-    const running = fills.get(roomId);
-    if (running) return running;
-    const run = (async () => {
-      let failures = 0;
-      try {
-        for (;;) {
-          const window = state.windows[roomId];
-          const room = state.rooms[roomId];
-          if (!window || !room || closed) return;
-          const gap = gapOf(window, room.lastSeq);
-          if (!gap) return;
-          let messages: Message[];
-          try {
-            ({ messages } = await transport.request('message.list', { roomId, afterSeq: gap.afterSeq, limit: Limits.maxHistoryPage }));
-          } catch (err) {
-            // Rate limits and timeouts are worth waiting out; a disconnect is left to the resync after the reconnect.
-            if ((err as ChatClientError).code === 'disconnected' || !isRetryable(err) || ++failures >= maxAttempts) return;
-            await delay(retryDelay(failures));
-            continue;
-          }
-          failures = 0;
-          setState(applyHistory(state, roomId, messages));
-          // No progress means the server has nothing at afterSeq + 1; stop rather than spin.
-          if (messages.length === 0 || (state.windows[roomId]?.contiguousSeq ?? 0) <= gap.afterSeq) return;
-        }
-      } finally {
-        fills.delete(roomId);
-      }
-    })();
-    fills.set(roomId, run);
-    return run;
-  }
-
-  function checkGap(roomId: string): void {
-    if (gapTimers.has(roomId) || fills.has(roomId)) return;
-    const window = state.windows[roomId];
-    const room = state.rooms[roomId];
-    if (!window || !room || !gapOf(window, room.lastSeq)) return;
-    const t = setTimeout(() => {
-      gapTimers.delete(roomId);
-      void fillGap(roomId);
-    }, gapGraceMs);
-    gapTimers.set(roomId, t);
   }
 
   async function resync(): Promise<void> {
     const generation = ++syncGeneration;
-    const roomIds = Object.keys(state.windows).filter((id) => {
-      const w = state.windows[id]!;
-      const room = state.rooms[id];
-      return room !== undefined && gapOf(w, room.lastSeq) !== undefined;
-    });
+    const roomIds = gaps.roomsWithGaps();
     const readerRooms = [...onDemandReaders].filter((id) => state.rooms[id] && !state.readers[id]);
-    const tasks = [...roomIds.map((id) => () => fillGap(id)), ...readerRooms.map((id) => () => loadReaders(id).then(() => {}))];
+    const tasks = [...roomIds.map((id) => () => gaps.fill(id)), ...readerRooms.map((id) => () => loadReaders(id).then(() => {}))];
     // A user with many open rooms must not fire them all at once into the server's rate limit.
     const worker = async () => {
       for (let task = tasks.shift(); task; task = tasks.shift()) await task().catch(() => {});
@@ -290,17 +207,10 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     if (generation === syncGeneration && transport.status === 'connected' && !closed) emitter.emit('resynced', { roomIds });
   }
 
-  // ---- transport wiring ----
-
   transport.on('connected', (snapshot) => {
-    let next = applySnapshot(state, snapshot);
-    // Reads not yet acknowledged are still mine; the snapshot predates their delivery.
-    for (const [roomId, seq] of pendingReads) next = applyOwnRead(next, roomId, seq);
+    const next = reads.reapply(applySnapshot(state, snapshot));
     for (const id of onDemandReaders) if (!next.rooms[id]) onDemandReaders.delete(id);
-    for (const [id, t] of gapTimers) {
-      clearTimeout(t);
-      gapTimers.delete(id);
-    }
+    gaps.cancelTimers();
     setState(next);
     emitter.emit('connected', snapshot);
     void resync();
@@ -325,7 +235,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       case 'message.created':
       case 'message.updated':
       case 'message.deleted':
-        checkGap(event.data.message.roomId);
+        gaps.check(event.data.message.roomId);
         break;
       case 'room.added':
         // Small rooms carry readers in the snapshot; a room that arrives live needs them fetched.
@@ -333,7 +243,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
         break;
       case 'room.removed':
         onDemandReaders.delete(event.data.roomId);
-        pendingReads.delete(event.data.roomId);
+        reads.forget(event.data.roomId);
         break;
     }
     if (unread) {
@@ -341,114 +251,6 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       if (room) emitter.emit('unread', { room, message: unread, totalUnread: totalUnread(state) });
     }
   }
-
-  // ---- outbox ----
-
-  /** One loop per room sends its outbox in order; it waits out disconnects and resends with the same clientMsgId. */
-  function pump(roomId: string): void {
-    if (pumps.has(roomId)) return;
-    const run = (async () => {
-      let failures = 0;
-      try {
-        for (;;) {
-          const entry = state.outbox.find((e) => e.roomId === roomId);
-          if (!entry) return;
-          try {
-            await transport.whenConnected();
-          } catch {
-            return; // closed
-          }
-          if (!state.outbox.includes(entry)) continue; // acknowledged by its event, or the room went away
-          try {
-            const { message } = await transport.request('message.send', { roomId, body: entry.body, clientMsgId: entry.clientMsgId });
-            failures = 0;
-            sendOutcome.set(entry.clientMsgId, message);
-            setState(removeFromOutbox(applyMessage(state, message), entry.clientMsgId));
-            sendOutcome.delete(entry.clientMsgId);
-            checkGap(roomId);
-          } catch (err) {
-            if (closed) return;
-            const e = err instanceof ChatClientError ? err : new ChatClientError('internal', String(err));
-            if (isRetryable(e) && (e.code === 'disconnected' || ++failures < maxAttempts)) {
-              if (e.code !== 'disconnected') await delay(retryDelay(failures));
-              continue;
-            }
-            failures = 0;
-            sendOutcome.set(entry.clientMsgId, e);
-            setState(removeFromOutbox(state, entry.clientMsgId));
-            sendOutcome.delete(entry.clientMsgId);
-          }
-        }
-      } finally {
-        pumps.delete(roomId);
-      }
-    })();
-    pumps.set(roomId, run);
-  }
-
-  function send(roomId: string, body: string): Promise<Message> {
-    if (closed) return Promise.reject(new ChatClientError('closed', 'client closed'));
-    if (body.length === 0 || body.length > Limits.maxMessageChars) {
-      return Promise.reject(new ChatClientError('invalid', `body must be 1..${Limits.maxMessageChars} characters`));
-    }
-    if (state.me && !state.rooms[roomId]) return Promise.reject(new ChatClientError('not_found', 'room not in your list'));
-    const entry: OutboxEntry = { clientMsgId: randomId(), roomId, body, createdAt: now() };
-    const done = new Promise<Message>((resolve, reject) => sendWaiters.set(entry.clientMsgId, { roomId, resolve, reject }));
-    setState(addToOutbox(state, entry));
-    pump(roomId);
-    return done;
-  }
-
-  // ---- reads ----
-
-  function flushRead(roomId: string): Promise<void> {
-    const running = readFlights.get(roomId);
-    if (running) return running;
-    const run = (async () => {
-      let failures = 0;
-      try {
-        for (;;) {
-          const seq = pendingReads.get(roomId);
-          if (seq === undefined) return;
-          await transport.whenConnected();
-          if (!state.rooms[roomId]) {
-            pendingReads.delete(roomId);
-            return;
-          }
-          try {
-            const reply = await transport.request('room.read', { roomId, seq });
-            if (pendingReads.get(roomId) === seq) pendingReads.delete(roomId);
-            setState(applyOwnRead(state, roomId, reply.lastReadSeq));
-          } catch (err) {
-            if (isRetryable(err) && ((err as ChatClientError).code === 'disconnected' || ++failures < maxAttempts)) {
-              if ((err as ChatClientError).code !== 'disconnected') await delay(retryDelay(failures));
-              continue;
-            }
-            if (pendingReads.get(roomId) === seq) pendingReads.delete(roomId);
-            throw err;
-          }
-        }
-      } finally {
-        readFlights.delete(roomId);
-      }
-    })();
-    readFlights.set(roomId, run);
-    return run;
-  }
-
-  function markRead(roomId: string, seq?: number): Promise<void> {
-    if (closed) return Promise.reject(new ChatClientError('closed', 'client closed'));
-    const room = state.rooms[roomId];
-    if (!room) return Promise.reject(new ChatClientError('not_found', 'room not in your list'));
-    // The server never moves a pointer past lastSeq; neither does the optimistic copy.
-    const target = Math.min(seq ?? room.lastSeq, room.lastSeq);
-    if (target <= room.lastReadSeq) return readFlights.get(roomId) ?? Promise.resolve();
-    setState(applyOwnRead(state, roomId, target));
-    pendingReads.set(roomId, Math.max(pendingReads.get(roomId) ?? 0, target));
-    return flushRead(roomId);
-  }
-
-  // ---- readers, history ----
 
   async function loadReaders(roomId: string): Promise<Member[]> {
     const reply = await transport.request('room.members', { roomId });
@@ -487,15 +289,11 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       if (closed) return;
       closed = true;
       transport.close();
-      if (typingTimer) clearTimeout(typingTimer);
-      typingTimer = undefined;
-      for (const t of timers) clearTimeout(t);
-      timers.clear();
-      for (const t of gapTimers.values()) clearTimeout(t);
-      gapTimers.clear();
-      const err = new ChatClientError('closed', 'client closed');
-      for (const waiter of sendWaiters.values()) waiter.reject(err);
-      sendWaiters.clear();
+      typing.close();
+      for (const t of sleeps) clearTimeout(t);
+      sleeps.clear();
+      gaps.cancelTimers();
+      outbox.close();
     },
     request: (op, data, opts) => transport.request(op, data, opts),
     on: emitter.on,
@@ -520,7 +318,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
 
     loadReaders,
     loadHistory,
-    send,
+    send: (roomId, body) => outbox.send(roomId, body),
     async edit(messageId, body) {
       const { message } = await transport.request('message.edit', { messageId, body });
       setState(applyMessageUpdate(state, message));
@@ -531,13 +329,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       setState(applyMessageUpdate(state, message));
       return message;
     },
-    markRead,
-    typing(roomId) {
-      if (transport.status !== 'connected') return;
-      const t = now();
-      if (t - (typingSentAt.get(roomId) ?? -Infinity) < Limits.typingIntervalMs) return;
-      typingSentAt.set(roomId, t);
-      transport.request('typing', { roomId }).catch(() => {});
-    },
+    markRead: (roomId, seq) => reads.markRead(roomId, seq),
+    typing: (roomId) => typing.send(roomId),
   };
 }

@@ -1,5 +1,5 @@
 import {
-  Limits, type Announcement, type Member, type Message, type OpReply, type Presence, type Room, type ServerEvent, type User,
+  compareRooms, Limits, readSeqAfterMessage, type Announcement, type Member, type Message, type OpReply, type Presence, type Room, type ServerEvent, type User,
 } from '@chatchat/protocol';
 import {
   emptyWindow, findBySeq, mergeMessages, newerMessage, updateMessage, windowFrom, type MessageWindow,
@@ -134,8 +134,8 @@ function removeRoom(state: ChatState, roomId: string): ChatState {
 }
 
 /**
- * A message that is part of the room's history (live event, send acknowledgement).
- * The server moved the sender's pointer to this seq when it stored the message, so the
+ * A message that is part of the room's history (live event, send acknowledgement). The
+ * sender's pointer moves as the server moved it on store (`readSeqAfterMessage`), so the
  * sender never counts as a reader who has not read it.
  */
 export function applyMessage(state: ChatState, message: Message): ChatState {
@@ -150,10 +150,12 @@ export function applyMessage(state: ChatState, message: Message): ChatState {
     const kept = newerMessage(room.lastMessage, message);
     if (kept !== room.lastMessage) updated = { ...room, lastMessage: kept };
   }
-  updated = withPointers(updated, Math.max(room.lastSeq, message.seq), mine ? Math.max(room.lastReadSeq, message.seq) : room.lastReadSeq);
+  const myReadSeq = state.me ? readSeqAfterMessage({ userId: state.me.id, lastReadSeq: room.lastReadSeq }, message) : room.lastReadSeq;
+  updated = withPointers(updated, Math.max(room.lastSeq, message.seq), myReadSeq);
   next = { ...next, rooms: put(next.rooms, room.id, updated) };
 
-  next = movePointer(next, room.id, message.senderId, message.seq);
+  const sender = next.readers[room.id]?.[message.senderId];
+  if (sender) next = movePointer(next, room.id, sender.userId, readSeqAfterMessage(sender, message));
   next = stopTyping(next, room.id, message.senderId);
 
   const window = next.windows[room.id] ?? emptyWindow;
@@ -398,10 +400,9 @@ export function nextTypingExpiry(state: ChatState): number | undefined {
   return next;
 }
 
-/** Rooms by last activity, newest first. */
+/** Rooms in the server's order (`compareRooms`): newest activity first. */
 export function roomList(state: ChatState): Room[] {
-  const at = (r: Room) => r.lastMessage?.createdAt ?? r.createdAt;
-  return Object.values(state.rooms).sort((a, b) => (at(a) < at(b) ? 1 : at(a) > at(b) ? -1 : a.id < b.id ? -1 : 1));
+  return Object.values(state.rooms).sort(compareRooms);
 }
 
 export function messagesOf(state: ChatState, roomId: string): readonly Message[] {

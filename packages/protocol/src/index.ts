@@ -5,3 +5,5 @@ export * from './events.js';
 export * from './http.js';
 export * from './limits.js';
 export * from './ops.js';
+export * from './compare-rooms.js';
+export * from './read-pointer.js';

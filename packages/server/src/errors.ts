@@ -28,3 +28,12 @@ export function toErrorBody(err: unknown): ErrorBody {
 export const notFound = (what: string) => new AppError('not_found', `${what} not found`);
 export const forbidden = (message: string) => new AppError('forbidden', message);
 export const invalid = (message: string) => new AppError('invalid', message);
+
+const codeByStatus = new Map<number, ErrorCode>(
+  (Object.entries(ErrorCodes) as [ErrorCode, number][]).map(([code, status]) => [status, code]),
+);
+
+/** The catalogue read backwards, for errors that arrive with only a status (Fastify's own 4xx). */
+export function codeForStatus(status: number): ErrorCode {
+  return codeByStatus.get(status) ?? (status >= 500 ? 'internal' : 'invalid');
+}

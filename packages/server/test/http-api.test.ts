@@ -24,6 +24,10 @@ describe('health', () => {
       '/api/v1/auth/signup', '/api/v1/auth/login', '/api/v1/auth/refresh', '/api/v1/me', '/api/v1/rooms',
       '/api/v1/rooms/direct', '/api/v1/rooms/{roomId}/members', '/api/v1/rooms/{roomId}/members/me', '/api/v1/rooms/{roomId}/messages',
     ]));
+    // Declared once by the authenticated scope, for every route inside it and none outside.
+    expect(doc.body.paths['/api/v1/me'].get.security).toEqual([{ bearerAuth: [] }]);
+    expect(doc.body.paths['/api/v1/rooms/{roomId}/messages'].post.responses['401']).toBeDefined();
+    expect(doc.body.paths['/api/v1/auth/login'].post.security).toBeUndefined();
     const ui = await fetch(`${server.url}/api/docs/`);
     expect(ui.status).toBe(200);
   });

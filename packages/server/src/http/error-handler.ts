@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
-import type { ErrorBody } from '@chatchat/protocol';
-import { AppError } from '../errors.js';
+import { ErrorCodes, type ErrorBody } from '@chatchat/protocol';
+import { AppError, codeForStatus } from '../errors.js';
 import type { Logger } from '../logger.js';
 
 /** Every failure leaves as `{ error: { code, message } }` with the catalogue's status; no stack traces. */
@@ -12,14 +12,11 @@ export function installErrorHandler(app: FastifyInstance, log: Logger, onUnexpec
       status = err.httpStatus;
       body = err.toBody();
     } else if (err.validation) {
-      status = 400;
+      status = ErrorCodes.invalid;
       body = { code: 'invalid', message: `${err.validationContext ?? 'request'}${err.validation[0]?.instancePath ?? ''} ${err.validation[0]?.message ?? 'is invalid'}` };
-    } else if (err.code === 'FST_ERR_CTP_BODY_TOO_LARGE') {
-      status = 413;
-      body = { code: 'too_large', message: 'request body too large' };
     } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       status = err.statusCode;
-      body = { code: status === 413 ? 'too_large' : status === 429 ? 'rate_limited' : 'invalid', message: err.message };
+      body = { code: codeForStatus(status), message: err.message };
     } else {
       onUnexpected(err);
       log.error({ err, url: req.url, method: req.method }, 'request failed');
@@ -29,6 +26,6 @@ export function installErrorHandler(app: FastifyInstance, log: Logger, onUnexpec
     void reply.status(status).send({ error: body });
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply.status(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
+    void reply.status(ErrorCodes.not_found).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
   });
 }

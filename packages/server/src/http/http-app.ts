@@ -6,13 +6,12 @@ import type { Services } from '../services.js';
 import type { Metrics } from '../observability/metrics.js';
 import { installErrorHandler } from './error-handler.js';
 import { errorSource } from '../observability/error-source.js';
-import { createAuthGuard } from './auth-guard.js';
-import type { RouteContext } from './route-context.js';
-import { registerAuthRoutes } from '../features/auth/auth-routes.js';
-import { registerProfileRoutes } from '../features/profiles/profile-routes.js';
-import { registerRoomRoutes } from '../features/rooms/room-routes.js';
-import { registerMessageRoutes } from '../features/messages/message-routes.js';
-import { registerNoticeRoutes } from '../features/notices/notice-routes.js';
+import { registerAuthenticated } from './authenticated-scope.js';
+import { registerAuthRoutes } from './routes/auth-routes.js';
+import { registerProfileRoutes } from './routes/profile-routes.js';
+import { registerRoomRoutes } from './routes/room-routes.js';
+import { registerMessageRoutes } from './routes/message-routes.js';
+import { registerNoticeRoutes } from './routes/notice-routes.js';
 import { registerConversationRoutes } from './routes/conversation-routes.js';
 
 export interface HttpAppOptions {
@@ -62,12 +61,14 @@ export async function createHttpApp({ log, metrics, services, checkReady, bodyLi
   await app.register(swaggerUi, { routePrefix: '/api/docs' });
   app.get('/api/openapi.json', { schema: { hide: true } }, async () => app.swagger());
 
-  const ctx: RouteContext = { app, services, guard: createAuthGuard(services) };
-  registerAuthRoutes(ctx);
-  registerProfileRoutes(ctx);
-  registerRoomRoutes(ctx);
-  registerMessageRoutes(ctx);
-  registerNoticeRoutes(ctx);
-  registerConversationRoutes(ctx);
+  registerAuthRoutes({ app, services });
+  await registerAuthenticated(app, services, (scope) => {
+    const ctx = { app: scope, services };
+    registerProfileRoutes(ctx);
+    registerRoomRoutes(ctx);
+    registerMessageRoutes(ctx);
+    registerNoticeRoutes(ctx);
+    registerConversationRoutes(ctx);
+  });
   return app;
 }

@@ -66,10 +66,14 @@ export interface Store extends ConversationStore {
 
   // messages
   /**
-   * Assigns the next per-room seq and inserts, in one transaction; also moves the sender's
-   * read pointer to that seq. A second call with the same (senderId, clientMsgId) inserts
-   * nothing and returns the stored message with `duplicate: true`. Throws `not_found`
-   * ('room') when the room does not exist or the sender is not a current member of it.
+   * The send rules live here, in the store, not in services or clients: the store checks
+   * that the sender is a current member of the room (else `not_found` 'room', and no seq is
+   * used), assigns the room's next seq (gap-free, in call order for one caller), moves the
+   * sender's read pointer to it, and recognises a retry: a second call with the same
+   * (senderId, clientMsgId) stores nothing and returns the stored message with
+   * `duplicate: true`, whatever room it names. Every adapter implements them once, in the
+   * shared group-commit writer (adapters/store/group-commit-writer.ts); the contract suite
+   * (store-contract/messages.ts) is their specification.
    */
   insertMessage(input: NewMessage): Promise<{ message: Message; duplicate: boolean }>;
   getMessage(id: string): Promise<Message | undefined>;

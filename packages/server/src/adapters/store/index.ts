@@ -5,10 +5,11 @@ import { dirname, resolve } from 'node:path';
 import pg from 'pg';
 import type { Store } from '../../ports/store.js';
 import { createKyselyStore } from './kysely-store.js';
-import { createPostgresMessageWriter } from './postgres-message-writer.js';
+import { createGroupCommitWriter } from './group-commit-writer.js';
+import { createPostgresSendStatements } from './postgres-send-statements.js';
 import type { Database } from './schema.js';
 import { startSqliteCheckpointer } from './sqlite-checkpointer.js';
-import { createSqliteMessageWriter } from './sqlite-message-writer.js';
+import { createSqliteSendStatements } from './sqlite-send-statements.js';
 import { withStatementCache } from './statement-cache.js';
 
 export type StoreOptions =
@@ -48,7 +49,8 @@ function openSqlite(file: string, synchronous: 'NORMAL' | 'FULL'): Store {
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const companions = sqlite.memory ? [] : [startSqliteCheckpointer({ file: sqlite.name })];
-  return createKyselyStore({ db, dialect: 'sqlite', writer: createSqliteMessageWriter({ sqlite, db }), companions });
+  const writer = createGroupCommitWriter({ statements: createSqliteSendStatements({ sqlite, db }), maxBatch: 512 });
+  return createKyselyStore({ db, dialect: 'sqlite', writer, companions });
 }
 
 async function openPostgres(options: Extract<StoreOptions, { kind: 'postgres' }>): Promise<Store> {
@@ -62,5 +64,6 @@ async function openPostgres(options: Extract<StoreOptions, { kind: 'postgres' }>
   // replaced on next use; without a listener the 'error' event would kill the process.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  return createKyselyStore({ db, dialect: 'postgres', writer: createPostgresMessageWriter({ pool }) });
+  const writer = createGroupCommitWriter({ statements: createPostgresSendStatements({ pool }), maxBatch: 256 });
+  return createKyselyStore({ db, dialect: 'postgres', writer });
 }

@@ -1,4 +1,4 @@
-import type { Message, Notice } from '@chatchat/protocol';
+import { compareRooms, type Message, type Notice } from '@chatchat/protocol';
 import type { RoomView, Store } from '../../ports/store.js';
 import { toMember, toMessage, toNotice, toRoom } from './row-mappers.js';
 import type { StoreContext } from './store-context.js';
@@ -76,13 +76,8 @@ export function createRoomViewStore({ db }: StoreContext): RoomViewStore {
         peerId: room.kind === 'direct' ? peerFromKey(r.direct_key, userId) : null,
       };
     });
-    const activity = (v: RoomView) => v.lastMessage?.createdAt ?? v.room.createdAt;
-    return out.sort((a, b) => {
-      const x = activity(a);
-      const y = activity(b);
-      if (x !== y) return x < y ? 1 : -1;
-      return a.room.id < b.room.id ? 1 : a.room.id > b.room.id ? -1 : 0;
-    });
+    const orderKey = (v: RoomView) => ({ id: v.room.id, createdAt: v.room.createdAt, lastMessage: v.lastMessage });
+    return out.sort((a, b) => compareRooms(orderKey(a), orderKey(b)));
   }
 
   return {

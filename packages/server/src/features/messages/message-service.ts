@@ -6,6 +6,7 @@ import { AppError, forbidden, invalid, notFound } from '../../errors.js';
 import type { RoomService } from '../rooms/room-service.js';
 import { can } from '../rooms/permissions.js';
 import type { MentionResolver } from '../mentions/mention-resolver.js';
+import { requireMembership } from '../rooms/require-membership.js';
 
 export interface MessageServiceOptions {
   store: Store;
@@ -48,14 +49,13 @@ export function createMessageService({ store, clock, events, rooms, mentions, on
 
   async function ownMessage(userId: string, messageId: string, allowModerators: boolean): Promise<Message> {
     const message = await store.getMessage(messageId);
+    if (!message || message.deletedAt) throw notFound('message');
     // A message in a room you are not in does not exist for you.
-    const member = message && (await store.getMember(message.roomId, userId));
-    if (!message || !member) throw notFound('message');
-    if (message.deletedAt) throw notFound('message');
-    if (message.senderId !== userId) {
-      const room = allowModerators && can(member.role, 'moderateMessages') ? await store.getRoom(message.roomId) : undefined;
-      if (room?.kind !== 'group') throw forbidden('not your message');
-    }
+    const { member, room } = await requireMembership(store, message.roomId, userId).catch(() => {
+      throw notFound('message');
+    });
+    const moderates = allowModerators && room.kind === 'group' && can(member.role, 'moderateMessages');
+    if (message.senderId !== userId && !moderates) throw forbidden('not your message');
     return message;
   }
 

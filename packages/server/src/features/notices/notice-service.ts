@@ -4,6 +4,7 @@ import type { Clock } from '../../ports/clock.js';
 import type { EventPublisher } from '../../realtime/event-publisher.js';
 import { forbidden, invalid, notFound } from '../../errors.js';
 import { can } from '../rooms/permissions.js';
+import { requireMembership } from '../rooms/require-membership.js';
 
 export interface NoticeServiceOptions {
   store: Store;
@@ -16,8 +17,7 @@ export type NoticeService = ReturnType<typeof createNoticeService>;
 /** Room notices (one active per room) and platform-wide announcements. */
 export function createNoticeService({ store, clock, events }: NoticeServiceOptions) {
   async function requireNoticeManager(roomId: string, userId: string) {
-    const [member, room] = await Promise.all([store.getMember(roomId, userId), store.getRoom(roomId)]);
-    if (!member || !room) throw notFound('room');
+    const { member, room } = await requireMembership(store, roomId, userId);
     // In a direct room both people run the room.
     if (room.kind !== 'direct' && !can(member.role, 'manageNotices')) {
       throw forbidden(`your role (${member.role}) may not manage notices in this room`);

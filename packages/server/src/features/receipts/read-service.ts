@@ -1,7 +1,8 @@
 import type { OpReply } from '@chatchat/protocol';
 import type { Store } from '../../ports/store.js';
 import type { EventPublisher } from '../../realtime/event-publisher.js';
-import { invalid, notFound } from '../../errors.js';
+import { invalid } from '../../errors.js';
+import { requireMembership } from '../rooms/require-membership.js';
 import { createReadCoalescer } from './read-coalescer.js';
 
 export interface ReadServiceOptions {
@@ -24,8 +25,7 @@ export function createReadService({ store, events, coalesceMs, onPublishError }:
   return {
     /** Moves the reader's pointer forward (never back) and tells the room, coalesced. */
     async markRead(userId: string, roomId: string, seq: number): Promise<OpReply<'room.read'>> {
-      const [member, room] = await Promise.all([store.getMember(roomId, userId), store.getRoom(roomId)]);
-      if (!member || !room) throw notFound('room');
+      const { member, room } = await requireMembership(store, roomId, userId);
       if (seq > room.lastSeq) throw invalid(`seq ${seq} is beyond the room's last seq ${room.lastSeq}`);
       const lastReadSeq = seq > member.lastReadSeq ? await store.advanceReadPointer(roomId, userId, seq) : member.lastReadSeq;
       if (lastReadSeq > member.lastReadSeq) coalescer.add(roomId, userId, lastReadSeq);

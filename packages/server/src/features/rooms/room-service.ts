@@ -7,6 +7,7 @@ import { toPublicUser } from '../auth/auth-service.js';
 import { can, outranks, type RoomAction } from './permissions.js';
 import { presentRooms } from './room-presenter.js';
 import { cleanPatch } from '../patch-fields.js';
+import { requireMembership } from './require-membership.js';
 
 export interface RoomServiceOptions {
   store: Store;
@@ -21,17 +22,10 @@ const toMember = (m: MemberRecord): Member => ({
 });
 
 export function createRoomService({ store, clock, events }: RoomServiceOptions) {
-  async function requireMember(roomId: string, userId: string): Promise<MemberRecord> {
-    const member = await store.getMember(roomId, userId);
-    if (member) return member;
-    // Same answer for "no such room" and "not yours": room ids are not enumerable.
-    throw notFound('room');
-  }
+  const requireMember = (roomId: string, userId: string) => requireMembership(store, roomId, userId);
 
   async function requireGroupAction(roomId: string, userId: string, action: RoomAction) {
-    const member = await requireMember(roomId, userId);
-    const room = await store.getRoom(roomId);
-    if (!room) throw notFound('room');
+    const { member, room } = await requireMember(roomId, userId);
     if (room.kind === 'direct') throw forbidden('direct rooms have no members to manage');
     if (!can(member.role, action)) throw forbidden(`your role (${member.role}) may not ${action} in this room`);
     return { member, room };
@@ -164,7 +158,7 @@ export function createRoomService({ store, clock, events }: RoomServiceOptions) 
     },
 
     async leave(userId: string, roomId: string): Promise<void> {
-      const member = await requireMember(roomId, userId);
+      const { member } = await requireMember(roomId, userId);
       await removeFromRoom(roomId, userId, userId, 'left');
       if (member.role === 'owner') await handOverOwnership(roomId, userId);
     },

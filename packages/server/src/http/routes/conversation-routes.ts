@@ -1,37 +1,32 @@
 import { Type, type Static } from '@sinclair/typebox';
-import {
-  ErrorResponse, Id, ReactionUsersResponse, RoomSettingsBody, RoomSettingsResponse, SearchQuery, SearchResponse,
-} from '@chatchat/protocol';
-import { bearer, type RouteContext } from '../route-context.js';
+import { Id, ReactionUsersResponse, RoomSettingsBody, RoomSettingsResponse, SearchQuery, SearchResponse } from '@chatchat/protocol';
+import { errorResponses, type RouteContext } from '../route-context.js';
 
-const errors = { 400: ErrorResponse, 401: ErrorResponse, 403: ErrorResponse, 404: ErrorResponse };
+const errors = errorResponses('invalid', 'forbidden', 'not_found');
 const MessageParams = Type.Object({ messageId: Id });
 const RoomParams = Type.Object({ roomId: Id });
 
 /** Search, who reacted, and my room settings: the HTTP side of replies, reactions, mentions, search, pins, settings. */
-export function registerConversationRoutes({ app, services, guard }: RouteContext) {
+export function registerConversationRoutes({ app, services }: RouteContext) {
   app.get<{ Querystring: Static<typeof SearchQuery> }>('/api/v1/search/messages', {
-    preHandler: guard,
     schema: {
-      tags: ['search'], security: bearer, querystring: SearchQuery,
+      tags: ['search'], querystring: SearchQuery,
       summary: 'Full-text search in your rooms (or one room), newest first; page with `before` = the previous `nextBefore`',
       response: { 200: SearchResponse, ...errors },
     },
   }, async (req) => services.search.search(req.userId, req.query));
 
   app.get<{ Params: Static<typeof MessageParams> }>('/api/v1/messages/:messageId/reactions', {
-    preHandler: guard,
     schema: {
-      tags: ['messages'], security: bearer, params: MessageParams,
+      tags: ['messages'], params: MessageParams,
       summary: 'Who reacted with which emoji, in order of first use',
       response: { 200: ReactionUsersResponse, ...errors },
     },
   }, async (req) => services.reactions.who(req.userId, req.params.messageId));
 
   app.put<{ Params: Static<typeof RoomParams>; Body: Static<typeof RoomSettingsBody> }>('/api/v1/rooms/:roomId/settings', {
-    preHandler: guard,
     schema: {
-      tags: ['rooms'], security: bearer, params: RoomParams, body: RoomSettingsBody,
+      tags: ['rooms'], params: RoomParams, body: RoomSettingsBody,
       summary: 'Your notification level and mute for the room (the room.settings op)',
       response: { 200: RoomSettingsResponse, ...errors },
     },
