@@ -7,3 +7,4 @@ export * from './limits.js';
 export * from './ops.js';
 export * from './compare-rooms.js';
 export * from './read-pointer.js';
+export * from './mentions.js';
