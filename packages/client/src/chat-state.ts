@@ -1,8 +1,8 @@
 import {
-  compareRooms, Limits, readSeqAfterMessage, type Announcement, type Member, type Message, type OpReply, type Presence, type ReactionCount, type Room, type ServerEvent, type User,
+  compareRooms, Limits, readSeqAfterMessage, type Announcement, type Member, type Message, type OpReply, type MessageReactions, type Presence, type ReactionCount, type Room, type ServerEvent, type User,
 } from '@chatchat/protocol';
 import {
-  applyPinAdded, applyPinRemoved, applyReactionUpdate, applySettings, countMention, dropRoomReactions, readMentions, requote,
+  applyPinAdded, applyPinRemoved, applyReactionCounts, applyReactionUpdate, applySettings, countMention, dropRoomReactions, readMentions, requote,
   roomAfterUpdate, type ReactionTable,
 } from './conversation-state.js';
 import {
@@ -16,6 +16,8 @@ export interface OutboxEntry {
   readonly clientMsgId: string;
   readonly roomId: string;
   readonly body: string;
+  /** The message this one answers. */
+  readonly replyTo?: string;
   /** Client clock, ms since the epoch. */
   readonly createdAt: number;
 }
@@ -211,8 +213,11 @@ export function applyMessageUpdate(state: ChatState, message: Message): ChatStat
 }
 
 /** A page of history or a gap fill; only for rooms in the list. */
-export function applyHistory(state: ChatState, roomId: string, messages: readonly Message[], reachedStart = false): ChatState {
+export function applyHistory(
+  state: ChatState, roomId: string, messages: readonly Message[], reachedStart = false, reactions?: readonly MessageReactions[],
+): ChatState {
   if (!state.rooms[roomId]) return state;
+  if (reactions) state = { ...state, reactions: applyReactionCounts(state.reactions, roomId, messages.map((m) => m.id), reactions) };
   const window = state.windows[roomId] ?? emptyWindow;
   let merged = mergeMessages(window, messages);
   if (reachedStart && !merged.reachedStart) merged = { ...merged, reachedStart: true };
