@@ -168,6 +168,11 @@ export const Highlight = Type.Object({
 export type Highlight = Static<typeof Highlight>;
 export const SearchResult = Type.Object({ message: Message, highlight: Highlight });
 export type SearchResult = Static<typeof SearchResult>;
+/** A time given by a client: ISO-8601 with a zone (`2030-01-01T09:00:00Z`, `…+09:00`). */
+export const ClientTimestamp = Type.String({
+  maxLength: 40,
+  pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})$',
+});
 export const SearchQueryText = Type.String({ maxLength: Limits.maxSearchQueryChars });
 /** Opaque paging cursor: pass a reply's `nextBefore` as `before` for the next (older) page. */
 export const SearchCursor = Type.String({ minLength: 1, maxLength: 32, pattern: '^[0-9]+$' });

@@ -1,6 +1,6 @@
 import { Type, type Static } from '@sinclair/typebox';
 import {
-  Id, Member, Message, MessageReactions, Notice, NotifyLevel, Announcement, Presence, Room, RoomDescription, SearchCursor,
+  ClientTimestamp, Id, Member, Message, MessageReactions, Notice, NotifyLevel, Announcement, Presence, Room, RoomDescription, SearchCursor,
   SearchQueryText, SearchResult, Timestamp, User,
 } from './entities.js';
 import { ErrorCodes } from './errors.js';
@@ -101,7 +101,7 @@ export const ReactionUsersResponse = Type.Object({
 });
 export const RoomSettingsBody = Type.Object({
   notify: NotifyLevel,
-  muteUntil: Type.Optional(Type.Union([Timestamp, Type.Null()])),
+  muteUntil: Type.Optional(Type.Union([ClientTimestamp, Type.Null()])),
 }, { additionalProperties: false });
 export type RoomSettingsBody = Static<typeof RoomSettingsBody>;
 export const RoomSettingsResponse = Type.Object({ roomId: Id, notify: NotifyLevel, muteUntil: Type.Union([Timestamp, Type.Null()]) });

@@ -1,7 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import {
   Announcement, ClientMsgId, Emoji, Id, Member, Message, MessageBody, MessageReactions, NotifyLevel, Pin, Presence,
-  ReactionCount, Room, RoomReaders, SearchCursor, SearchQueryText, SearchResult, Seq, Timestamp, User,
+  ClientTimestamp, ReactionCount, Room, RoomReaders, SearchCursor, SearchQueryText, SearchResult, Seq, Timestamp, User,
 } from './entities.js';
 import { Limits } from './limits.js';
 
@@ -95,7 +95,7 @@ export const Ops = {
   },
   /** My notification level for a room; `muteUntil` (future, at most `Limits.maxMuteMs` ahead) or null unmutes. */
   'room.settings': {
-    data: Type.Object({ roomId: Id, notify: NotifyLevel, muteUntil: Type.Optional(Type.Union([Timestamp, Type.Null()])) }),
+    data: Type.Object({ roomId: Id, notify: NotifyLevel, muteUntil: Type.Optional(Type.Union([ClientTimestamp, Type.Null()])) }),
     reply: Type.Object({ roomId: Id, notify: NotifyLevel, muteUntil: Type.Union([Timestamp, Type.Null()]) }),
   },
   'room.read': {
