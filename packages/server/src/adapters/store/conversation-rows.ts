@@ -16,7 +16,7 @@ export interface MessageExtras {
   tokens: string[];
 }
 
-export function messageExtras(input: NewMessage): MessageExtras {
+export function messageExtras(input: NewMessage, searchIndex = true): MessageExtras {
   const r = input.replyTo ?? null;
   const mentionsAll = input.mentionsAll === true;
   const mentions = [...new Set(input.mentions ?? [])];
@@ -25,7 +25,7 @@ export function messageExtras(input: NewMessage): MessageExtras {
     mentionsJson: mentions.length > 0 ? JSON.stringify(mentions) : null,
     mentionsAll: mentionsAll ? 1 : 0,
     mentionRows: mentionsAll ? ['*'] : mentions,
-    tokens: input.kind === 'text' ? indexTokens(input.body) : [],
+    tokens: searchIndex && input.kind === 'text' ? indexTokens(input.body) : [],
   };
 }
 

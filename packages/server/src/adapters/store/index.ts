@@ -12,7 +12,13 @@ import { startSqliteCheckpointer } from './sqlite-checkpointer.js';
 import { createSqliteSendStatements } from './sqlite-send-statements.js';
 import { withStatementCache } from './statement-cache.js';
 
-export type StoreOptions =
+/**
+ * `searchIndex: false` leaves new messages out of the search index: only for measuring what the
+ * index costs (bench:search); a store opened so finds nothing sent meanwhile.
+ */
+type SearchIndexOption = { searchIndex?: boolean };
+
+export type StoreOptions = SearchIndexOption & (
   | {
       kind: 'sqlite';
       file: string;
@@ -22,14 +28,15 @@ export type StoreOptions =
        */
       synchronous?: 'NORMAL' | 'FULL';
     }
-  | { kind: 'postgres'; url: string; poolSize?: number; statementTimeoutMs?: number };
+  | { kind: 'postgres'; url: string; poolSize?: number; statementTimeoutMs?: number });
 
 /** Opens the store; call `migrate()` before first use and `close()` at shutdown. */
 export async function createStore(options: StoreOptions): Promise<Store> {
-  return options.kind === 'sqlite' ? openSqlite(options.file, options.synchronous ?? 'NORMAL') : openPostgres(options);
+  const searchIndex = options.searchIndex ?? true;
+  return options.kind === 'sqlite' ? openSqlite(options.file, options.synchronous ?? 'NORMAL', searchIndex) : openPostgres(options, searchIndex);
 }
 
-function openSqlite(file: string, synchronous: 'NORMAL' | 'FULL'): Store {
+function openSqlite(file: string, synchronous: 'NORMAL' | 'FULL', searchIndex: boolean): Store {
   if (file !== ':memory:' && !file.startsWith('file:')) mkdirSync(dirname(resolve(file)), { recursive: true });
   const sqlite = new Sqlite(file);
   try {
@@ -49,11 +56,11 @@ function openSqlite(file: string, synchronous: 'NORMAL' | 'FULL'): Store {
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const companions = sqlite.memory ? [] : [startSqliteCheckpointer({ file: sqlite.name })];
-  const writer = createGroupCommitWriter({ statements: createSqliteSendStatements({ sqlite, db }), maxBatch: 512 });
+  const writer = createGroupCommitWriter({ statements: createSqliteSendStatements({ sqlite, db, searchIndex }), maxBatch: 512 });
   return createKyselyStore({ db, dialect: 'sqlite', writer, companions });
 }
 
-async function openPostgres(options: Extract<StoreOptions, { kind: 'postgres' }>): Promise<Store> {
+async function openPostgres(options: Extract<StoreOptions, { kind: 'postgres' }>, searchIndex: boolean): Promise<Store> {
   const pool = new pg.Pool({
     connectionString: options.url,
     max: options.poolSize ?? 10,
@@ -64,6 +71,6 @@ async function openPostgres(options: Extract<StoreOptions, { kind: 'postgres' }>
   // replaced on next use; without a listener the 'error' event would kill the process.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const writer = createGroupCommitWriter({ statements: createPostgresSendStatements({ pool }), maxBatch: 256 });
+  const writer = createGroupCommitWriter({ statements: createPostgresSendStatements({ pool, searchIndex }), maxBatch: 256 });
   return createKyselyStore({ db, dialect: 'postgres', writer });
 }

@@ -94,7 +94,7 @@ join unnest($1::text[], $2::text[]) as k(sender_id, client_msg_id)
   on m.sender_id = k.sender_id and m.client_msg_id = k.client_msg_id`;
 
 /** Statements are named, so each connection prepares them once: the hot path skips parsing. */
-export function createPostgresSendStatements({ pool }: { pool: pg.Pool }): SendStatements {
+export function createPostgresSendStatements({ pool, searchIndex = true }: { pool: pg.Pool; searchIndex?: boolean }): SendStatements {
   async function insertMany(rows: readonly MessageRow[]): Promise<MessagesTable[]> {
     const client = await pool.connect();
     let broken: Error | undefined;
@@ -104,7 +104,7 @@ export function createPostgresSendStatements({ pool }: { pool: pg.Pool }): SendS
         const roomIds = [...new Set(rows.map((r) => r.roomId))].sort();
         await client.query({ name: 'chatchat_lock_rooms', text: LOCK_ROOMS, values: [roomIds] });
         const col = <K extends keyof MessageRow>(k: K) => rows.map((r) => r[k]);
-        const extras = rows.map(messageExtras);
+        const extras = rows.map((r) => messageExtras(r, searchIndex));
         const reply = (i: number) => extras.map((e) => e.replyColumns[i]);
         const mentionIds: string[] = [];
         const mentionUsers: string[] = [];
@@ -135,7 +135,7 @@ export function createPostgresSendStatements({ pool }: { pool: pg.Pool }): SendS
     async insert(rows) {
       if (rows.length !== 1) return (await insertMany(rows)).map(toMessage);
       const r = rows[0]!;
-      const e = messageExtras(r);
+      const e = messageExtras(r, searchIndex);
       const res = await pool.query<MessagesTable>({
         name: 'chatchat_insert_one',
         text: INSERT_ONE,

@@ -12,13 +12,15 @@ export interface SqliteSendStatementsOptions {
   sqlite: BetterSqlite3.Database;
   /** The Kysely instance on the same connection; its connection lock fences our batches. */
   db: Kysely<Database>;
+  /** Default true; see StoreOptions. */
+  searchIndex?: boolean;
 }
 
 /**
  * A batch is one immediate transaction of prepared statements, run synchronously: the
  * commit (not each row) is the expensive part of a write.
  */
-export function createSqliteSendStatements({ sqlite, db }: SqliteSendStatementsOptions): SendStatements {
+export function createSqliteSendStatements({ sqlite, db, searchIndex = true }: SqliteSendStatementsOptions): SendStatements {
   let writeAll: ((rows: readonly MessageRow[]) => Message[]) | undefined;
   let findOne: BetterSqlite3.Statement<[string, string], MessagesTable> | undefined;
 
@@ -49,7 +51,7 @@ export function createSqliteSendStatements({ sqlite, db }: SqliteSendStatementsO
         if (row.clientMsgId !== null && isStored.get(row.senderId, row.clientMsgId) !== undefined) continue;
         const seq = nextSeq.get(row.roomId, row.roomId, row.senderId);
         if (seq === undefined) continue;
-        const extras = messageExtras(row);
+        const extras = messageExtras(row, searchIndex);
         const searchId = extras.tokens.length > 0
           ? Number(indexSearch.run(sqliteSearchText(extras.tokens), row.roomId, seq).lastInsertRowid)
           : null;
