@@ -13,8 +13,17 @@
  * Tokens contain only letters and digits: they are never query syntax in any store.
  */
 
-const CJK = /[\p{Script=Hangul}\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]/u;
-const WORD = /[\p{L}\p{N}\p{M}]+/gu;
+const cjkScripts = '\\p{Script=Hangul}\\p{Script=Han}\\p{Script=Hiragana}\\p{Script=Katakana}';
+/**
+ * One pass over the text: a CJK run (CJK characters and their marks), or a word of other
+ * letters and digits (with their marks). Marks without a base are skipped. (`v` for the set
+ * difference; built with `new RegExp` because the compile target predates the flag.)
+ */
+const SEGMENT = new RegExp(
+  `([${cjkScripts}][${cjkScripts}\\p{M}]*)|([[\\p{L}\\p{N}]--[${cjkScripts}]][[\\p{L}\\p{N}\\p{M}]--[${cjkScripts}]]*)`,
+  'gv',
+);
+const ASCII = /^[\x00-\x7f]*$/;
 
 export interface Segment {
   /** The normalised text of a word or CJK run. */
@@ -32,38 +41,18 @@ export type QueryTerm = { kind: 'prefix'; token: string } | { kind: 'phrase'; to
 const maxQueryTerms = 16;
 
 function foldLatin(word: string): string {
-  // NFD splits accents off their letters; Hangul is never folded (NFD would split syllables into jamo).
-  return word.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
+  // NFD splits accents off their letters; Hangul never comes here (NFD would split syllables into jamo).
+  return ASCII.test(word) ? word.toLowerCase() : word.normalize('NFD').replace(/\p{M}/gu, '').toLowerCase();
 }
 
-/** Words and CJK runs of `text` with their positions; marks without a base are dropped. */
+/** Words and CJK runs of `text` with their positions. */
 export function segments(text: string): Segment[] {
   const out: Segment[] = [];
-  for (const match of text.matchAll(WORD)) {
-    const word = match[0];
-    const base = match.index;
-    // Split the word into runs of CJK and non-CJK characters (`회의room` is two segments).
-    let runStart = 0;
-    let runCjk: boolean | undefined;
-    const flush = (endIdx: number) => {
-      if (runCjk === undefined || endIdx <= runStart) return;
-      const raw = word.slice(runStart, endIdx);
-      const normalised = runCjk ? raw.normalize('NFC') : foldLatin(raw);
-      if (normalised.length > 0) out.push({ text: normalised, cjk: runCjk, start: base + runStart, end: base + endIdx });
-    };
-    for (let i = 0; i < word.length; ) {
-      const cp = word.codePointAt(i)!;
-      const ch = String.fromCodePoint(cp);
-      const isMark = /\p{M}/u.test(ch);
-      const isCjk = isMark ? (runCjk ?? false) : CJK.test(ch);
-      if (runCjk !== undefined && isCjk !== runCjk) {
-        flush(i);
-        runStart = i;
-      }
-      runCjk = isCjk;
-      i += ch.length;
-    }
-    flush(word.length);
+  for (const match of text.matchAll(SEGMENT)) {
+    const cjk = match[1] !== undefined;
+    const raw = match[0];
+    const normalised = cjk ? raw.normalize('NFC') : foldLatin(raw);
+    if (normalised.length > 0) out.push({ text: normalised, cjk, start: match.index, end: match.index + raw.length });
   }
   return out;
 }
