@@ -68,12 +68,11 @@ export function createMessageService({ store, clock, events, rooms, mentions, on
     async send(senderId: string, input: { roomId: string; body: string; clientMsgId: string; replyTo?: string }): Promise<Message> {
       const started = performance.now();
       checkBody(input.body);
-      const [replyTo, mentioned, returning] = await Promise.all([
-        input.replyTo !== undefined ? quoteFor(senderId, input.roomId, input.replyTo) : null,
-        mentions.resolve(input.roomId, senderId, input.body),
-        // Before the insert, so the message is unread for the member who comes back.
-        rooms.restoreDirectPeer(input.roomId, senderId),
-      ]);
+      const replyTo = input.replyTo !== undefined ? await quoteFor(senderId, input.roomId, input.replyTo) : null;
+      // Before the insert (the message is unread for the member who comes back) and before
+      // mentions are resolved (they can be mentioned), but only once the input is known good.
+      const returning = await rooms.restoreDirectPeer(input.roomId, senderId);
+      const mentioned = await mentions.resolve(input.roomId, senderId, input.body);
       // Membership is checked by the store in the insert transaction itself.
       const { message, duplicate } = await store.insertMessage({
         roomId: input.roomId, senderId, kind: 'text', body: input.body, clientMsgId: input.clientMsgId, now: clock.nowIso(),
