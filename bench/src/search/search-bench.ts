@@ -298,7 +298,13 @@ async function main() {
     }
     if (!skip.has('storm')) {
       console.log('reaction storm…');
-      const storm: StormResult = await runReactionStorm({ members: Number(values.members), reactors: Number(values.reactors) });
+      const storm: StormResult | undefined = await runReactionStorm({ members: Number(values.members), reactors: Number(values.reactors) })
+        .catch((err: unknown) => {
+          // A failed part must not lose the parts already measured.
+          sections.push(`## Reaction storm\n\nFailed: ${String(err)}`);
+          return undefined;
+        });
+      if (storm) {
       json.storm = storm;
       sections.push(`## Reaction storm: ${storm.members.toLocaleString()}-member room, ${storm.reactors} members react to one message at once\n\n` +
         '| measure | value |\n| --- | --- |\n' +
@@ -308,6 +314,7 @@ async function main() {
         `| first reaction sent → every connection shows the final count | ${storm.settleMs.toFixed(0)} ms |\n` +
         `| reaction.add ack p50 / p99 | ${storm.ackP50.toFixed(1)} / ${storm.ackP99.toFixed(1)} ms |\n\n` +
         `Server in-process (SQLite), ${storm.members} WebSocket connections in the same process; coalescing window ${storm.windowMs} ms.`);
+      }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
