@@ -7,6 +7,7 @@ import { loadConfig } from '../../../packages/server/src/config.js';
 import { startChatServer } from '../../../packages/server/src/app.js';
 import { createLogger } from '../../../packages/server/src/logger.js';
 import { createAccessTokens } from '../../../packages/server/src/features/auth/tokens.js';
+import type { UserRecord } from '../../../packages/server/src/ports/store.js';
 
 export interface StormResult {
   members: number;
@@ -34,7 +35,7 @@ export async function runReactionStorm({ members, reactors }: { members: number;
   try {
     const now = new Date().toISOString();
     // Users straight into the store: argon2 sign-ups are setup, not what is measured.
-    const users = [];
+    const users: UserRecord[] = [];
     for (let i = 0; i < members; i++) users.push(await server.store.createUser({ username: `storm_${i}`, displayName: `S${i}`, passwordHash: 'x', now }));
     const room = await server.store.createRoom({ kind: 'group', name: 'storm', creatorId: users[0]!.id, memberIds: users.slice(1).map((u) => u.id), now });
     const tokens = createAccessTokens({ secret, ttlSec: 3600 });
