@@ -1,13 +1,15 @@
 import {
   Limits, type Announcement, type EventData, type EventName, type Member, type Message, type OpData, type OpName,
-  type OpReply, type Presence, type Room, type ServerEvent, type User,
+  type OpReply, type Presence, type ReactionCount, type Room, type ServerEvent, type User,
 } from '@chatchat/protocol';
 import { createBackoff, type BackoffOptions } from './backoff.js';
 import { ChatClientError } from './chat-client-error.js';
 import {
   applyEvent, applyHistory, applyMembers, applyMessageUpdate, applySnapshot, createChatState, hasMessage, messagesOf, pendingOf,
-  readCount, roomList, totalUnread, typingUsers, type ChatState, type HelloSnapshot, type OutboxEntry,
+  reactionsOf, readCount, roomList, totalMentions, totalUnread, typingUsers, type ChatState, type HelloSnapshot, type OutboxEntry,
 } from './chat-state.js';
+import { createConversationApi, type ConversationApi } from './conversation-api.js';
+import { notifies } from './conversation-state.js';
 import { maxAttempts, type ClientContext } from './client-context.js';
 import { createEmitter, type Unsubscribe } from './emitter.js';
 import { createGapFiller } from './gap-filler.js';
@@ -50,11 +52,18 @@ export interface ChatClientOptions {
   now?: () => number;
 }
 
-/** Sent when a message from someone else lands in one of my rooms (browser notifications). */
+/**
+ * Sent when a message from someone else lands in one of my rooms and my settings say it should
+ * notify (browser notifications): every message with `notify: 'all'` unless muted, mentions of
+ * me with `all` or `mentions` even while muted, nothing with `none`.
+ */
 export interface UnreadSignal {
   room: Room;
   message: Message;
   totalUnread: number;
+  /** The message mentions me (by name or `@all`). */
+  mentioned: boolean;
+  totalMentions: number;
 }
 
 export interface LifecycleEvents {
@@ -82,7 +91,12 @@ export interface LoadHistoryOptions {
   limit?: number;
 }
 
-export interface ChatClient {
+export interface SendOptions {
+  /** Id of a message of the same room this one answers; the stored message carries its quote. */
+  replyTo?: string;
+}
+
+export interface ChatClient extends ConversationApi {
   readonly status: TransportStatus;
   /** The HTTP API with this client's url, fetch and token. */
   readonly api: HttpApi;
@@ -107,6 +121,10 @@ export interface ChatClient {
   typingUsers(roomId: string): string[];
   announcements(): readonly Announcement[];
   totalUnread(): number;
+  /** Unread mentions over all rooms (each room's own is `room(id).mentionCount`). */
+  totalMentions(): number;
+  /** Reaction counts of a loaded message as I see them, in order of first use. */
+  reactions(roomId: string, messageId: string): readonly ReactionCount[];
   /** Loaded messages, ascending by seq, one per seq. */
   messages(roomId: string): readonly Message[];
   /** Sends not yet acknowledged, oldest first (show them as "sending"). */
@@ -118,7 +136,7 @@ export interface ChatClient {
   loadReaders(roomId: string): Promise<Member[]>;
   loadHistory(roomId: string, options?: LoadHistoryOptions): Promise<Message[]>;
   /** Queues and sends; resolves once the server acknowledged (after reconnects if need be). */
-  send(roomId: string, body: string): Promise<Message>;
+  send(roomId: string, body: string, options?: SendOptions): Promise<Message>;
   /** Uploads a file (Blob/File) and resolves with the upload id for `message.send`'s `attachments`. */
   upload(file: Blob, options?: UploadOptions): Promise<string>;
   edit(messageId: string, body: string): Promise<Message>;
@@ -188,6 +206,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   const outbox = createOutbox({ context, onAcknowledged: (roomId) => gaps.check(roomId) });
   const reads = createReadSync({ context });
   const typing = createTypingTracker({ context });
+  const conversation = createConversationApi(context);
 
   function setState(next: ChatState): void {
     if (next === state) return;
@@ -201,7 +220,13 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     const generation = ++syncGeneration;
     const roomIds = gaps.roomsWithGaps();
     const readerRooms = [...onDemandReaders].filter((id) => state.rooms[id] && !state.readers[id]);
-    const tasks = [...roomIds.map((id) => () => gaps.fill(id)), ...readerRooms.map((id) => () => loadReaders(id).then(() => {}))];
+    // Reactions of held messages may have changed while away; the snapshot does not carry them.
+    const reactionRooms = Object.keys(state.windows).filter((id) => state.rooms[id]);
+    const tasks = [
+      ...roomIds.map((id) => () => gaps.fill(id)),
+      ...readerRooms.map((id) => () => loadReaders(id).then(() => {})),
+      ...reactionRooms.map((id) => () => conversation.refreshReactions(id)),
+    ];
     // A user with many open rooms must not fire them all at once into the server's rate limit.
     const worker = async () => {
       for (let task = tasks.shift(); task; task = tasks.shift()) await task().catch(() => {});
@@ -229,7 +254,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     if (event.ev === 'message.created') {
       const m = event.data.message;
       const room = before.rooms[m.roomId];
-      if (room && before.me && m.senderId !== before.me.id && m.seq > room.lastReadSeq && !hasMessage(before, m.roomId, m.seq)) unread = m;
+      if (room && before.me && m.senderId !== before.me.id && m.seq > room.lastReadSeq && !hasMessage(before, m.roomId, m.seq)
+        && notifies(room, m, before.me.id, now())) unread = m;
     }
     setState(applyEvent(state, event, now()));
     (emitter.emit as (ev: string, data: unknown) => void)(event.ev, event.data);
@@ -251,7 +277,10 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     }
     if (unread) {
       const room = state.rooms[unread.roomId];
-      if (room) emitter.emit('unread', { room, message: unread, totalUnread: totalUnread(state) });
+      if (room) {
+        const mentioned = room.mentionSeqs.includes(unread.seq);
+        emitter.emit('unread', { room, message: unread, totalUnread: totalUnread(state), mentioned, totalMentions: totalMentions(state) });
+      }
     }
   }
 
@@ -273,9 +302,9 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       if (extendsDown) setState(applyHistory(state, roomId, [], true));
       return [];
     }
-    const { messages } = await transport.request('message.list', { roomId, limit, ...(beforeSeq !== undefined ? { beforeSeq } : {}) });
+    const { messages, reactions } = await transport.request('message.list', { roomId, limit, ...(beforeSeq !== undefined ? { beforeSeq } : {}) });
     const reachedStart = extendsDown && (messages.length < limit || messages[0]?.seq === 1);
-    setState(applyHistory(state, roomId, messages, reachedStart));
+    setState(applyHistory(state, roomId, messages, reachedStart, reactions));
     return messages;
   }
 
@@ -314,6 +343,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     typingUsers: (roomId) => typingUsers(state, roomId, now()),
     announcements: () => state.announcements,
     totalUnread: () => totalUnread(state),
+    totalMentions: () => totalMentions(state),
+    reactions: (roomId, messageId) => reactionsOf(state, roomId, messageId),
     messages: (roomId) => messagesOf(state, roomId),
     pending: (roomId) => pendingOf(state, roomId),
     hasMoreHistory: (roomId) => !(state.windows[roomId]?.reachedStart ?? false),
@@ -321,11 +352,18 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
 
     loadReaders,
     loadHistory,
-    send: (roomId, body) => outbox.send(roomId, body),
+    send: (roomId, body, opts) => outbox.send(roomId, body, opts?.replyTo),
     async upload(file, opts) {
       api ??= createHttpApi({ url: options.url, fetch: options.fetch, getToken });
       return (await uploadFile({ api, url: options.url, getToken, fetch: options.fetch }, file, opts)).id;
     },
+    react: conversation.react,
+    unreact: conversation.unreact,
+    whoReacted: conversation.whoReacted,
+    search: conversation.search,
+    pin: conversation.pin,
+    unpin: conversation.unpin,
+    setRoomSettings: conversation.setRoomSettings,
     async edit(messageId, body) {
       const { message } = await transport.request('message.edit', { messageId, body });
       setState(applyMessageUpdate(state, message));

@@ -15,7 +15,8 @@ function user(id: string): User {
 function room(id: string, patch: Partial<Room> = {}): Room {
   return {
     id, kind: 'group', name: id, avatarUrl: null, createdAt: iso(t0), lastSeq: 0, memberCount: 4, role: 'member',
-    lastReadSeq: 0, unreadCount: 0, lastMessage: null, notice: null, peerId: null, ...patch,
+    lastReadSeq: 0, unreadCount: 0, lastMessage: null, notice: null, peerId: null, description: null, pins: [], notify: 'all',
+    muteUntil: null, mentionCount: 0, mentionSeqs: [], ...patch,
   };
 }
 function member(userId: string, joinedSeq = 0, lastReadSeq = joinedSeq): Member {
@@ -24,12 +25,12 @@ function member(userId: string, joinedSeq = 0, lastReadSeq = joinedSeq): Member 
 function msg(roomId: string, seq: number, senderId: string, patch: Partial<Message> = {}): Message {
   return {
     id: `${roomId}-m${seq}`, roomId, seq, senderId, kind: 'text', body: `hello ${seq}`, clientMsgId: null,
-    createdAt: iso(t0 + seq * 1000), editedAt: null, deletedAt: null, ...patch,
+    createdAt: iso(t0 + seq * 1000), editedAt: null, deletedAt: null, replyTo: null, mentions: [], mentionsAll: false, ...patch,
   };
 }
 function snapshot(patch: Partial<HelloSnapshot> = {}): HelloSnapshot {
   return {
-    user: user('me'), connectionId: 'c1', serverTime: iso(t0), rooms: [room('r1')], totalUnread: 0,
+    user: user('me'), connectionId: 'c1', serverTime: iso(t0), rooms: [room('r1')], totalUnread: 0, totalMentions: 0,
     users: ['me', 'a', 'b', 'c'].map(user), presence: [], announcements: [],
     readers: [{ roomId: 'r1', members: ['me', 'a', 'b', 'c'].map((u) => member(u)) }],
     ...patch,

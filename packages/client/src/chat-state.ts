@@ -1,6 +1,10 @@
 import {
-  compareRooms, Limits, readSeqAfterMessage, type Announcement, type Member, type Message, type OpReply, type Presence, type Room, type ServerEvent, type User,
+  compareRooms, Limits, readSeqAfterMessage, type Announcement, type Member, type Message, type OpReply, type MessageReactions, type Presence, type ReactionCount, type Room, type ServerEvent, type User,
 } from '@chatchat/protocol';
+import {
+  applyPinAdded, applyPinRemoved, applyReactionCounts, applyReactionUpdate, applySettings, countMention, dropRoomReactions, readMentions, requote,
+  roomAfterUpdate, type ReactionTable,
+} from './conversation-state.js';
 import {
   emptyWindow, findBySeq, mergeMessages, newerMessage, updateMessage, windowFrom, type MessageWindow,
 } from './message-window.js';
@@ -12,6 +16,8 @@ export interface OutboxEntry {
   readonly clientMsgId: string;
   readonly roomId: string;
   readonly body: string;
+  /** The message this one answers. */
+  readonly replyTo?: string;
   /** Client clock, ms since the epoch. */
   readonly createdAt: number;
 }
@@ -38,10 +44,12 @@ export interface ChatState {
   readonly windows: Table<MessageWindow>;
   /** Unacknowledged sends, oldest first. */
   readonly outbox: readonly OutboxEntry[];
+  /** roomId → messageId → reaction counts as I see them, for loaded messages that have any. */
+  readonly reactions: ReactionTable;
 }
 
 export function createChatState(): ChatState {
-  return { me: null, rooms: {}, users: {}, presence: {}, readers: {}, typing: {}, announcements: [], windows: {}, outbox: [] };
+  return { me: null, rooms: {}, users: {}, presence: {}, readers: {}, typing: {}, announcements: [], windows: {}, outbox: [], reactions: {} };
 }
 
 function put<T>(table: Table<T>, key: string, value: T): Table<T> {
@@ -63,7 +71,9 @@ function byKey<T>(items: readonly T[], key: (item: T) => string): Record<string,
 function withPointers(room: Room, lastSeq: number, lastReadSeq: number): Room {
   const unreadCount = Math.max(0, lastSeq - lastReadSeq);
   if (room.lastSeq === lastSeq && room.lastReadSeq === lastReadSeq && room.unreadCount === unreadCount) return room;
-  return { ...room, lastSeq, lastReadSeq, unreadCount };
+  // Reading past a mention clears it.
+  const mentions = lastReadSeq > room.lastReadSeq ? readMentions(room, lastReadSeq) : room;
+  return { ...room, lastSeq, lastReadSeq, unreadCount, mentionCount: mentions.mentionCount, mentionSeqs: mentions.mentionSeqs };
 }
 
 function sortAnnouncements(list: readonly Announcement[]): Announcement[] {
@@ -93,6 +103,8 @@ export function applySnapshot(state: ChatState, snapshot: HelloSnapshot): ChatSt
     announcements: sortAnnouncements(snapshot.announcements),
     windows,
     outbox: state.outbox.filter((e) => rooms[e.roomId]),
+    // Kept for loaded windows; the client refreshes them after a reconnect (reaction.counts).
+    reactions: Object.fromEntries(Object.entries(state.reactions).filter(([roomId]) => rooms[roomId])),
   };
 }
 
@@ -130,6 +142,7 @@ function removeRoom(state: ChatState, roomId: string): ChatState {
     typing: drop(state.typing, roomId),
     windows: drop(state.windows, roomId),
     outbox: state.outbox.some((e) => e.roomId === roomId) ? state.outbox.filter((e) => e.roomId !== roomId) : state.outbox,
+    reactions: dropRoomReactions(state.reactions, roomId),
   };
 }
 
@@ -151,6 +164,7 @@ export function applyMessage(state: ChatState, message: Message): ChatState {
     if (kept !== room.lastMessage) updated = { ...room, lastMessage: kept };
   }
   const myReadSeq = state.me ? readSeqAfterMessage({ userId: state.me.id, lastReadSeq: room.lastReadSeq }, message) : room.lastReadSeq;
+  updated = countMention(updated, message, state.me?.id);
   updated = withPointers(updated, Math.max(room.lastSeq, message.seq), myReadSeq);
   next = { ...next, rooms: put(next.rooms, room.id, updated) };
 
@@ -171,10 +185,21 @@ export function applyMessage(state: ChatState, message: Message): ChatState {
 /** An edit or deletion: replaces held copies (window, room preview); nothing else moves. */
 export function applyMessageUpdate(state: ChatState, message: Message): ChatState {
   let next = state;
-  const room = state.rooms[message.roomId];
+  const held = state.rooms[message.roomId];
+  // Pins and mention counts follow edits and deletions.
+  const room = held && roomAfterUpdate(held, message);
+  if (room && room !== held) next = { ...next, rooms: put(next.rooms, room.id, room) };
   if (room?.lastMessage?.seq === message.seq) {
     const kept = newerMessage(room.lastMessage, message);
     if (kept !== room.lastMessage) next = { ...next, rooms: put(next.rooms, room.id, { ...room, lastMessage: kept }) };
+  }
+  if (message.deletedAt && next.reactions[message.roomId]?.[message.id]) {
+    next = { ...next, reactions: applyReactionUpdate(next.reactions, undefined, { roomId: message.roomId, messageId: message.id, reactions: [], changes: [] }) };
+  }
+  const held2 = next.windows[message.roomId];
+  if (held2) {
+    const messages = requote(held2.messages, message);
+    if (messages !== held2.messages) next = { ...next, windows: put(next.windows, message.roomId, { ...held2, messages }) };
   }
   const window = next.windows[message.roomId];
   if (window) {
@@ -188,8 +213,11 @@ export function applyMessageUpdate(state: ChatState, message: Message): ChatStat
 }
 
 /** A page of history or a gap fill; only for rooms in the list. */
-export function applyHistory(state: ChatState, roomId: string, messages: readonly Message[], reachedStart = false): ChatState {
+export function applyHistory(
+  state: ChatState, roomId: string, messages: readonly Message[], reachedStart = false, reactions?: readonly MessageReactions[],
+): ChatState {
   if (!state.rooms[roomId]) return state;
+  if (reactions) state = { ...state, reactions: applyReactionCounts(state.reactions, roomId, messages.map((m) => m.id), reactions) };
   const window = state.windows[roomId] ?? emptyWindow;
   let merged = mergeMessages(window, messages);
   if (reachedStart && !merged.reachedStart) merged = { ...merged, reachedStart: true };
@@ -232,6 +260,13 @@ export function removeFromOutbox(state: ChatState, clientMsgId: string): ChatSta
     : state;
 }
 
+function updateRoom(state: ChatState, roomId: string, change: (room: Room) => Room): ChatState {
+  const room = state.rooms[roomId];
+  if (!room) return state;
+  const next = change(room);
+  return next === room ? state : { ...state, rooms: put(state.rooms, roomId, next) };
+}
+
 /** Applies one server event. `now` is the client clock in ms (typing expiry). */
 export function applyEvent(state: ChatState, event: ServerEvent, now: number): ChatState {
   switch (event.ev) {
@@ -264,8 +299,18 @@ export function applyEvent(state: ChatState, event: ServerEvent, now: number): C
     case 'room.updated': {
       const room = state.rooms[event.data.roomId];
       if (!room) return state;
-      return { ...state, rooms: put(state.rooms, room.id, { ...room, name: event.data.name, avatarUrl: event.data.avatarUrl }) };
+      const { name, avatarUrl, description } = event.data;
+      return { ...state, rooms: put(state.rooms, room.id, { ...room, name, avatarUrl, description }) };
     }
+    case 'room.settings':
+      return updateRoom(state, event.data.roomId, (room) => applySettings(room, event.data));
+    case 'pin.added':
+      return updateRoom(state, event.data.roomId, (room) => applyPinAdded(room, event.data.pin));
+    case 'pin.removed':
+      return updateRoom(state, event.data.roomId, (room) => applyPinRemoved(room, event.data.messageId));
+    case 'reaction.updated':
+      if (!state.rooms[event.data.roomId]) return state;
+      return { ...state, reactions: applyReactionUpdate(state.reactions, state.me?.id, event.data) };
     case 'member.joined': {
       const { roomId, members, users } = event.data;
       let next: ChatState = { ...state, users: { ...state.users, ...byKey(users, (u) => u.id) } };
@@ -416,4 +461,15 @@ export function pendingOf(state: ChatState, roomId: string): OutboxEntry[] {
 export function hasMessage(state: ChatState, roomId: string, seq: number): boolean {
   const window = state.windows[roomId];
   return window ? findBySeq(window, seq) !== undefined : false;
+}
+
+/** Unread mentions over all rooms. */
+export function totalMentions(state: ChatState): number {
+  let sum = 0;
+  for (const room of Object.values(state.rooms)) sum += room.mentionCount;
+  return sum;
+}
+
+export function reactionsOf(state: ChatState, roomId: string, messageId: string): readonly ReactionCount[] {
+  return state.reactions[roomId]?.[messageId] ?? [];
 }

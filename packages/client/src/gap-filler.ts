@@ -42,9 +42,10 @@ export function createGapFiller(options: GapFillerOptions): GapFiller {
         const page = () => ctx.transport.request('message.list', { roomId, afterSeq: gap.afterSeq, limit: Limits.maxHistoryPage });
         // Rate limits and timeouts are worth waiting out; a disconnect is left to the resync after the reconnect.
         const decide = (err: unknown) => ((err as ChatClientError).code === 'disconnected' || !isRetryable(err) ? 'fail' : 'backoff');
-        const messages = await ctx.retry(page, decide).then((r) => r.messages, () => undefined);
-        if (!messages) return;
-        ctx.setState(applyHistory(ctx.state, roomId, messages));
+        const reply = await ctx.retry(page, decide).catch(() => undefined);
+        if (!reply) return;
+        const { messages } = reply;
+        ctx.setState(applyHistory(ctx.state, roomId, messages, false, reply.reactions));
         // No progress means the server has nothing at afterSeq + 1; stop rather than spin.
         if (messages.length === 0 || (ctx.state.windows[roomId]?.contiguousSeq ?? 0) <= gap.afterSeq) return;
       }

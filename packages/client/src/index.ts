@@ -1,6 +1,6 @@
 export { createChatClient } from './chat-client.js';
 export type {
-  ChatClient, ChatClientOptions, ChatClientEvents, ChatClientEventName, LifecycleEvents, LoadHistoryOptions, UnreadSignal,
+  ChatClient, ChatClientOptions, ChatClientEvents, ChatClientEventName, LifecycleEvents, LoadHistoryOptions, SendOptions, UnreadSignal,
 } from './chat-client.js';
 export { ChatClientError, isRetryable, type ClientErrorCode } from './chat-client-error.js';
 export { createHttpApi } from './http-api.js';
@@ -24,3 +24,7 @@ export { createEmitter, type Emitter, type Unsubscribe } from './emitter.js';
 export { wsUrlFrom, apiUrlFrom } from './endpoint-urls.js';
 export { randomId } from './random-id.js';
 export { uploadFile, type UploadOptions, type UploadProgress, type UploadDeps } from './upload.js';
+export type { ConversationApi, SearchOptions } from './conversation-api.js';
+export { notifies, isMuted, readMentions, countMention, applyReactionUpdate, applyReactionCounts } from './conversation-state.js';
+export type { ReactionTable } from './conversation-state.js';
+export { totalMentions, reactionsOf } from './chat-state.js';

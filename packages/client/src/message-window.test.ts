@@ -5,7 +5,7 @@ import { emptyWindow, gapOf, mergeMessages, newerMessage, updateMessage, windowF
 function msg(seq: number, patch: Partial<Message> = {}): Message {
   return {
     id: `m${seq}`, roomId: 'r1', seq, senderId: 'u1', kind: 'text', body: `body ${seq}`, clientMsgId: null,
-    createdAt: new Date(1_700_000_000_000 + seq * 1000).toISOString(), editedAt: null, deletedAt: null, ...patch,
+    createdAt: new Date(1_700_000_000_000 + seq * 1000).toISOString(), editedAt: null, deletedAt: null, replyTo: null, mentions: [], mentionsAll: false, ...patch,
   };
 }
 const seqs = (w: { messages: readonly Message[] }) => w.messages.map((m) => m.seq);

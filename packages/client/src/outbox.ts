@@ -13,7 +13,7 @@ export interface OutboxOptions {
 
 export interface Outbox {
   /** Queues and sends; resolves once the server acknowledged (after reconnects if need be). */
-  send(roomId: string, body: string): Promise<Message>;
+  send(roomId: string, body: string, replyTo?: string): Promise<Message>;
   /** Call on every state change: sends whose entry left the outbox settle. */
   settle(): void;
   /** Rejects every waiting send with `closed`. */
@@ -58,7 +58,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
           await ctx.transport.whenConnected();
           // Acknowledged by its event meanwhile, or the room went away.
           if (!ctx.state.outbox.includes(entry)) return undefined;
-          return (await ctx.transport.request('message.send', { roomId, body: entry.body, clientMsgId: entry.clientMsgId })).message;
+          const reply = entry.replyTo !== undefined ? { replyTo: entry.replyTo } : {};
+          return (await ctx.transport.request('message.send', { roomId, body: entry.body, clientMsgId: entry.clientMsgId, ...reply })).message;
         };
         let message: Message | undefined;
         try {
@@ -76,13 +77,13 @@ export function createOutbox(options: OutboxOptions): Outbox {
   }
 
   return {
-    send(roomId, body) {
+    send(roomId, body, replyTo) {
       if (ctx.closed) return Promise.reject(new ChatClientError('closed', 'client closed'));
       if (body.length === 0 || body.length > Limits.maxMessageChars) {
         return Promise.reject(new ChatClientError('invalid', `body must be 1..${Limits.maxMessageChars} characters`));
       }
       if (ctx.state.me && !ctx.state.rooms[roomId]) return Promise.reject(new ChatClientError('not_found', 'room not in your list'));
-      const entry: OutboxEntry = { clientMsgId: randomId(), roomId, body, createdAt: ctx.now() };
+      const entry: OutboxEntry = { clientMsgId: randomId(), roomId, body, createdAt: ctx.now(), ...(replyTo !== undefined ? { replyTo } : {}) };
       const done = new Promise<Message>((resolve, reject) => waiters.set(entry.clientMsgId, { roomId, resolve, reject }));
       ctx.setState(addToOutbox(ctx.state, entry));
       pump(roomId);

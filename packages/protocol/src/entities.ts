@@ -58,6 +58,18 @@ export const Attachment = Type.Object({
   url: Type.String(),
 });
 export type Attachment = Static<typeof Attachment>;
+/** What a reply shows of the message it answers; `seq` lets a client jump to the original. */
+export const ReplyQuote = Type.Object({
+  messageId: Id,
+  seq: Seq,
+  senderId: Id,
+  /** The original's first characters when the reply was sent; empty once the original is deleted. */
+  excerpt: Type.String(),
+  deleted: Type.Boolean(),
+  /** The original was edited after the reply quoted it. */
+  edited: Type.Boolean(),
+});
+export type ReplyQuote = Static<typeof ReplyQuote>;
 
 export const Message = Type.Object({
   id: Id,
@@ -73,8 +85,32 @@ export const Message = Type.Object({
   deletedAt: Type.Union([Timestamp, Type.Null()]),
   /** Files on the message (absent when none; emptied when the message is deleted). */
   attachments: Type.Optional(Type.Array(Attachment)),
+  replyTo: Type.Union([ReplyQuote, Type.Null()]),
+  /** Users mentioned by `@username`, resolved by the server to current members when the message was sent. */
+  mentions: Type.Array(Id),
+  /** `@all` by an owner or admin of a group: mentions every member. */
+  mentionsAll: Type.Boolean(),
 });
 export type Message = Static<typeof Message>;
+
+/** Counts per emoji on one message, as one viewer sees them. */
+export const ReactionCount = Type.Object({ emoji: Type.String(), count: Type.Integer({ minimum: 1 }), me: Type.Boolean() });
+export type ReactionCount = Static<typeof ReactionCount>;
+export const MessageReactions = Type.Object({ messageId: Id, reactions: Type.Array(ReactionCount) });
+export type MessageReactions = Static<typeof MessageReactions>;
+
+export const Pin = Type.Object({
+  messageId: Id,
+  seq: Seq,
+  pinnedBy: Id,
+  pinnedAt: Timestamp,
+  message: Message,
+});
+export type Pin = Static<typeof Pin>;
+
+/** Which messages of a room notify me: every one, only those that mention me, none. */
+export const NotifyLevel = Type.Union([Type.Literal('all'), Type.Literal('mentions'), Type.Literal('none')]);
+export type NotifyLevel = Static<typeof NotifyLevel>;
 
 export const Notice = Type.Object({
   id: Id,
@@ -124,6 +160,18 @@ export const Room = Type.Object({
   notice: Type.Union([Notice, Type.Null()]),
   /** For direct rooms, the other member's id. */
   peerId: Type.Union([Id, Type.Null()]),
+  /** Group rooms: set by owners and admins; null when unset. */
+  description: Type.Union([Type.String(), Type.Null()]),
+  /** Pinned messages, newest pin first (at most `Limits.maxPinsPerRoom`). */
+  pins: Type.Array(Pin),
+  /** The viewer's notification level for this room. */
+  notify: NotifyLevel,
+  /** The viewer has muted the room until then (only mentions notify meanwhile); null when not muted. */
+  muteUntil: Type.Union([Timestamp, Type.Null()]),
+  /** Unread messages that mention the viewer (by name or `@all`); cleared by reading past them. */
+  mentionCount: Type.Integer({ minimum: 0 }),
+  /** Seqs of the newest unread mentions, ascending, at most `Limits.maxMentionSeqs`. */
+  mentionSeqs: Type.Array(Seq),
 });
 export type Room = Static<typeof Room>;
 
@@ -142,3 +190,24 @@ export type RoomReaders = Static<typeof RoomReaders>;
 
 export const MessageBody = ClientText({ minLength: 1, maxLength: Limits.maxMessageChars });
 export const ClientMsgId = ClientText({ minLength: 1, maxLength: Limits.maxClientMsgIdChars });
+
+/** One emoji grapheme (validated by the server with `isSingleEmoji`). */
+export const Emoji = ClientText({ minLength: 1, maxLength: Limits.maxEmojiChars });
+export const RoomDescription = ClientText({ maxLength: Limits.maxRoomDescriptionChars });
+
+/** A search hit: `text` is a snippet of the body, `ranges` the matched parts in UTF-16 offsets into `text`. */
+export const Highlight = Type.Object({
+  text: Type.String(),
+  ranges: Type.Array(Type.Object({ start: Type.Integer({ minimum: 0 }), end: Type.Integer({ minimum: 0 }) })),
+});
+export type Highlight = Static<typeof Highlight>;
+export const SearchResult = Type.Object({ message: Message, highlight: Highlight });
+export type SearchResult = Static<typeof SearchResult>;
+/** A time given by a client: ISO-8601 with a zone (`2030-01-01T09:00:00Z`, `…+09:00`). */
+export const ClientTimestamp = Type.String({
+  maxLength: 40,
+  pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}(:[0-9]{2}(\\.[0-9]{1,9})?)?(Z|[+-][0-9]{2}:[0-9]{2})$',
+});
+export const SearchQueryText = ClientText({ maxLength: Limits.maxSearchQueryChars });
+/** Opaque paging cursor: pass a reply's `nextBefore` as `before` for the next (older) page. */
+export const SearchCursor = Type.String({ minLength: 1, maxLength: 32, pattern: '^[0-9]+$' });

@@ -1,5 +1,8 @@
 import { Type, type Static } from '@sinclair/typebox';
-import { Attachment, AttachmentVariant, ClientText, Id, Member, Message, Notice, Announcement, Presence, Room, Seq, Timestamp, User } from './entities.js';
+import {
+  Attachment, AttachmentVariant, ClientText, ClientTimestamp, Id, Member, Message, MessageReactions, Notice, NotifyLevel, Announcement,
+  Presence, Room, RoomDescription, SearchCursor, SearchQueryText, SearchResult, Seq, Timestamp, User,
+} from './entities.js';
 import { ErrorCodes } from './errors.js';
 import { Limits } from './limits.js';
 
@@ -95,10 +98,17 @@ export const DirectRoomBody = Type.Object({ userId: Id }, { additionalProperties
 export const UpdateRoomBody = Type.Object({
   name: Type.Optional(ClientText({ minLength: 1, maxLength: Limits.maxRoomNameChars })),
   avatarUrl: Type.Optional(AvatarUrl),
+  /** Empty or null clears it. */
+  description: Type.Optional(Type.Union([RoomDescription, Type.Null()])),
 }, { additionalProperties: false });
 export type UpdateRoomBody = Static<typeof UpdateRoomBody>;
 export const RoomResponse = Type.Object({ room: Room });
-export const RoomsResponse = Type.Object({ rooms: Type.Array(Room), totalUnread: Type.Integer({ minimum: 0 }) });
+export const RoomsResponse = Type.Object({
+  rooms: Type.Array(Room),
+  totalUnread: Type.Integer({ minimum: 0 }),
+  /** Sum of the rooms' `mentionCount`. */
+  totalMentions: Type.Integer({ minimum: 0 }),
+});
 export const AddMembersBody = Type.Object({ userIds: Type.Array(Id, { minItems: 1, maxItems: Limits.maxMembersPerCall }) }, { additionalProperties: false });
 export const UpdateMemberBody = Type.Object({
   role: Type.Union([Type.Literal('admin'), Type.Literal('member'), Type.Literal('owner')]),
@@ -115,7 +125,29 @@ export const HistoryQuery = Type.Object({
   limit: Type.Optional(Type.Integer({ minimum: 1, maximum: Limits.maxHistoryPage })),
 });
 export type HistoryQuery = Static<typeof HistoryQuery>;
-export const MessagesResponse = Type.Object({ messages: Type.Array(Message) });
+export const MessagesResponse = Type.Object({ messages: Type.Array(Message), reactions: Type.Array(MessageReactions) });
+
+export const SearchQuery = Type.Object({
+  query: SearchQueryText,
+  roomId: Type.Optional(Id),
+  before: Type.Optional(SearchCursor),
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: Limits.maxSearchPage })),
+});
+export type SearchQuery = Static<typeof SearchQuery>;
+export const SearchResponse = Type.Object({ results: Type.Array(SearchResult), nextBefore: Type.Union([SearchCursor, Type.Null()]) });
+export type SearchResponse = Static<typeof SearchResponse>;
+
+export const ReactionUsersResponse = Type.Object({
+  roomId: Id,
+  messageId: Id,
+  reactions: Type.Array(Type.Object({ emoji: Type.String(), userIds: Type.Array(Id) })),
+});
+export const RoomSettingsBody = Type.Object({
+  notify: NotifyLevel,
+  muteUntil: Type.Optional(Type.Union([ClientTimestamp, Type.Null()])),
+}, { additionalProperties: false });
+export type RoomSettingsBody = Static<typeof RoomSettingsBody>;
+export const RoomSettingsResponse = Type.Object({ roomId: Id, notify: NotifyLevel, muteUntil: Type.Union([Timestamp, Type.Null()]) });
 
 export const NoticeBody = Type.Object({ body: ClientText({ minLength: 1, maxLength: Limits.maxNoticeChars }) }, { additionalProperties: false });
 export const NoticeResponse = Type.Object({ notice: Notice });

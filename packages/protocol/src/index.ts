@@ -8,3 +8,4 @@ export * from './ops.js';
 export * from './compare-rooms.js';
 export * from './read-pointer.js';
 export * from './permissions.js';
+export * from './mentions.js';

@@ -34,4 +34,26 @@ export const Limits = {
   /** File names, in characters, after Unicode NFC normalisation. */
   maxFileNameChars: 255,
   maxContentTypeChars: 100,
+  /** A reply's quote carries this many characters of the original, at most. */
+  replyExcerptChars: 120,
+  /** Distinct users a message may mention by `@username` (more are ignored). */
+  maxMentionsPerMessage: 50,
+  /** A room view lists this many of the viewer's newest unread mention seqs (the count is exact regardless). */
+  maxMentionSeqs: 100,
+  /** Distinct emoji on one message; one more is refused with `invalid`. */
+  maxReactionsPerMessage: 20,
+  /** One emoji grapheme, in UTF-16 code units (family and flag sequences are long). */
+  maxEmojiChars: 32,
+  /** Reactions on one message are gathered this long (ms) before one `reaction.updated` goes out. */
+  reactionCoalesceMs: 100,
+  /** Pinned messages per room. */
+  maxPinsPerRoom: 50,
+  maxRoomDescriptionChars: 500,
+  /** Search query length in characters; longer is `invalid`. */
+  maxSearchQueryChars: 200,
+  maxSearchPage: 50,
+  /** Characters of context a search highlight shows around the first match. */
+  searchSnippetChars: 160,
+  /** `muteUntil` may be at most this far ahead (ms): 365 days. */
+  maxMuteMs: 365 * 24 * 3600 * 1000,
 } as const;

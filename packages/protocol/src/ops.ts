@@ -1,6 +1,7 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import {
-  Announcement, ClientMsgId, ClientText, Id, Member, Message, MessageBody, Presence, Room, RoomReaders, Seq, User,
+  Announcement, ClientMsgId, ClientText, Emoji, Id, Member, Message, MessageBody, MessageReactions, NotifyLevel, Pin, Presence,
+  ClientTimestamp, ReactionCount, Room, RoomReaders, SearchCursor, SearchQueryText, SearchResult, Seq, Timestamp, User,
 } from './entities.js';
 import { Limits } from './limits.js';
 
@@ -18,6 +19,8 @@ export const Ops = {
       serverTime: Type.String(),
       rooms: Type.Array(Room),
       totalUnread: Type.Integer({ minimum: 0 }),
+      /** Sum of the rooms' `mentionCount`. */
+      totalMentions: Type.Integer({ minimum: 0 }),
       /** Every user the viewer shares a room with, for rooms up to `Limits.snapshotReadersPerRoom` members. */
       users: Type.Array(User),
       presence: Type.Array(Presence),
@@ -34,6 +37,8 @@ export const Ops = {
       clientMsgId: ClientMsgId,
       /** Completed uploads of the sender for this room, each attachable once. */
       attachments: Type.Optional(Type.Array(Id, { minItems: 1, maxItems: Limits.maxAttachmentsPerMessage })),
+      /** A message of the same room the sender can see; the stored message carries its quote. */
+      replyTo: Type.Optional(Id),
     }),
     reply: Type.Object({ message: Message }),
   },
@@ -53,7 +58,53 @@ export const Ops = {
       beforeSeq: Type.Optional(Seq),
       limit: Type.Optional(Type.Integer({ minimum: 1, maximum: Limits.maxHistoryPage })),
     }),
-    reply: Type.Object({ messages: Type.Array(Message) }),
+    /** `reactions`: counts of the page's messages that have any, as the caller sees them. */
+    reply: Type.Object({ messages: Type.Array(Message), reactions: Type.Array(MessageReactions) }),
+  },
+  /** Full-text search, newest first; `roomId` limits it to one room. Same as `GET /api/v1/search/messages`. */
+  'message.search': {
+    data: Type.Object({
+      query: SearchQueryText,
+      roomId: Type.Optional(Id),
+      before: Type.Optional(SearchCursor),
+      limit: Type.Optional(Type.Integer({ minimum: 1, maximum: Limits.maxSearchPage })),
+    }),
+    reply: Type.Object({ results: Type.Array(SearchResult), nextBefore: Type.Union([SearchCursor, Type.Null()]) }),
+  },
+  'reaction.add': {
+    data: Type.Object({ messageId: Id, emoji: Emoji }),
+    reply: Type.Object({ roomId: Id, messageId: Id, reactions: Type.Array(ReactionCount) }),
+  },
+  'reaction.remove': {
+    data: Type.Object({ messageId: Id, emoji: Emoji }),
+    reply: Type.Object({ roomId: Id, messageId: Id, reactions: Type.Array(ReactionCount) }),
+  },
+  /** Who reacted with what, on demand. */
+  'reaction.list': {
+    data: Type.Object({ messageId: Id }),
+    reply: Type.Object({
+      roomId: Id,
+      messageId: Id,
+      reactions: Type.Array(Type.Object({ emoji: Type.String(), userIds: Type.Array(Id) })),
+    }),
+  },
+  /** Counts of loaded messages, for a client that was away (resync). */
+  'reaction.counts': {
+    data: Type.Object({ roomId: Id, messageIds: Type.Array(Id, { minItems: 1, maxItems: Limits.maxHistoryPage }) }),
+    reply: Type.Object({ roomId: Id, reactions: Type.Array(MessageReactions) }),
+  },
+  'pin.add': {
+    data: Type.Object({ messageId: Id }),
+    reply: Type.Object({ roomId: Id, pin: Pin }),
+  },
+  'pin.remove': {
+    data: Type.Object({ messageId: Id }),
+    reply: Type.Object({ roomId: Id, messageId: Id }),
+  },
+  /** My notification level for a room; `muteUntil` (future, at most `Limits.maxMuteMs` ahead) or null unmutes. */
+  'room.settings': {
+    data: Type.Object({ roomId: Id, notify: NotifyLevel, muteUntil: Type.Optional(Type.Union([ClientTimestamp, Type.Null()])) }),
+    reply: Type.Object({ roomId: Id, notify: NotifyLevel, muteUntil: Type.Union([Timestamp, Type.Null()]) }),
   },
   'room.read': {
     data: Type.Object({ roomId: Id, seq: Seq }),

@@ -13,8 +13,12 @@ import type { Role, RoomKind } from './entities.js';
  * | edit room (name, avatar)   | yes   | yes          | no     |
  * | post / remove notices      | yes   | yes          | no     |
  * | delete others' messages    | yes   | yes          | no     |
+ * | pin / unpin messages       | yes   | yes          | no     |
+ * | mention `@all`             | yes   | yes          | no     |
+ *
+ * Direct rooms have no `@all`; either person may pin there.
  */
-export type RoomAction = 'invite' | 'kick' | 'changeRole' | 'editRoom' | 'manageNotices' | 'moderateMessages';
+export type RoomAction = 'invite' | 'kick' | 'changeRole' | 'editRoom' | 'manageNotices' | 'moderateMessages' | 'pin' | 'mentionAll';
 
 const matrix: Record<RoomAction, readonly Role[]> = {
   invite: ['owner', 'admin', 'member'],
@@ -23,6 +27,8 @@ const matrix: Record<RoomAction, readonly Role[]> = {
   editRoom: ['owner', 'admin'],
   manageNotices: ['owner', 'admin'],
   moderateMessages: ['owner', 'admin'],
+  pin: ['owner', 'admin'],
+  mentionAll: ['owner', 'admin'],
 };
 
 export function can(role: Role, action: RoomAction): boolean {
@@ -36,7 +42,7 @@ export function outranks(actor: Role, target: Role): boolean {
   return rank[actor] > rank[target];
 }
 
-/** `can` for a room of either kind: direct rooms allow only the notice. */
+/** `can` for a room of either kind: direct rooms allow only the notice and pins. */
 export function canInRoom(kind: RoomKind, role: Role, action: RoomAction): boolean {
-  return kind === 'direct' ? action === 'manageNotices' : can(role, action);
+  return kind === 'direct' ? action === 'manageNotices' || action === 'pin' : can(role, action);
 }

@@ -23,6 +23,12 @@ import type { BlobStore } from './ports/blob-store.js';
 import { createAttachmentService } from './features/attachments/attachment-service.js';
 import { createLocalBlobStore } from './adapters/blobs/local-blob-store.js';
 import path from 'node:path';
+import { createMentionResolver } from './features/mentions/mention-resolver.js';
+import { createReactionService } from './features/reactions/reaction-service.js';
+import { createPinService } from './features/pins/pin-service.js';
+import { createSearchService } from './features/search/search-service.js';
+import { createRoomSettingsService } from './features/rooms/room-settings-service.js';
+import { Limits } from '@chatchat/protocol';
 
 export interface ServicesOptions {
   config: Config;
@@ -58,9 +64,18 @@ export function createServices({ config, store, bus, presence, clock, log, metri
     config: config.uploads, store, clock, events, log, secret: config.jwtSecret,
     blobs: blobs ?? createLocalBlobStore({ dir: config.blobs.kind === 'local' ? config.blobs.dir : path.join(config.dataDir, 'blobs') }),
   });
+  const pins = createPinService({ store, clock, events });
   const messages = createMessageService({
-    store, clock, events, rooms, attachments, onCommitted: (ms) => metrics.sendCommitSeconds.observe(ms / 1000),
+    store, clock, events, rooms, attachments, mentions: createMentionResolver({ store }),
+    onDeleted: (message, byUserId) => pins.messageDeleted(message, byUserId),
+    onCommitted: (ms) => metrics.sendCommitSeconds.observe(ms / 1000),
   });
+  const reactions = createReactionService({
+    store, clock, events, rooms, coalesceMs: Limits.reactionCoalesceMs,
+    onPublishError: (err) => log.error({ err }, 'reaction.updated publish failed'),
+  });
+  const search = createSearchService({ store, rooms });
+  const roomSettings = createRoomSettingsService({ store, clock, events });
   const reads = createReadService({
     store, events, coalesceMs: config.readCoalesceMs,
     onPublishError: (err) => log.error({ err }, 'room.read publish failed'),
@@ -70,12 +85,13 @@ export function createServices({ config, store, bus, presence, clock, log, metri
   const notices = createNoticeService({ store, clock, events });
   const snapshots = createSnapshotService({ store, clock, rooms, presence: presenceService, notices });
   return {
-    auth, revocations, rooms, messages, attachments, reads, presence: presenceService, profiles, notices, snapshots,
+    auth, revocations, rooms, messages, attachments, reads, presence: presenceService, profiles, notices, snapshots, reactions, pins, search, roomSettings,
     /** Typing is ephemeral: nothing is stored, the room's other members see it once. */
     typing: (roomId: string, userId: string) =>
       events.toRoomExcept(roomId, userId, 'typing', { roomId, userId, at: clock.nowIso() }),
     close() {
       reads.close();
+      reactions.close();
     },
   };
 }

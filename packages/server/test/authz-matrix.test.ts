@@ -22,7 +22,12 @@ interface Fixture {
   roomId: string;
   messageId: string;
   noticeId: string;
+  /** A pending upload of the owner's, for this room. */
+  uploadId: string;
 }
+
+/** Read-only rows share one attached file (owner's, in a room like `fixture()`'s). */
+let shared: Fixture & { attachmentId: string };
 
 /** A fresh room per cell: owner, admin, member, member2, and a former member who left. */
 async function fixture(): Promise<Fixture> {
@@ -32,7 +37,19 @@ async function fixture(): Promise<Fixture> {
   await http.call('DELETE', `/api/v1/rooms/${room.id}/members/me`, undefined, users.former.accessToken);
   const message = await http.call('POST', `/api/v1/rooms/${room.id}/messages`, { body: 'hi', clientMsgId: `m${Math.random()}` }, owner);
   const notice = await http.call('POST', `/api/v1/rooms/${room.id}/notices`, { body: 'notice' }, owner);
-  return { roomId: room.id, messageId: message.body.message.id, noticeId: notice.body.notice.id };
+  const upload = await http.call('POST', '/api/v1/uploads', { purpose: 'message', roomId: room.id, name: 'a.txt', contentType: 'text/plain', size: 5 }, owner);
+  return { roomId: room.id, messageId: message.body.message.id, noticeId: notice.body.notice.id, uploadId: upload.body.upload.id };
+}
+
+async function attachedFile(f: Fixture): Promise<string> {
+  const owner = users.owner.accessToken;
+  const headers = { authorization: `Bearer ${owner}`, 'content-type': 'text/plain' };
+  expect((await fetch(`${server.url}/api/v1/uploads/${f.uploadId}/content`, { method: 'PUT', headers, body: 'hello' })).status).toBe(200);
+  expect((await http.call('POST', `/api/v1/uploads/${f.uploadId}/complete`, undefined, owner)).status).toBe(200);
+  const { client } = await RawClient.hello(server.wsUrl, owner);
+  await client.request('message.send', { roomId: f.roomId, body: 'file', clientMsgId: unique(), attachments: [f.uploadId] });
+  client.socket.close();
+  return f.uploadId;
 }
 
 let counter = 0;
@@ -49,6 +66,8 @@ const everyone = (anonymous: number, others: number): Row<number> =>
   ({ anonymous, outsider: others, former: others, member: others, admin: others, owner: others, platformAdmin: others });
 const inRoom = (member: number, admin = member, owner = admin): Row<number> =>
   ({ anonymous: 401, outsider: 404, former: 404, member, admin, owner, platformAdmin: 404 });
+const onlyOwner = (owner: number): Row<number> =>
+  ({ anonymous: 401, outsider: 404, former: 404, member: 404, admin: 404, owner, platformAdmin: 404 });
 
 const httpMatrix: Record<string, HttpCase> = {
   'POST /api/v1/auth/signup': { request: () => ({ path: '', body: { username: unique(), password, displayName: 'x' } }), expect: everyone(201, 201) },
@@ -76,6 +95,21 @@ const httpMatrix: Record<string, HttpCase> = {
   'DELETE /api/v1/rooms/:roomId/notices/:noticeId': { request: (f) => ({ path: `/api/v1/rooms/${f.roomId}/notices/${f.noticeId}` }), expect: inRoom(403, 204) },
   'POST /api/v1/announcements': { request: () => ({ path: '', body: { body: 'hello all' } }), expect: { ...everyone(401, 403), platformAdmin: 201 } },
   'GET /api/v1/announcements': { request: () => ({ path: '' }), expect: everyone(401, 200) },
+  'GET /api/v1/users': { request: () => ({ path: `/api/v1/users?query=${users.target.username}` }), expect: everyone(401, 200) },
+  'GET /api/v1/search/messages': { request: () => ({ path: '/api/v1/search/messages?query=hi' }), expect: everyone(401, 200) },
+  'GET /api/v1/messages/:messageId/reactions': { request: (f) => ({ path: `/api/v1/messages/${f.messageId}/reactions` }), expect: inRoom(200) },
+  'PUT /api/v1/rooms/:roomId/settings': { request: (f) => ({ path: `/api/v1/rooms/${f.roomId}/settings`, body: { notify: 'mentions' } }), expect: inRoom(200) },
+  'POST /api/v1/uploads': {
+    request: (f) => ({ path: '', body: { purpose: 'message', roomId: f.roomId, name: 'b.txt', contentType: 'text/plain', size: 3 } }),
+    expect: inRoom(201),
+  },
+  'GET /api/v1/uploads/usage': { request: () => ({ path: '' }), expect: everyone(401, 200) },
+  // An upload is its uploader's alone: to anyone else it does not exist.
+  'GET /api/v1/uploads/:uploadId': { request: (f) => ({ path: `/api/v1/uploads/${f.uploadId}` }), expect: onlyOwner(200) },
+  'PUT /api/v1/uploads/:uploadId/content': { request: (f) => ({ path: `/api/v1/uploads/${f.uploadId}/content`, body: 'hello' }), expect: onlyOwner(200) },
+  'POST /api/v1/uploads/:uploadId/complete': { request: (f) => ({ path: `/api/v1/uploads/${f.uploadId}/complete` }), expect: { ...onlyOwner(409) } },
+  'GET /api/v1/attachments/:attachmentId': { request: () => ({ path: `/api/v1/attachments/${shared.attachmentId}` }), expect: inRoom(200) },
+  'GET /api/v1/attachments/:attachmentId/link': { request: () => ({ path: `/api/v1/attachments/${shared.attachmentId}/link` }), expect: inRoom(200) },
 };
 
 type WsOutcome = 'ok' | 'unauthorized' | 'not_found' | 'forbidden';
@@ -93,6 +127,21 @@ const wsMatrix: Record<OpName, { data: (f: Fixture) => unknown; expect: Row<WsOu
   'room.read': { data: (f) => ({ roomId: f.roomId, seq: 1 }), expect: wsInRoom('ok') },
   'room.members': { data: (f) => ({ roomId: f.roomId }), expect: wsInRoom('ok') },
   typing: { data: (f) => ({ roomId: f.roomId }), expect: wsInRoom('ok') },
+  'message.search': { data: (f) => ({ roomId: f.roomId, query: 'hi' }), expect: wsInRoom('ok') },
+  'reaction.add': { data: (f) => ({ messageId: f.messageId, emoji: '👍' }), expect: wsInRoom('ok') },
+  'reaction.remove': { data: (f) => ({ messageId: f.messageId, emoji: '👍' }), expect: wsInRoom('ok') },
+  'reaction.list': { data: (f) => ({ messageId: f.messageId }), expect: wsInRoom('ok') },
+  'reaction.counts': { data: (f) => ({ roomId: f.roomId, messageIds: [f.messageId] }), expect: wsInRoom('ok') },
+  'pin.add': { data: (f) => ({ messageId: f.messageId }), expect: wsInRoom('forbidden', 'ok') },
+  // Pinned first (by the owner, straight through the service), so there is a pin to remove.
+  'pin.remove': {
+    data: async (f) => {
+      await server.services.pins.add(users.owner.id, f.messageId);
+      return { messageId: f.messageId };
+    },
+    expect: wsInRoom('forbidden', 'ok'),
+  },
+  'room.settings': { data: (f) => ({ roomId: f.roomId, notify: 'mentions' }), expect: wsInRoom('ok') },
   ping: { data: () => ({}), expect: wsEveryone('ok') },
 };
 
@@ -104,6 +153,8 @@ beforeAll(async () => {
     users[name] = { id: res.user.id, username: res.user.username, accessToken: res.accessToken };
   }
   await server.store.setPlatformAdmin(users.platformAdmin.id, true);
+  const f = await fixture();
+  shared = { ...f, attachmentId: await attachedFile(f) };
 });
 afterAll(() => server.close());
 
@@ -132,13 +183,14 @@ describe('authorisation matrix', () => {
       for (const actor of actors) {
         const f = await fixture();
         const { path, body } = row.request(f);
-        const headers: Record<string, string> = body !== undefined ? { 'content-type': 'application/json' } : {};
+        const raw = typeof body === 'string';
+        const headers: Record<string, string> = body !== undefined ? { 'content-type': raw ? 'text/plain' : 'application/json' } : {};
         if (actor !== 'anonymous') {
           const session = row.ownSession ? await freshSession(actor) : { accessToken: users[actor].accessToken, cookie: '' };
           headers.authorization = `Bearer ${session.accessToken}`;
           if (session.cookie) headers.cookie = session.cookie;
         }
-        const res = await fetch(server.url + (path || template), { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+        const res = await fetch(server.url + (path || template), { method, headers, body: body === undefined ? undefined : raw ? body : JSON.stringify(body) });
         got[actor] = res.status;
         if (res.status >= 400) expect((await res.json()).error.code).toEqual(expect.any(String));
         // logout-all ends the actor's every session: the fixtures need a live one again.
@@ -155,7 +207,7 @@ describe('authorisation matrix', () => {
         const f = await fixture();
         const client = actor === 'anonymous' ? await RawClient.connect(server.wsUrl) : (await RawClient.hello(server.wsUrl, users[actor].accessToken)).client;
         try {
-          const data = op === 'hello' ? { token: actor === 'anonymous' ? 'not-a-token' : users[actor].accessToken } : row.data(f);
+          const data = op === 'hello' ? { token: actor === 'anonymous' ? 'not-a-token' : users[actor].accessToken } : await row.data(f);
           if (op === 'hello' && actor !== 'anonymous') {
             const again = await RawClient.connect(server.wsUrl);
             const reply = await again.call('hello', data);

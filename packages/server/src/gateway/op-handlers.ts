@@ -50,8 +50,18 @@ export function createOpHandlers({ services, hello }: OpHandlersOptions): OpHand
     'message.edit': { handle: async ({ userId }, data) => ({ message: await services.messages.edit(userId, data.messageId, data.body) }) },
     'message.delete': { handle: async ({ userId }, data) => ({ message: await services.messages.remove(userId, data.messageId) }) },
     'message.list': {
-      handle: async ({ userId }, { roomId, ...page }) => ({ messages: await services.messages.history(userId, roomId, page) }),
+      handle: ({ userId }, { roomId, ...page }) => services.messages.history(userId, roomId, page),
     },
+    'message.search': { handle: ({ userId }, data) => services.search.search(userId, data) },
+    'reaction.add': { handle: ({ userId }, data) => services.reactions.add(userId, data.messageId, data.emoji) },
+    'reaction.remove': { handle: ({ userId }, data) => services.reactions.remove(userId, data.messageId, data.emoji) },
+    'reaction.list': { handle: ({ userId }, data) => services.reactions.who(userId, data.messageId) },
+    'reaction.counts': {
+      handle: async ({ userId }, { roomId, messageIds }) => ({ roomId, reactions: await services.reactions.counts(userId, roomId, messageIds) }),
+    },
+    'pin.add': { handle: ({ userId }, data) => services.pins.add(userId, data.messageId) },
+    'pin.remove': { handle: ({ userId }, data) => services.pins.remove(userId, data.messageId) },
+    'room.settings': { handle: ({ userId }, { roomId, ...settings }) => services.roomSettings.set(userId, roomId, settings) },
     'room.read': { handle: ({ userId }, data) => services.reads.markRead(userId, data.roomId, data.seq) },
     'room.members': {
       handle: async ({ userId }, { roomId }) => ({ roomId, ...(await services.snapshots.roomMembers(userId, roomId)) }),

@@ -24,6 +24,7 @@ import { registerNoticeRoutes } from './routes/notice-routes.js';
 import { registerUserSearchRoutes } from './routes/user-search-routes.js';
 import { registerWebApp } from './web-app.js';
 import { registerAttachmentDownloadRoutes, registerUploadRoutes } from './routes/attachment-routes.js';
+import { registerConversationRoutes } from './routes/conversation-routes.js';
 
 export interface HttpAppOptions {
   log: Logger;
@@ -135,6 +136,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     registerMessageRoutes(ctx);
     registerNoticeRoutes(ctx);
     registerUploadRoutes(ctx);
+    registerConversationRoutes(ctx);
   });
   registerAttachmentDownloadRoutes({ app, services });
   registerWebApp(app, { dir: options.webDir });

@@ -1,13 +1,14 @@
-import type { Announcement, Member, Message, MessageKind, Notice, Role, RoomKind, User } from '@chatchat/protocol';
+import type { Announcement, Member, Message, MessageKind, Notice, ReplyQuote, Role, RoomKind, User } from '@chatchat/protocol';
 import type { UploadStore } from './upload-store.js';
 import type { JobStore } from './job-store.js';
+import type { ConversationStore } from './conversation-store.js';
 
 /**
  * Persistence port. Services see only this; the Kysely adapter implements it for
  * SQLite and PostgreSQL. Every method is one atomic unit of work.
  * Domain errors are thrown as `AppError` (see ../errors.ts) so services need no driver knowledge.
  */
-export interface Store extends UploadStore, JobStore {
+export interface Store extends UploadStore, JobStore, ConversationStore {
   readonly dialect: 'sqlite' | 'postgres' | 'mongodb';
   /** Runs pending migrations. Idempotent. */
   migrate(): Promise<void>;
@@ -58,7 +59,7 @@ export interface Store extends UploadStore, JobStore {
   /** Direct rooms are keyed by the sorted pair of user ids; returns the existing one when there is one. */
   getOrCreateDirectRoom(input: { userA: string; userB: string; now: string }): Promise<{ room: RoomRecord; created: boolean }>;
   getRoom(id: string): Promise<RoomRecord | undefined>;
-  updateRoom(id: string, patch: { name?: string; avatarUrl?: string | null }): Promise<RoomRecord>;
+  updateRoom(id: string, patch: { name?: string; avatarUrl?: string | null; description?: string | null }): Promise<RoomRecord>;
   /** Rooms the user is a current member of, each with the user's member row and the room's last message and active notice. */
   listRoomsForUser(userId: string): Promise<RoomView[]>;
   /** One room as `listRoomsForUser` would show it, or undefined if the user is not a current member. */
@@ -142,6 +143,7 @@ export interface RoomRecord {
   avatarUrl: string | null;
   lastSeq: number;
   createdAt: string;
+  description: string | null;
 }
 export type NewRoom = { kind: RoomKind; name: string; creatorId: string; memberIds: readonly string[]; now: string };
 
@@ -166,4 +168,9 @@ export type NewMessage = {
   body: string;
   clientMsgId: string | null;
   now: string;
+  /** The quote of the message this one answers (validated by the caller: same room). */
+  replyTo?: ReplyQuote | null;
+  /** Mentioned current members (resolved by the caller); ignored when `mentionsAll`. */
+  mentions?: readonly string[];
+  mentionsAll?: boolean;
 };

@@ -29,7 +29,8 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     MAX_ANONYMOUS_SOCKETS_PER_IP: '100000', MAX_SOCKETS_PER_USER: '1000', ALLOWED_ORIGINS: '*',
     // Tests sign up and log in many users from one address; the HTTP limits have their own tests.
     HTTP_RATE_LIMIT_PER_MIN: '0', SIGNUPS_PER_IP_PER_HOUR: '100000', LOGINS_PER_IP_PER_MIN: '100000', REFRESHES_PER_IP_PER_MIN: '100000',
-    ROOM_CREATES_PER_HOUR: '100000', INVITES_PER_HOUR: '100000', PASSWORD_HASH_QUEUE: '100000', METRICS_TOKEN: testMetricsToken, ...env,
+    ROOM_CREATES_PER_HOUR: '100000', INVITES_PER_HOUR: '100000', PASSWORD_HASH_QUEUE: '100000', UPLOAD_RATE_PER_MIN: '100000',
+    METRICS_TOKEN: testMetricsToken, ...env,
   });
   const server = await startChatServer(config, { log: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), clock: options.clock });
   const close = server.close;

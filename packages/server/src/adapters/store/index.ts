@@ -12,7 +12,13 @@ import { startSqliteCheckpointer } from './sqlite-checkpointer.js';
 import { createSqliteSendStatements } from './sqlite-send-statements.js';
 import { withStatementCache } from './statement-cache.js';
 
-export type StoreOptions =
+/**
+ * `searchIndex: false` leaves new messages out of the search index: only for measuring what the
+ * index costs (bench:search); a store opened so finds nothing sent meanwhile.
+ */
+type SearchIndexOption = { searchIndex?: boolean };
+
+export type StoreOptions = SearchIndexOption & (
   | {
       kind: 'sqlite';
       file: string;
@@ -24,18 +30,19 @@ export type StoreOptions =
     }
   | { kind: 'postgres'; url: string; poolSize?: number; statementTimeoutMs?: number }
   /** MongoDB 6/7, AWS DocumentDB 5.0 or FerretDB 1.24 (see mongodb/mongo-store.ts). */
-  | { kind: 'mongodb'; url: string; poolSize?: number };
+  | { kind: 'mongodb'; url: string; poolSize?: number });
 
 /** Opens the store; call `migrate()` before first use and `close()` at shutdown. */
 export async function createStore(options: StoreOptions): Promise<Store> {
-  if (options.kind === 'sqlite') return openSqlite(options.file, options.synchronous ?? 'NORMAL');
-  if (options.kind === 'postgres') return openPostgres(options);
+  const searchIndex = options.searchIndex ?? true;
+  if (options.kind === 'sqlite') return openSqlite(options.file, options.synchronous ?? 'NORMAL', searchIndex);
+  if (options.kind === 'postgres') return openPostgres(options, searchIndex);
   // Loaded only in MongoDB mode, like the Redis adapters in scale-out.
   const { createMongoStore } = await import('./mongodb/mongo-store.js');
   return createMongoStore(options);
 }
 
-function openSqlite(file: string, synchronous: 'NORMAL' | 'FULL'): Store {
+function openSqlite(file: string, synchronous: 'NORMAL' | 'FULL', searchIndex: boolean): Store {
   if (file !== ':memory:' && !file.startsWith('file:')) {
     mkdirSync(dirname(resolve(file)), { recursive: true, mode: 0o700 });
     // It holds password and token hashes: owner only. SQLite gives -wal and -shm the same mode.
@@ -60,7 +67,7 @@ function openSqlite(file: string, synchronous: 'NORMAL' | 'FULL'): Store {
   }
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   const companions = sqlite.memory ? [] : [startSqliteCheckpointer({ file: sqlite.name })];
-  const writer = createGroupCommitWriter({ statements: createSqliteSendStatements({ sqlite, db }), maxBatch: 512 });
+  const writer = createGroupCommitWriter({ statements: createSqliteSendStatements({ sqlite, db, searchIndex }), maxBatch: 512 });
   return createKyselyStore({ db, dialect: 'sqlite', writer, companions });
 }
 
@@ -77,7 +84,7 @@ const int8AsNumber = ((oid: number, format?: 'text' | 'binary') => {
   };
 }) as pg.CustomTypesConfig['getTypeParser'];
 
-async function openPostgres(options: Extract<StoreOptions, { kind: 'postgres' }>): Promise<Store> {
+async function openPostgres(options: Extract<StoreOptions, { kind: 'postgres' }>, searchIndex: boolean): Promise<Store> {
   const pool = new pg.Pool({
     connectionString: options.url,
     types: { getTypeParser: int8AsNumber },
@@ -89,6 +96,6 @@ async function openPostgres(options: Extract<StoreOptions, { kind: 'postgres' }>
   // replaced on next use; without a listener the 'error' event would kill the process.
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
-  const writer = createGroupCommitWriter({ statements: createPostgresSendStatements({ pool }), maxBatch: 256 });
+  const writer = createGroupCommitWriter({ statements: createPostgresSendStatements({ pool, searchIndex }), maxBatch: 256 });
   return createKyselyStore({ db, dialect: 'postgres', writer });
 }

@@ -14,6 +14,10 @@ import { createUserSearchStore } from './user-search-store.js';
 import { createUserStore } from './user-store.js';
 import { createUploadStore } from './upload-store.js';
 import { createJobStore } from './job-store.js';
+import { createReactionStore } from './reaction-store.js';
+import { createPinStore } from './pin-store.js';
+import { createRoomExtrasStore } from './room-extras-store.js';
+import { createSearchStore } from './search-store.js';
 
 export interface KyselyStoreOptions {
   db: Kysely<Database>;
@@ -64,5 +68,9 @@ export function createKyselyStore({ db, dialect, writer, companions = [] }: Kyse
     ...createNoticeStore(ctx),
     ...createUploadStore(ctx),
     ...createJobStore(ctx),
+    ...createReactionStore(ctx),
+    ...createPinStore(ctx),
+    ...createRoomExtrasStore(ctx),
+    ...createSearchStore(ctx),
   };
 }

@@ -1,6 +1,7 @@
 import { sql } from 'kysely';
 import { notFound } from '../../errors.js';
 import type { Store } from '../../ports/store.js';
+import { afterMessageDelete, afterMessageEdit } from './message-derived-rows.js';
 import { toMessage } from './row-mappers.js';
 import type { StoreContext } from './store-context.js';
 
@@ -21,7 +22,7 @@ export function seqBounds(page: { afterSeq?: number; beforeSeq?: number }): { af
   return out;
 }
 
-export function createMessageStore({ db }: StoreContext): MessageStore {
+export function createMessageStore({ db, dialect }: StoreContext): MessageStore {
   return {
     async getMessage(id) {
       const row = await db.selectFrom('messages').selectAll().where('id', '=', id).executeTakeFirst();
@@ -45,24 +46,32 @@ export function createMessageStore({ db }: StoreContext): MessageStore {
     },
 
     async updateMessageBody(id, body, now) {
-      const row = await db
-        .updateTable('messages')
-        .set({ body, edited_at: now })
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirst();
+      const row = await db.transaction().execute(async (trx) => {
+        const updated = await trx
+          .updateTable('messages')
+          .set({ body, edited_at: now })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirst();
+        if (updated) await afterMessageEdit(trx, dialect, updated);
+        return updated;
+      });
       if (!row) throw notFound('message');
       return toMessage(row);
     },
 
     async markMessageDeleted(id, now) {
       // Deleting twice keeps the first deletion time.
-      const row = await db
-        .updateTable('messages')
-        .set({ body: '', deleted_at: sql<string>`coalesce(deleted_at, ${now})` })
-        .where('id', '=', id)
-        .returningAll()
-        .executeTakeFirst();
+      const row = await db.transaction().execute(async (trx) => {
+        const deleted = await trx
+          .updateTable('messages')
+          .set({ body: '', deleted_at: sql<string>`coalesce(deleted_at, ${now})` })
+          .where('id', '=', id)
+          .returningAll()
+          .executeTakeFirst();
+        if (deleted) await afterMessageDelete(trx, dialect, deleted);
+        return deleted;
+      });
       if (!row) throw notFound('message');
       return toMessage(row);
     },

@@ -3,6 +3,8 @@ import type pg from 'pg';
 import { isForeignKeyViolation, isUniqueViolation } from './db-errors.js';
 import type { MessageRow, SendStatements } from './group-commit-writer.js';
 import { toMessage } from './row-mappers.js';
+import { messageExtras } from './conversation-rows.js';
+import { postgresTsvector } from './search-documents.js';
 import type { MessagesTable } from './schema.js';
 
 /**
@@ -17,12 +19,20 @@ with r as (
     and exists (select 1 from members where room_id = $1 and user_id = $3 and left_at is null)
   returning id, last_seq
 ), m as (
-  insert into messages (room_id, seq, id, sender_id, kind, body, client_msg_id, created_at)
-  select r.id, r.last_seq, $2, $3, $4, $5, $6, $7 from r
+  insert into messages (room_id, seq, id, sender_id, kind, body, client_msg_id, created_at,
+    reply_to_id, reply_to_seq, reply_to_sender_id, reply_to_excerpt, reply_to_edited, reply_to_deleted, mentions, mentions_all)
+  select r.id, r.last_seq, $2, $3, $4, $5, $6, $7, $8, $9::int, $10, $11, $12::int, $13::int, $14, $15::int from r
   returning *
 ), p as (
   update members set last_read_seq = m.seq from m
   where members.room_id = m.room_id and members.user_id = m.sender_id and members.last_read_seq < m.seq
+), s as (
+  -- The search row (tokens from the shared tokenizer, see search-documents.ts).
+  insert into message_search (room_id, seq, tokens)
+  select m.room_id, m.seq, $16::text::tsvector from m where $16::text is not null
+), x as (
+  insert into mentions (room_id, user_id, seq) select m.room_id, u.user_id, m.seq from m, unnest($17::text[]) as u(user_id)
+  on conflict do nothing
 )
 select * from m`;
 
@@ -32,8 +42,11 @@ select * from m`;
  */
 const INSERT_MANY = `
 with input as (
-  select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
-    with ordinality as t(room_id, id, sender_id, kind, body, client_msg_id, created_at, ord)
+  select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
+      $8::text[], $9::int[], $10::text[], $11::text[], $12::int[], $13::int[], $14::text[], $15::int[], $16::text[])
+    with ordinality as t(room_id, id, sender_id, kind, body, client_msg_id, created_at,
+      reply_to_id, reply_to_seq, reply_to_sender_id, reply_to_excerpt, reply_to_edited, reply_to_deleted, mentions, mentions_all,
+      tokens, ord)
 ), fresh as (
   -- LATERAL ... LIMIT 1 keeps this an index probe per send; as a plain NOT EXISTS the
   -- planner may hash the whole messages table.
@@ -50,15 +63,25 @@ with input as (
   update rooms r set last_seq = r.last_seq + c.n from counts c where r.id = c.room_id
   returning r.id, r.last_seq - c.n as base
 ), m as (
-  insert into messages (room_id, seq, id, sender_id, kind, body, client_msg_id, created_at)
+  insert into messages (room_id, seq, id, sender_id, kind, body, client_msg_id, created_at,
+    reply_to_id, reply_to_seq, reply_to_sender_id, reply_to_excerpt, reply_to_edited, reply_to_deleted, mentions, mentions_all)
   select f.room_id, b.base + row_number() over (partition by f.room_id order by f.ord),
-         f.id, f.sender_id, f.kind, f.body, f.client_msg_id, f.created_at
+         f.id, f.sender_id, f.kind, f.body, f.client_msg_id, f.created_at,
+         f.reply_to_id, f.reply_to_seq, f.reply_to_sender_id, f.reply_to_excerpt, f.reply_to_edited, f.reply_to_deleted,
+         f.mentions, f.mentions_all
   from fresh f join bumped b on b.id = f.room_id
   returning *
 ), p as (
   update members mb set last_read_seq = x.seq
   from (select room_id, sender_id, max(seq) as seq from m group by room_id, sender_id) x
   where mb.room_id = x.room_id and mb.user_id = x.sender_id and mb.last_read_seq < x.seq
+), s as (
+  insert into message_search (room_id, seq, tokens)
+  select m.room_id, m.seq, f.tokens::tsvector from m join fresh f on f.id = m.id where f.tokens is not null
+), x as (
+  insert into mentions (room_id, user_id, seq)
+  select m.room_id, mu.user_id, m.seq from m join unnest($17::text[], $18::text[]) as mu(id, user_id) on mu.id = m.id
+  on conflict do nothing
 )
 select * from m`;
 
@@ -71,7 +94,7 @@ join unnest($1::text[], $2::text[]) as k(sender_id, client_msg_id)
   on m.sender_id = k.sender_id and m.client_msg_id = k.client_msg_id`;
 
 /** Statements are named, so each connection prepares them once: the hot path skips parsing. */
-export function createPostgresSendStatements({ pool }: { pool: pg.Pool }): SendStatements {
+export function createPostgresSendStatements({ pool, searchIndex = true }: { pool: pg.Pool; searchIndex?: boolean }): SendStatements {
   async function insertMany(rows: readonly MessageRow[]): Promise<MessagesTable[]> {
     const client = await pool.connect();
     let broken: Error | undefined;
@@ -81,10 +104,21 @@ export function createPostgresSendStatements({ pool }: { pool: pg.Pool }): SendS
         const roomIds = [...new Set(rows.map((r) => r.roomId))].sort();
         await client.query({ name: 'chatchat_lock_rooms', text: LOCK_ROOMS, values: [roomIds] });
         const col = <K extends keyof MessageRow>(k: K) => rows.map((r) => r[k]);
+        const extras = rows.map((r) => messageExtras(r, searchIndex));
+        const reply = (i: number) => extras.map((e) => e.replyColumns[i]);
+        const mentionIds: string[] = [];
+        const mentionUsers: string[] = [];
+        rows.forEach((r, i) => extras[i]!.mentionRows.forEach((u) => (mentionIds.push(r.id), mentionUsers.push(u))));
         const res = await client.query<MessagesTable>({
           name: 'chatchat_insert_many',
           text: INSERT_MANY,
-          values: [col('roomId'), col('id'), col('senderId'), col('kind'), col('body'), col('clientMsgId'), col('now')],
+          values: [
+            col('roomId'), col('id'), col('senderId'), col('kind'), col('body'), col('clientMsgId'), col('now'),
+            reply(0), reply(1), reply(2), reply(3), reply(4), reply(5),
+            extras.map((e) => e.mentionsJson), extras.map((e) => e.mentionsAll),
+            extras.map((e) => (e.tokens.length > 0 ? postgresTsvector(e.tokens) : null)),
+            mentionIds, mentionUsers,
+          ],
         });
         await client.query('commit');
         return res.rows;
@@ -101,10 +135,14 @@ export function createPostgresSendStatements({ pool }: { pool: pg.Pool }): SendS
     async insert(rows) {
       if (rows.length !== 1) return (await insertMany(rows)).map(toMessage);
       const r = rows[0]!;
+      const e = messageExtras(r, searchIndex);
       const res = await pool.query<MessagesTable>({
         name: 'chatchat_insert_one',
         text: INSERT_ONE,
-        values: [r.roomId, r.id, r.senderId, r.kind, r.body, r.clientMsgId, r.now],
+        values: [
+          r.roomId, r.id, r.senderId, r.kind, r.body, r.clientMsgId, r.now,
+          ...e.replyColumns, e.mentionsJson, e.mentionsAll, e.tokens.length > 0 ? postgresTsvector(e.tokens) : null, e.mentionRows,
+        ],
       });
       return res.rows.map(toMessage);
     },

@@ -106,8 +106,9 @@ export function createRoomStore({ db }: StoreContext): RoomStore {
     getRoom,
 
     async updateRoom(id, patch) {
-      const set: { name?: string; avatar_url?: string | null } = {};
+      const set: { name?: string; avatar_url?: string | null; description?: string | null } = {};
       if (patch.name !== undefined) set.name = patch.name;
+      if (patch.description !== undefined) set.description = patch.description;
       if (patch.avatarUrl !== undefined) set.avatar_url = patch.avatarUrl;
       if (Object.keys(set).length === 0) {
         const room = await getRoom(id);

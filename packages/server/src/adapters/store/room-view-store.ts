@@ -28,6 +28,7 @@ export function createRoomViewStore({ db }: StoreContext): RoomViewStore {
         'r.last_seq',
         'r.direct_key',
         'r.created_at',
+        'r.description',
         'm.room_id',
         'm.user_id',
         'm.role',

@@ -37,7 +37,7 @@ export function toRefreshToken(r: Selectable<RefreshTokensTable>): RefreshTokenR
   };
 }
 
-export function toRoom(r: Selectable<RoomsTable>): RoomRecord {
+export function toRoom(r: Omit<Selectable<RoomsTable>, 'description'> & { description?: string | null }): RoomRecord {
   return {
     id: r.id,
     kind: r.kind as RoomKind,
@@ -45,6 +45,7 @@ export function toRoom(r: Selectable<RoomsTable>): RoomRecord {
     avatarUrl: r.avatar_url ?? null,
     lastSeq: int(r.last_seq),
     createdAt: r.created_at,
+    description: r.description ?? null,
   };
 }
 
@@ -58,7 +59,7 @@ export function toMember(r: Pick<MembersTable, 'room_id' | 'user_id' | 'role' | 
   };
 }
 
-export function toMessage(r: Omit<Selectable<MessagesTable>, 'attachments'> & { attachments?: string | null }): Message {
+export function toMessage(r: Omit<MessagesTable, 'attachments'> & { attachments?: string | null }): Message {
   return {
     id: r.id,
     roomId: r.room_id,
@@ -71,6 +72,18 @@ export function toMessage(r: Omit<Selectable<MessagesTable>, 'attachments'> & { 
     editedAt: r.edited_at ?? null,
     deletedAt: r.deleted_at ?? null,
     ...(r.attachments ? { attachments: JSON.parse(r.attachments) } : {}),
+    replyTo: r.reply_to_id
+      ? {
+          messageId: r.reply_to_id,
+          seq: int(r.reply_to_seq ?? 0),
+          senderId: r.reply_to_sender_id ?? '',
+          excerpt: r.reply_to_excerpt ?? '',
+          deleted: int(r.reply_to_deleted ?? 0) === 1,
+          edited: int(r.reply_to_edited ?? 0) === 1,
+        }
+      : null,
+    mentions: r.mentions ? (JSON.parse(r.mentions) as string[]) : [],
+    mentionsAll: int(r.mentions_all ?? 0) === 1,
   };
 }
 

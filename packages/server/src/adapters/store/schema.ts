@@ -15,6 +15,9 @@ export interface Database {
   announcements: AnnouncementsTable;
   uploads: UploadsTable;
   jobs: JobsTable;
+  reactions: ReactionsTable;
+  pins: PinsTable;
+  mentions: MentionsTable;
 }
 
 export interface UsersTable {
@@ -56,6 +59,7 @@ export interface RoomsTable {
   /** Sorted pair of user ids for direct rooms; null for groups. */
   direct_key: string | null;
   created_at: string;
+  description?: string | null;
 }
 
 export interface MembersTable {
@@ -66,6 +70,9 @@ export interface MembersTable {
   last_read_seq: number;
   joined_at: string;
   left_at: string | null;
+  /** Optional in the type only: rows written before 0005 and inserts that leave the default. */
+  notify?: string;
+  mute_until?: string | null;
 }
 
 export interface MessagesTable {
@@ -81,6 +88,17 @@ export interface MessagesTable {
   deleted_at: string | null;
   /** JSON array of attachments (0004); absent from rows written by writers that do not set it. */
   attachments?: string | null;
+  reply_to_id?: string | null;
+  reply_to_seq?: number | null;
+  reply_to_sender_id?: string | null;
+  reply_to_excerpt?: string | null;
+  reply_to_edited?: number | null;
+  reply_to_deleted?: number | null;
+  /** JSON array of user ids, or null. */
+  mentions?: string | null;
+  mentions_all?: number;
+  /** SQLite only: rowid of the message's FTS5 row. */
+  search_id?: number | null;
 }
 
 export interface NoticesTable {
@@ -133,4 +151,27 @@ export interface JobsTable {
   last_error: string | null;
   created_at: string;
   finished_at: string | null;
+}
+
+export interface ReactionsTable {
+  message_id: string;
+  emoji: string;
+  user_id: string;
+  room_id: string;
+  created_at: string;
+}
+
+export interface PinsTable {
+  room_id: string;
+  message_id: string;
+  seq: number;
+  pinned_by: string;
+  pinned_at: string;
+}
+
+/** `user_id` is `*` for `@all`. */
+export interface MentionsTable {
+  room_id: string;
+  user_id: string;
+  seq: number;
 }

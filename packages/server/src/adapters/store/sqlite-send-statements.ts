@@ -4,19 +4,23 @@ import type { Kysely } from 'kysely';
 import { isForeignKeyViolation, isUniqueViolation } from './db-errors.js';
 import type { MessageRow, SendStatements } from './group-commit-writer.js';
 import { toMessage } from './row-mappers.js';
+import { messageExtras, newMessageFields } from './conversation-rows.js';
+import { sqliteSearchText } from './search-documents.js';
 import type { Database, MessagesTable } from './schema.js';
 
 export interface SqliteSendStatementsOptions {
   sqlite: BetterSqlite3.Database;
   /** The Kysely instance on the same connection; its connection lock fences our batches. */
   db: Kysely<Database>;
+  /** Default true; see StoreOptions. */
+  searchIndex?: boolean;
 }
 
 /**
  * A batch is one immediate transaction of prepared statements, run synchronously: the
  * commit (not each row) is the expensive part of a write.
  */
-export function createSqliteSendStatements({ sqlite, db }: SqliteSendStatementsOptions): SendStatements {
+export function createSqliteSendStatements({ sqlite, db, searchIndex = true }: SqliteSendStatementsOptions): SendStatements {
   let writeAll: ((rows: readonly MessageRow[]) => Message[]) | undefined;
   let findOne: BetterSqlite3.Statement<[string, string], MessagesTable> | undefined;
 
@@ -33,9 +37,13 @@ export function createSqliteSendStatements({ sqlite, db }: SqliteSendStatementsO
       )
       .pluck();
     const insert = sqlite.prepare(
-      `insert into messages (room_id, seq, id, sender_id, kind, body, client_msg_id, created_at, edited_at, deleted_at)
-       values (?, ?, ?, ?, ?, ?, ?, ?, null, null)`,
+      `insert into messages (room_id, seq, id, sender_id, kind, body, client_msg_id, created_at, edited_at, deleted_at,
+         reply_to_id, reply_to_seq, reply_to_sender_id, reply_to_excerpt, reply_to_edited, reply_to_deleted,
+         mentions, mentions_all, search_id)
+       values (?, ?, ?, ?, ?, ?, ?, ?, null, null, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
+    const indexSearch = sqlite.prepare<[string, string, number]>('insert into message_search (tokens, room_id, seq) values (?, ?, ?)');
+    const insertMention = sqlite.prepare('insert or ignore into mentions (room_id, user_id, seq) values (?, ?, ?)');
     const movePointer = sqlite.prepare('update members set last_read_seq = ? where room_id = ? and user_id = ? and last_read_seq < ?');
     writeAll = sqlite.transaction((rows: readonly MessageRow[]) => {
       const written: Message[] = [];
@@ -43,8 +51,16 @@ export function createSqliteSendStatements({ sqlite, db }: SqliteSendStatementsO
         if (row.clientMsgId !== null && isStored.get(row.senderId, row.clientMsgId) !== undefined) continue;
         const seq = nextSeq.get(row.roomId, row.roomId, row.senderId);
         if (seq === undefined) continue;
-        insert.run(row.roomId, seq, row.id, row.senderId, row.kind, row.body, row.clientMsgId, row.now);
+        const extras = messageExtras(row, searchIndex);
+        const searchId = extras.tokens.length > 0
+          ? Number(indexSearch.run(sqliteSearchText(extras.tokens), row.roomId, seq).lastInsertRowid)
+          : null;
+        insert.run(
+          row.roomId, seq, row.id, row.senderId, row.kind, row.body, row.clientMsgId, row.now,
+          ...extras.replyColumns, extras.mentionsJson, extras.mentionsAll, searchId,
+        );
         movePointer.run(seq, row.roomId, row.senderId, seq);
+        for (const userId of extras.mentionRows) insertMention.run(row.roomId, userId, seq);
         written.push({
           id: row.id,
           roomId: row.roomId,
@@ -56,6 +72,7 @@ export function createSqliteSendStatements({ sqlite, db }: SqliteSendStatementsO
           createdAt: row.now,
           editedAt: null,
           deletedAt: null,
+          ...newMessageFields(row),
         });
       }
       return written;

@@ -4,12 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { describe, expect, it } from 'vitest';
-import { describeStoreContract } from '../../ports/store.contract.js';
+import { describeStoreContract, type StoreUnderTest } from '../../ports/store.contract.js';
+import { describeConversationStoreContract } from '../../ports/conversation-store.contract.js';
 import { createTestDatabase } from '../../test/pg-database.js';
 import { createStore } from './index.js';
 import { postgresSeedRooms, sqliteSeedRooms } from './seed-rooms.js';
 
-describeStoreContract('sqlite', async () => {
+const openSqliteStore = async (): Promise<StoreUnderTest> => {
   const dir = mkdtempSync(join(tmpdir(), 'chatchat-store-'));
   const store = await createStore({ kind: 'sqlite', file: join(dir, 'chat.db') });
   return {
@@ -20,6 +21,14 @@ describeStoreContract('sqlite', async () => {
       rmSync(dir, { recursive: true, force: true });
     },
   };
+};
+describeStoreContract('sqlite', openSqliteStore);
+describeConversationStoreContract('sqlite', openSqliteStore);
+
+describeConversationStoreContract('postgres', async () => {
+  const database = await createTestDatabase();
+  const store = await createStore({ kind: 'postgres', url: database.url, poolSize: 6, statementTimeoutMs: 10_000 });
+  return { store, cleanup: async () => { await store.close(); await database.drop(); } };
 });
 
 describeStoreContract('postgres', async () => {

@@ -1,15 +1,22 @@
-import type { Room } from '@chatchat/protocol';
+import { Limits, type Room } from '@chatchat/protocol';
 import type { RoomView, Store } from '../../ports/store.js';
 
 /**
  * Turns store views into the protocol's Room as the viewer sees it. Direct rooms take
- * the other member's display name, fetched for all rooms in one call.
+ * the other member's display name, fetched for all rooms in one call; the viewer's settings,
+ * mention counts and the rooms' pins come in one more.
  */
 export async function presentRooms(store: Store, views: readonly RoomView[]): Promise<Room[]> {
   const peerIds = [...new Set(views.flatMap((v) => (v.room.kind === 'direct' && v.peerId ? [v.peerId] : [])))];
-  const peers = new Map((peerIds.length ? await store.getUsers(peerIds) : []).map((u) => [u.id, u]));
+  const viewerId = views[0]?.member.userId;
+  const [peerList, extras] = await Promise.all([
+    peerIds.length ? store.getUsers(peerIds) : [],
+    viewerId ? store.roomExtras(viewerId, views.map((v) => v.room.id), Limits.maxMentionSeqs) : new Map(),
+  ]);
+  const peers = new Map(peerList.map((u) => [u.id, u]));
   return views.map((v) => {
     const peer = v.peerId ? peers.get(v.peerId) : undefined;
+    const extra = extras.get(v.room.id);
     return {
       id: v.room.id,
       kind: v.room.kind,
@@ -24,6 +31,12 @@ export async function presentRooms(store: Store, views: readonly RoomView[]): Pr
       lastMessage: v.lastMessage,
       notice: v.notice,
       peerId: v.peerId,
+      description: v.room.description,
+      pins: extra?.pins ?? [],
+      notify: extra?.notify ?? 'all',
+      muteUntil: extra?.muteUntil ?? null,
+      mentionCount: extra?.mentionCount ?? 0,
+      mentionSeqs: extra?.mentionSeqs ?? [],
     };
   });
 }

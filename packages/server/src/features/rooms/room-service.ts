@@ -80,8 +80,36 @@ export function createRoomService({ store, clock, events, limits }: RoomServiceO
     await events.toUser(userId, 'room.removed', { roomId, reason }, { kind: 'leave', roomId, userId });
   }
 
+  /** Room kinds never change, so they are remembered (bounded): sends ask for every message. */
+  const kinds = new Map<string, string>();
+  async function kindOf(roomId: string): Promise<string | undefined> {
+    const known = kinds.get(roomId);
+    if (known) return known;
+    const room = await store.getRoom(roomId);
+    if (!room) return undefined;
+    if (kinds.size >= 10_000) kinds.delete(kinds.keys().next().value!);
+    kinds.set(roomId, room.kind);
+    return room.kind;
+  }
+
   return {
     requireMember,
+
+    /**
+     * A direct room that the other person left comes back for them when this one writes:
+     * they are a member again before the message is stored (so it is unread for them), and the
+     * returned function, called once it is stored, puts the room back on their devices.
+     */
+    async restoreDirectPeer(roomId: string, senderId: string): Promise<(() => Promise<void>) | undefined> {
+      if ((await kindOf(roomId)) !== 'direct') return undefined;
+      if ((await store.listMembers(roomId)).length >= 2) return undefined;
+      const view = await store.getRoomForUser(roomId, senderId);
+      if (!view?.peerId) return undefined;
+      const added = await store.addMembers(roomId, [view.peerId], 'member', clock.nowIso());
+      if (added.length === 0) return undefined;
+      const users = (await store.getUsers([view.peerId])).map(toPublicUser);
+      return () => announceJoin(roomId, senderId, added, users);
+    },
 
     async createGroup(creatorId: string, body: CreateRoomBody): Promise<Room> {
       const memberIds = [...new Set(body.memberIds)].filter((id) => id !== creatorId);
@@ -116,9 +144,13 @@ export function createRoomService({ store, clock, events, limits }: RoomServiceO
       return { room: await viewFor(room.id, userId), created };
     },
 
-    async list(userId: string): Promise<{ rooms: Room[]; totalUnread: number }> {
+    async list(userId: string): Promise<{ rooms: Room[]; totalUnread: number; totalMentions: number }> {
       const rooms = await presentRooms(store, await store.listRoomsForUser(userId));
-      return { rooms, totalUnread: rooms.reduce((sum, r) => sum + r.unreadCount, 0) };
+      return {
+        rooms,
+        totalUnread: rooms.reduce((sum, r) => sum + r.unreadCount, 0),
+        totalMentions: rooms.reduce((sum, r) => sum + r.mentionCount, 0),
+      };
     },
 
     get: (userId: string, roomId: string) => viewFor(roomId, userId),
@@ -127,9 +159,10 @@ export function createRoomService({ store, clock, events, limits }: RoomServiceO
 
     async update(actorId: string, roomId: string, patch: UpdateRoomBody): Promise<Room> {
       const clean = cleanPatch(patch, 'name');
+      if (clean.description !== undefined) clean.description = clean.description?.trim() || null;
       await requireGroupAction(roomId, actorId, 'editRoom');
       const room = await store.updateRoom(roomId, clean);
-      await events.toRoom(roomId, 'room.updated', { roomId, name: room.name, avatarUrl: room.avatarUrl });
+      await events.toRoom(roomId, 'room.updated', { roomId, name: room.name, avatarUrl: room.avatarUrl, description: room.description });
       return viewFor(roomId, actorId);
     },
 

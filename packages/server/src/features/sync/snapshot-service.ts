@@ -30,7 +30,7 @@ export function createSnapshotService({ store, clock, rooms, presence, notices }
     },
 
     async build(user: UserRecord, connectionId: string): Promise<OpReply<'hello'>> {
-      const { rooms: list, totalUnread } = await rooms.list(user.id);
+      const { rooms: list, totalUnread, totalMentions } = await rooms.list(user.id);
       const small = list.filter((r) => r.memberCount <= Limits.snapshotReadersPerRoom);
       const byRoom = new Map<string, RoomReaders>(small.map((r) => [r.id, { roomId: r.id, members: [] }]));
       for (const { roomId, ...member } of await store.listMembersOfRooms(small.map((r) => r.id))) {
@@ -51,6 +51,7 @@ export function createSnapshotService({ store, clock, rooms, presence, notices }
         serverTime: clock.nowIso(),
         rooms: list,
         totalUnread,
+        totalMentions,
         users: [toPublicUser(user), ...peers.map(toPublicUser)],
         presence: peerPresence,
         readers,

@@ -4,7 +4,7 @@ import { errorResponses, type RouteContext } from '../route-context.js';
 
 const errors = errorResponses('invalid', 'forbidden', 'not_found', 'conflict');
 const RoomParams = Type.Object({ roomId: Id });
-const SendBody = Type.Object({ body: MessageBody, clientMsgId: ClientMsgId }, { additionalProperties: false });
+const SendBody = Type.Object({ body: MessageBody, clientMsgId: ClientMsgId, replyTo: Type.Optional(Id) }, { additionalProperties: false });
 
 export function registerMessageRoutes({ app, services }: RouteContext) {
   const tags = ['messages'];
@@ -15,7 +15,7 @@ export function registerMessageRoutes({ app, services }: RouteContext) {
       summary: 'History in ascending seq: afterSeq pages forward, beforeSeq (or neither) pages back from the end',
       response: { 200: MessagesResponse, ...errors },
     },
-  }, async (req) => ({ messages: await services.messages.history(req.userId, req.params.roomId, req.query) }));
+  }, async (req) => services.messages.history(req.userId, req.params.roomId, req.query));
 
   app.post<{ Params: Static<typeof RoomParams>; Body: Static<typeof SendBody> }>('/api/v1/rooms/:roomId/messages', {
     schema: {

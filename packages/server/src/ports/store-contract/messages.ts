@@ -43,6 +43,9 @@ export function messagesContract(f: StoreFixture): void {
           createdAt: t,
           editedAt: null,
           deletedAt: null,
+          replyTo: null,
+          mentions: [],
+          mentionsAll: false,
         },
       });
       expect((await send(room, a!)).message.seq).toBe(2);

@@ -14,7 +14,7 @@ export function roomsContract(f: StoreFixture): void {
         memberIds: [a!.id, b!.id, owner!.id, a!.id],
         now: now(),
       });
-      expect(room).toEqual({ id: expect.any(String), kind: 'group', name: 'Team', avatarUrl: null, lastSeq: 0, createdAt: expect.any(String) });
+      expect(room).toEqual({ id: expect.any(String), kind: 'group', name: 'Team', avatarUrl: null, lastSeq: 0, createdAt: expect.any(String), description: null });
       expect(await f.store.getRoom(room.id)).toEqual(room);
       const members = await f.store.listMembers(room.id);
       expect(members).toHaveLength(3);

@@ -3,6 +3,7 @@ import * as m0001 from './0001-initial.js';
 import * as m0002 from './0002-wide-seq.js';
 import * as m0003 from './0003-sessions.js';
 import * as m0004 from './0004-attachments.js';
+import * as m0005 from './0005-conversation.js';
 
 /** Migrations live in code (no directory scan), so they work the same from tsx, tests and bundles. */
 const migrations: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const migrations: Record<string, Migration> = {
   '0002-wide-seq': m0002,
   '0003-sessions': m0003,
   '0004-attachments': m0004,
+  '0005-conversation': m0005,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,4 +1,4 @@
-import type { Announcement, Message, MessageKind, Notice, Role, RoomKind } from '@chatchat/protocol';
+import type { Announcement, Message, MessageKind, Notice, ReplyQuote, Role, RoomKind } from '@chatchat/protocol';
 import type { Collection, Db } from 'mongodb';
 import type { MemberRecord, RefreshTokenRow, RoomRecord, UserRecord } from '../../../ports/store.js';
 
@@ -48,6 +48,7 @@ export interface RoomDoc {
   /** Sorted pair for direct rooms, `group:<id>` otherwise; unique. */
   directKey: string;
   createdAt: string;
+  description?: string | null;
 }
 
 export interface MemberDoc {
@@ -60,6 +61,9 @@ export interface MemberDoc {
   lastReadSeq: number;
   joinedAt: string;
   leftAt: string | null;
+  /** Per-room notification settings; absent means the defaults. */
+  notify?: string;
+  muteUntil?: string | null;
 }
 
 export interface MessageDoc {
@@ -75,6 +79,10 @@ export interface MessageDoc {
   createdAt: string;
   editedAt: string | null;
   deletedAt: string | null;
+  /** Absent on documents written before replies and mentions existed. */
+  replyTo?: ReplyQuote | null;
+  mentions?: string[];
+  mentionsAll?: boolean;
 }
 
 export interface NoticeDoc {
@@ -157,6 +165,7 @@ export const toRoom = (d: RoomDoc): RoomRecord => ({
   avatarUrl: d.avatarUrl ?? null,
   lastSeq: d.lastSeq,
   createdAt: d.createdAt,
+  description: d.description ?? null,
 });
 
 export const toMember = (d: MemberDoc): MemberRecord => ({
@@ -178,6 +187,9 @@ export const toMessage = (d: MessageDoc): Message => ({
   createdAt: d.createdAt,
   editedAt: d.editedAt ?? null,
   deletedAt: d.deletedAt ?? null,
+  replyTo: d.replyTo ?? null,
+  mentions: d.mentions ?? [],
+  mentionsAll: d.mentionsAll === true,
 });
 
 export const toNotice = (d: NoticeDoc): Notice => ({ id: d._id, roomId: d.roomId, authorId: d.authorId, body: d.body, createdAt: d.createdAt });

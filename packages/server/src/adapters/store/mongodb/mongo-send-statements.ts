@@ -30,6 +30,9 @@ const toDoc = (row: MessageRow, seq: number): MessageDoc => ({
   createdAt: row.now,
   editedAt: null,
   deletedAt: null,
+  replyTo: row.replyTo ?? null,
+  mentions: [...new Set(row.mentions ?? [])],
+  mentionsAll: row.mentionsAll === true,
 });
 
 const INSERT_SLICE = 50;

@@ -8,6 +8,7 @@ import { inChunks } from '../in-chunks.js';
 import { createMongoSessionStore } from './mongo-session-store.js';
 import { createMongoUserSearchStore } from './mongo-user-search-store.js';
 import { notYetOnMongo } from './mongo-unsupported.js';
+import { createMongoRoomExtrasStore } from './mongo-room-extras-store.js';
 import { MAX_SEQ, seqBounds } from '../message-store.js';
 import { directKey } from '../room-store.js';
 import { byActivity, peerFromKey } from '../room-view-store.js';
@@ -154,6 +155,10 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
       'createUpload', 'getUpload', 'getUploads', 'updateUpload', 'sumUploadBytes', 'claimUploads', 'releaseClaim', 'linkClaim',
       'repairClaims', 'setMessageAttachments', 'listOrphanUploads', 'listUploadsOfDeletedMessages', 'listReplacedAvatars', 'deleteUpload',
     ]),
+    ...createMongoRoomExtrasStore(c),
+    ...notYetOnMongo('reactions', ['addReaction', 'removeReaction', 'reactionCounts', 'reactionUsers']),
+    ...notYetOnMongo('pins', ['addPin', 'removePin']),
+    ...notYetOnMongo('message search', ['searchMessages']),
     ...notYetOnMongo('background jobs', ['enqueueJob', 'leaseJob', 'finishJob', 'failJob', 'getJob', 'countJobs']),
     dialect: 'mongodb',
     migrate: () => migrateMongo(c),
