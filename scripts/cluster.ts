@@ -34,10 +34,22 @@ async function ensureDatabase() {
 }
 
 function run(name: string, args: string[], extra: Record<string, string> = {}): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], { env: { ...env, ...extra }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', cli, ...args], {
+    env: { ...env, ...extra },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const prefix = `${name.padEnd(10)}| `;
   for (const stream of [child.stdout!, child.stderr!]) {
-    stream.on('data', (d: Buffer) => process.stdout.write(d.toString().trimEnd().split('\n').map((l) => prefix + l).join('\n') + '\n'));
+    stream.on('data', (d: Buffer) =>
+      process.stdout.write(
+        d
+          .toString()
+          .trimEnd()
+          .split('\n')
+          .map((l) => prefix + l)
+          .join('\n') + '\n',
+      ),
+    );
   }
   return child;
 }

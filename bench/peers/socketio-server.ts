@@ -54,8 +54,13 @@ io.on('connection', (socket) => {
     const seq = (seqs.get(roomId) ?? 0) + 1;
     seqs.set(roomId, seq);
     const message = {
-      id: randomUUID(), roomId, seq, senderId: userId, body: data.body,
-      clientMsgId: data.clientMsgId, createdAt: new Date().toISOString(),
+      id: randomUUID(),
+      roomId,
+      seq,
+      senderId: userId,
+      body: data.body,
+      clientMsgId: data.clientMsgId,
+      createdAt: new Date().toISOString(),
     };
     io.to(roomId).emit('message.created', { message });
     ack({ ok: true, seq });

@@ -98,8 +98,13 @@ wss.on('connection', (socket) => {
       const seq = (seqs.get(roomId) ?? 0) + 1;
       seqs.set(roomId, seq);
       const message = {
-        id: randomUUID(), roomId, seq, senderId: client.userId, body: req.data.body,
-        clientMsgId: req.data.clientMsgId, createdAt: new Date().toISOString(),
+        id: randomUUID(),
+        roomId,
+        seq,
+        senderId: client.userId,
+        body: req.data.body,
+        clientMsgId: req.data.clientMsgId,
+        createdAt: new Date().toISOString(),
       };
       const frame = Buffer.from(JSON.stringify({ ev: 'message.created', data: { message } }));
       if (pub) void pub.publish(`room:${roomId}`, frame);

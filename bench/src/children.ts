@@ -106,7 +106,11 @@ export function outputTail(child: ChildProcess): string {
 const quiet = /^(Debugger listening on|For help, see: https:\/\/nodejs\.org)/;
 
 function prefixLines(prefix: string, text: string): string {
-  return text.split('\n').filter((l) => l.length > 0 && !quiet.test(l)).map((l) => prefix + l + '\n').join('');
+  return text
+    .split('\n')
+    .filter((l) => l.length > 0 && !quiet.test(l))
+    .map((l) => prefix + l + '\n')
+    .join('');
 }
 
 const hasTaskset = spawnSync('taskset', ['--version']).status === 0;

@@ -105,8 +105,9 @@ if (suite === 'idle') params.idleWorkers = num(values.workers, Math.max(params.i
 params.persistInflight = num(values.inflight, params.persistInflight);
 if (values.stores) params.persistStores = values.stores.split(',') as SuiteParams['persistStores'];
 
-
-const outDir = path.resolve(values.out ?? (suite === 'smoke' ? path.join(os.tmpdir(), 'chatchat-bench-smoke') : path.join(benchRoot, 'results')));
+const outDir = path.resolve(
+  values.out ?? (suite === 'smoke' ? path.join(os.tmpdir(), 'chatchat-bench-smoke') : path.join(benchRoot, 'results')),
+);
 const children = createChildren();
 const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 
@@ -127,7 +128,11 @@ async function main(): Promise<void> {
   const jobs = buildJobs(suite, params);
   log(`suite ${suite}: ${jobs.length} sessions; server CPUs ${serverCpus ?? 'unpinned'}, generator CPUs ${generatorCpus ?? 'unpinned'}`);
   const result = await runSuite({
-    suite, jobs, children, cpu: { serverCpus, generatorCpus, generatorCores }, workers: params.workers,
+    suite,
+    jobs,
+    children,
+    cpu: { serverCpus, generatorCpus, generatorCores },
+    workers: params.workers,
     postgresAdminUrl: values.pg ?? 'postgres://postgres@127.0.0.1:5432/test',
     redisUrl: values.redis ?? 'redis://127.0.0.1:6379',
     cpuProfDir: values['cpu-prof'] ? path.resolve(values['cpu-prof']) : null,

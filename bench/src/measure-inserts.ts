@@ -47,7 +47,13 @@ async function seed(store: Store, rooms: number): Promise<Array<{ room: RoomReco
   for (let r = 0; r < rooms; r++) {
     // Five members a room, overlapping neighbours, like a small team chat.
     const members = Array.from({ length: 5 }, (_, k) => users[(r * 2 + k) % users.length]!);
-    const room = await store.createRoom({ kind: 'group', name: `room ${r}`, creatorId: members[0]!.id, memberIds: members.map((m) => m.id), now });
+    const room = await store.createRoom({
+      kind: 'group',
+      name: `room ${r}`,
+      creatorId: members[0]!.id,
+      memberIds: members.map((m) => m.id),
+      now,
+    });
     out.push({ room, members });
   }
   return out;
@@ -56,7 +62,18 @@ async function seed(store: Store, rooms: number): Promise<Array<{ room: RoomReco
 async function run(store: Store, p: Params) {
   const rooms = await seed(store, p.rooms);
   // Warm-up: prepared statements, pool connections, JIT.
-  await Promise.all(rooms.map(({ room, members }) => store.insertMessage({ roomId: room.id, senderId: members[0]!.id, kind: 'text', body: 'warm-up', clientMsgId: null, now: new Date().toISOString() })));
+  await Promise.all(
+    rooms.map(({ room, members }) =>
+      store.insertMessage({
+        roomId: room.id,
+        senderId: members[0]!.id,
+        kind: 'text',
+        body: 'warm-up',
+        clientMsgId: null,
+        now: new Date().toISOString(),
+      }),
+    ),
+  );
 
   const latencies = new Float64Array(p.messages);
   let next = 0;

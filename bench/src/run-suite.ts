@@ -34,11 +34,21 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteResult> {
     startedAt: new Date().toISOString(),
     durationSec: 0,
     machine: {
-      cpus: os.cpus().length, cpuModel: os.cpus()[0]?.model ?? 'unknown', node: process.version,
-      loadStart: os.loadavg()[0]!, loadEnd: 0,
-      serverCpus: options.cpu.serverCpus, generatorCpus: options.cpu.generatorCpus, generatorWorkers: options.workers,
+      cpus: os.cpus().length,
+      cpuModel: os.cpus()[0]?.model ?? 'unknown',
+      node: process.version,
+      loadStart: os.loadavg()[0]!,
+      loadEnd: 0,
+      serverCpus: options.cpu.serverCpus,
+      generatorCpus: options.cpu.generatorCpus,
+      generatorWorkers: options.workers,
     },
-    setup: [], idle: [], measurements: [], sweeps: [], skipped: [], notes: [],
+    setup: [],
+    idle: [],
+    measurements: [],
+    sweeps: [],
+    skipped: [],
+    notes: [],
   };
   for (const job of options.jobs) {
     if (job.system.name === 'chatchat' && !chatchatAvailable()) {
@@ -49,7 +59,11 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteResult> {
     try {
       options.log(`── ${job.title}`);
       system = await startSystem(options, job);
-      const s = await runSession({ children: options.children, cpu: options.cpu, generatorNodeFlags: options.generatorNodeFlags, log: options.log }, system, job.spec);
+      const s = await runSession(
+        { children: options.children, cpu: options.cpu, generatorNodeFlags: options.generatorNodeFlags, log: options.log },
+        system,
+        job.spec,
+      );
       result.setup.push(s.setup);
       result.idle.push(...s.idle);
       result.measurements.push(...s.measurements);

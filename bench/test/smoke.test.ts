@@ -22,7 +22,8 @@ describe('bench smoke', () => {
     let output = '';
     const code = await new Promise<number | null>((resolve) => {
       child = spawn(process.execPath, ['--import', 'tsx', 'bench/src/cli.ts', 'smoke', '--systems', systems, '--out', out], {
-        cwd: repoRoot, stdio: ['ignore', 'pipe', 'pipe'],
+        cwd: repoRoot,
+        stdio: ['ignore', 'pipe', 'pipe'],
       });
       child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
       child.stderr!.on('data', (d: Buffer) => (output += d.toString()));

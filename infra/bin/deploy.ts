@@ -25,15 +25,48 @@ const stacks = [names.cicd, names.network, names.data, names.services, ...(confi
 function run(command: string, args: string[]) {
   console.log(`$ ${command} ${args.join(' ')}`);
   if (values['dry-run']) return;
-  const result = spawnSync(command, args, { stdio: 'inherit', env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', CDK_DISABLE_VERSION_CHECK: '1' } });
+  const result = spawnSync(command, args, {
+    stdio: 'inherit',
+    env: { ...process.env, CDK_DISABLE_CLI_TELEMETRY: 'true', CDK_DISABLE_VERSION_CHECK: '1' },
+  });
   if (result.status !== 0) process.exit(result.status ?? 1);
 }
 
-run('npx', ['cdk', 'deploy', ...stacks, '--context', `imageTag=${tag}`, '--require-approval', 'never', '--no-notices', '--progress', 'events', '--outputs-file', 'cdk.out/outputs.json']);
+run('npx', [
+  'cdk',
+  'deploy',
+  ...stacks,
+  '--context',
+  `imageTag=${tag}`,
+  '--require-approval',
+  'never',
+  '--no-notices',
+  '--progress',
+  'events',
+  '--outputs-file',
+  'cdk.out/outputs.json',
+]);
 if (config.schedule) {
   // The scheduler recreates the services stack every morning from the template deployed last.
-  run('aws', ['s3', 'cp', `cdk.out/${names.services}.template.json`, `s3://${scheduleBucketName(config, config.account, config.region)}/services/${names.services}.template.json`]);
+  run('aws', [
+    's3',
+    'cp',
+    `cdk.out/${names.services}.template.json`,
+    `s3://${scheduleBucketName(config, config.account, config.region)}/services/${names.services}.template.json`,
+  ]);
 }
 const ecs = serviceNames(config);
-run('aws', ['ecs', 'wait', 'services-stable', '--region', config.region, '--cluster', ecs.cluster, '--services', ecs.api, ecs.gateway, ecs.worker]);
+run('aws', [
+  'ecs',
+  'wait',
+  'services-stable',
+  '--region',
+  config.region,
+  '--cluster',
+  ecs.cluster,
+  '--services',
+  ecs.api,
+  ecs.gateway,
+  ecs.worker,
+]);
 console.log(`${config.name} is running ${tag}`);

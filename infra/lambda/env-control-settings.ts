@@ -22,7 +22,8 @@ export function settingsFromEnvironment(env: Record<string, string | undefined>)
     return value;
   };
   const engine = need('DATABASE_ENGINE');
-  if (engine !== 'documentdb' && engine !== 'aurora-postgresql') throw new Error(`DATABASE_ENGINE must be documentdb or aurora-postgresql, got ${engine}`);
+  if (engine !== 'documentdb' && engine !== 'aurora-postgresql')
+    throw new Error(`DATABASE_ENGINE must be documentdb or aurora-postgresql, got ${engine}`);
   return {
     servicesStackName: need('SERVICES_STACK_NAME'),
     servicesTemplateUrl: need('SERVICES_TEMPLATE_URL'),

@@ -1,7 +1,4 @@
-import {
-  type ApplicationAutoScalingClient,
-  RegisterScalableTargetCommand,
-} from '@aws-sdk/client-application-auto-scaling';
+import { type ApplicationAutoScalingClient, RegisterScalableTargetCommand } from '@aws-sdk/client-application-auto-scaling';
 import {
   type CloudFormationClient,
   CreateStackCommand,
@@ -95,11 +92,17 @@ export function createEnvControl(deps: EnvControlDeps) {
     const id = settings.databaseClusterIdentifier;
     if (settings.databaseEngine === 'documentdb') {
       await call(() =>
-        deps.docdb.send(running ? new docdb.StartDBClusterCommand({ DBClusterIdentifier: id }) : new docdb.StopDBClusterCommand({ DBClusterIdentifier: id })),
+        deps.docdb.send(
+          running
+            ? new docdb.StartDBClusterCommand({ DBClusterIdentifier: id })
+            : new docdb.StopDBClusterCommand({ DBClusterIdentifier: id }),
+        ),
       );
     } else {
       await call(() =>
-        deps.rds.send(running ? new rds.StartDBClusterCommand({ DBClusterIdentifier: id }) : new rds.StopDBClusterCommand({ DBClusterIdentifier: id })),
+        deps.rds.send(
+          running ? new rds.StartDBClusterCommand({ DBClusterIdentifier: id }) : new rds.StopDBClusterCommand({ DBClusterIdentifier: id }),
+        ),
       );
     }
   }
@@ -161,9 +164,7 @@ export function createEnvControl(deps: EnvControlDeps) {
     },
 
     async targetsHealthy() {
-      const out = await call(() =>
-        deps.cloudFormation.send(new DescribeStackResourcesCommand({ StackName: settings.servicesStackName })),
-      );
+      const out = await call(() => deps.cloudFormation.send(new DescribeStackResourcesCommand({ StackName: settings.servicesStackName })));
       const groups = (out.StackResources ?? [])
         .filter((r) => r.ResourceType === 'AWS::ElasticLoadBalancingV2::TargetGroup' && r.PhysicalResourceId)
         .map((r) => r.PhysicalResourceId!);
@@ -173,7 +174,11 @@ export function createEnvControl(deps: EnvControlDeps) {
         const health = await call(() => deps.elb.send(new DescribeTargetHealthCommand({ TargetGroupArn: arn })));
         if (!(health.TargetHealthDescriptions ?? []).some((t) => t.TargetHealth?.State === 'healthy')) unready.push(arn);
       }
-      return result('targetsHealthy', unready.length === 0, unready.length ? `waiting for ${unready.join(', ')}` : `${groups.length} target groups healthy`);
+      return result(
+        'targetsHealthy',
+        unready.length === 0,
+        unready.length ? `waiting for ${unready.join(', ')}` : `${groups.length} target groups healthy`,
+      );
     },
 
     async dnsAnswers() {

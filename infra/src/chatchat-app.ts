@@ -54,13 +54,25 @@ export function createChatChatApp(options: ChatChatAppOptions = {}) {
       Tags.of(stack).add('environment', config.name);
       // Applies to CDK's own helper Lambdas (custom resources), which we do not write.
       NagSuppressions.addStackSuppressions(stack, [
-        { id: 'AwsSolutions-IAM4', reason: 'CDK-provided helper functions use AWSLambdaBasicExecutionRole; our own roles use inline, scoped policies.', appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'] },
+        {
+          id: 'AwsSolutions-IAM4',
+          reason: 'CDK-provided helper functions use AWSLambdaBasicExecutionRole; our own roles use inline, scoped policies.',
+          appliesTo: ['Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+        },
       ]);
       const logRetention = stack.node.tryFindChild('LogRetentionaae0aa3c5b4d4f87b02d85b201efdd8a');
       if (logRetention) {
-        NagSuppressions.addResourceSuppressions(logRetention, [
-          { id: 'AwsSolutions-IAM5', reason: 'CDK\'s log-retention helper sets retention on log groups the database engine creates on its own, whose names are known only at runtime.' },
-        ], true);
+        NagSuppressions.addResourceSuppressions(
+          logRetention,
+          [
+            {
+              id: 'AwsSolutions-IAM5',
+              reason:
+                "CDK's log-retention helper sets retention on log groups the database engine creates on its own, whose names are known only at runtime.",
+            },
+          ],
+          true,
+        );
       }
     }
     stacks[config.name] = { cicd, network, data, services, scheduler };

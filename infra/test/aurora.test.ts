@@ -36,7 +36,9 @@ describe('data stack with database engine aurora-postgresql', () => {
   it('wires DATABASE_URL as postgres:// with full TLS verification', () => {
     const task = Object.values(out.template(names.services).findResources('AWS::ECS::TaskDefinition'))[0]!;
     const app = (task.Properties.ContainerDefinitions as { Name: string; Command: string[] }[]).find((c) => c.Name === 'app')!;
-    expect(app.Command[0]).toMatch(/DATABASE_URL="postgres:\/\/\$DB_USERNAME:\$DB_PASSWORD@\$DB_HOST:\$DB_PORT\/chatchat\?sslmode=verify-full"/);
+    expect(app.Command[0]).toMatch(
+      /DATABASE_URL="postgres:\/\/\$DB_USERNAME:\$DB_PASSWORD@\$DB_HOST:\$DB_PORT\/chatchat\?sslmode=verify-full"/,
+    );
   });
 
   it('leaves stopping to Aurora auto-pause in the schedule', () => {

@@ -50,17 +50,34 @@ interface World {
 let world: World;
 
 function throttled(): Error {
-  return new CloudFormationServiceException({ name: 'ThrottlingException', $fault: 'client', message: 'Rate exceeded', $metadata: { httpStatusCode: 400 } });
+  return new CloudFormationServiceException({
+    name: 'ThrottlingException',
+    $fault: 'client',
+    message: 'Rate exceeded',
+    $metadata: { httpStatusCode: 400 },
+  });
 }
 
 beforeEach(() => {
-  world = { stack: 'CREATE_COMPLETE', db: 'available', healthy: true, answers: true, desired: { 'chatchat-dev-api': 1, 'chatchat-dev-gateway': 2 }, calls: [] };
+  world = {
+    stack: 'CREATE_COMPLETE',
+    db: 'available',
+    healthy: true,
+    answers: true,
+    desired: { 'chatchat-dev-api': 1, 'chatchat-dev-gateway': 2 },
+    calls: [],
+  };
   cfn.on(DescribeStacksCommand).callsFake(() => {
     const transitions: Record<string, string | undefined> = { DELETE_IN_PROGRESS: undefined, CREATE_IN_PROGRESS: 'CREATE_COMPLETE' };
     const current = world.stack;
     if (current && current in transitions) world.stack = transitions[current];
     if (!current) {
-      throw new CloudFormationServiceException({ name: 'ValidationError', $fault: 'client', message: `Stack with id ${settings.servicesStackName} does not exist`, $metadata: {} });
+      throw new CloudFormationServiceException({
+        name: 'ValidationError',
+        $fault: 'client',
+        message: `Stack with id ${settings.servicesStackName} does not exist`,
+        $metadata: {},
+      });
     }
     return { Stacks: [{ StackName: settings.servicesStackName, StackStatus: current, CreationTime: new Date() }] };
   });
@@ -76,9 +93,27 @@ beforeEach(() => {
   });
   cfn.on(DescribeStackResourcesCommand).resolves({
     StackResources: [
-      { ResourceType: 'AWS::ElasticLoadBalancingV2::TargetGroup', PhysicalResourceId: 'arn:tg/api', LogicalResourceId: 'a', ResourceStatus: 'CREATE_COMPLETE', Timestamp: new Date() },
-      { ResourceType: 'AWS::ElasticLoadBalancingV2::TargetGroup', PhysicalResourceId: 'arn:tg/gateway', LogicalResourceId: 'g', ResourceStatus: 'CREATE_COMPLETE', Timestamp: new Date() },
-      { ResourceType: 'AWS::ECS::Service', PhysicalResourceId: 'svc', LogicalResourceId: 's', ResourceStatus: 'CREATE_COMPLETE', Timestamp: new Date() },
+      {
+        ResourceType: 'AWS::ElasticLoadBalancingV2::TargetGroup',
+        PhysicalResourceId: 'arn:tg/api',
+        LogicalResourceId: 'a',
+        ResourceStatus: 'CREATE_COMPLETE',
+        Timestamp: new Date(),
+      },
+      {
+        ResourceType: 'AWS::ElasticLoadBalancingV2::TargetGroup',
+        PhysicalResourceId: 'arn:tg/gateway',
+        LogicalResourceId: 'g',
+        ResourceStatus: 'CREATE_COMPLETE',
+        Timestamp: new Date(),
+      },
+      {
+        ResourceType: 'AWS::ECS::Service',
+        PhysicalResourceId: 'svc',
+        LogicalResourceId: 's',
+        ResourceStatus: 'CREATE_COMPLETE',
+        Timestamp: new Date(),
+      },
     ],
   });
   doc.on(DescribeDBClustersCommand).callsFake(() => {
@@ -161,7 +196,12 @@ describe('dev schedule Lambda (AWS SDK stubbed)', () => {
     world.healthy = true;
     const polls = await run('start');
     expect(world.calls).toEqual(['StartDBCluster', 'CreateStack ChatChat-dev-services']);
-    expect(polls.filter((p) => p.endsWith(':true'))).toEqual(['startDatabase:true', 'createServices:true', 'targetsHealthy:true', 'dnsAnswers:true']);
+    expect(polls.filter((p) => p.endsWith(':true'))).toEqual([
+      'startDatabase:true',
+      'createServices:true',
+      'targetsHealthy:true',
+      'dnsAnswers:true',
+    ]);
     expect(world.db).toBe('available');
   });
 
@@ -196,7 +236,10 @@ describe('dev schedule Lambda (AWS SDK stubbed)', () => {
 
   it('retries a throttled call with backoff and then succeeds', async () => {
     sleeps.length = 0;
-    cfn.on(DescribeStacksCommand).rejectsOnce(throttled()).resolves({ Stacks: [{ StackName: 'x', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }] });
+    cfn
+      .on(DescribeStacksCommand)
+      .rejectsOnce(throttled())
+      .resolves({ Stacks: [{ StackName: 'x', StackStatus: 'CREATE_COMPLETE', CreationTime: new Date() }] });
     const result = await control()({ step: 'createServices' });
     expect(result).toMatchObject({ step: 'createServices', done: true });
     expect(sleeps).toHaveLength(1);
@@ -204,7 +247,9 @@ describe('dev schedule Lambda (AWS SDK stubbed)', () => {
   });
 
   it('does not retry an error that is not throttling', async () => {
-    doc.on(DescribeDBClustersCommand).rejects(new CloudFormationServiceException({ name: 'AccessDeniedException', $fault: 'client', message: 'no', $metadata: {} }));
+    doc
+      .on(DescribeDBClustersCommand)
+      .rejects(new CloudFormationServiceException({ name: 'AccessDeniedException', $fault: 'client', message: 'no', $metadata: {} }));
     await expect(control()({ step: 'startDatabase' })).rejects.toThrow('no');
     expect(doc.commandCalls(DescribeDBClustersCommand)).toHaveLength(1);
   });

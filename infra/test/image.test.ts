@@ -65,7 +65,20 @@ function freePorts(): typeof ports {
 async function start(name: string, role: string, port: number, env: Record<string, string>): Promise<string> {
   const container = `${run}-${name}`;
   const envArgs = Object.entries({ ...env, ROLE: role, PORT: String(port), HOST: '127.0.0.1' }).flatMap(([k, v]) => ['-e', `${k}=${v}`]);
-  await podman(['run', '-d', '--name', container, '--network', 'host', '--init', '--no-healthcheck', ...podmanLimits, '--read-only', ...envArgs, image]);
+  await podman([
+    'run',
+    '-d',
+    '--name',
+    container,
+    '--network',
+    'host',
+    '--init',
+    '--no-healthcheck',
+    ...podmanLimits,
+    '--read-only',
+    ...envArgs,
+    image,
+  ]);
   containers.push(container);
   return container;
 }
@@ -83,7 +96,12 @@ async function signup(name: string) {
 }
 
 function client(url: string, token: string): ChatClient {
-  const c = createChatClient({ url, token, WebSocket: WebSocket as unknown as ChatClientOptions['WebSocket'], backoff: { initialMs: 20, maxMs: 200 } });
+  const c = createChatClient({
+    url,
+    token,
+    WebSocket: WebSocket as unknown as ChatClientOptions['WebSocket'],
+    backoff: { initialMs: 20, maxMs: 200 },
+  });
   clients.push(c);
   return c;
 }
@@ -91,9 +109,15 @@ function client(url: string, token: string): ChatClient {
 describe.skipIf(Boolean(unavailable))('container image (podman)', () => {
   beforeAll(async () => {
     const base = await timed('base image (cached after the first run)', async () =>
-      (await promisify(execFile)('bash', [`${repo}/scripts/local-node-base.sh`], { timeout: 20 * 60_000, maxBuffer: 64 * 1024 * 1024 })).stdout.trim());
+      (
+        await promisify(execFile)('bash', [`${repo}/scripts/local-node-base.sh`], { timeout: 20 * 60_000, maxBuffer: 64 * 1024 * 1024 })
+      ).stdout.trim(),
+    );
     await timed('podman build', () =>
-      podman(['build', '--format', 'docker', ...podmanLimits, '--build-arg', `BASE=${base}`, '-t', image, repo], { timeoutMs: 40 * 60_000 }));
+      podman(['build', '--format', 'docker', ...podmanLimits, '--build-arg', `BASE=${base}`, '-t', image, repo], {
+        timeoutMs: 40 * 60_000,
+      }),
+    );
     timings['image size MB'] = Math.round(Number(await podman(['image', 'inspect', '--format', '{{.Size}}', image])) / 1e6);
 
     db = await createTestDatabase();
@@ -107,7 +131,17 @@ describe.skipIf(Boolean(unavailable))('container image (podman)', () => {
       LOG_LEVEL: 'warn',
     };
     await timed('migrate (a one-off container)', () =>
-      podman(['run', '--rm', '--network', 'host', ...podmanLimits, ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]), image, 'migrate']));
+      podman([
+        'run',
+        '--rm',
+        '--network',
+        'host',
+        ...podmanLimits,
+        ...Object.entries(env).flatMap(([k, v]) => ['-e', `${k}=${v}`]),
+        image,
+        'migrate',
+      ]),
+    );
     await timed('four containers ready', async () => {
       await start('api', 'api', ports.api, env);
       await start('gateway-1', 'gateway', ports.gateway1, env);
@@ -205,7 +239,11 @@ describe.skipIf(Boolean(unavailable))('container image (podman)', () => {
     const sorted = [...acked].sort((x, y) => x - y);
     expect(sorted).toEqual(Array.from({ length: sorted.length }, (_, i) => sorted[0]! + i));
     for (const r of receivers) {
-      await until(() => acked.every((seq) => r.messages(room.id).some((m) => m.seq === seq)), 'every acknowledged message at each receiver', 30_000);
+      await until(
+        () => acked.every((seq) => r.messages(room.id).some((m) => m.seq === seq)),
+        'every acknowledged message at each receiver',
+        30_000,
+      );
     }
   }, 180_000);
 });

@@ -23,7 +23,10 @@ describe('GitHub Actions workflows', () => {
 
   it('actionlint does find errors (the check can fail)', async () => {
     // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression inside the workflow text
-    const results = await runLint('on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ github.nope }}\n', 'bad.yml');
+    const results = await runLint(
+      'on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ github.nope }}\n',
+      'bad.yml',
+    );
     expect(results.length).toBeGreaterThan(0);
   });
 

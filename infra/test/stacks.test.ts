@@ -20,12 +20,26 @@ function stateMachineDefinition(stackName: string) {
   const machines = out.template(stackName).findResources('AWS::StepFunctions::StateMachine');
   const definition = Object.values(machines)[0]!.Properties.DefinitionString as { 'Fn::Join': [string, unknown[]] };
   const text = definition['Fn::Join'][1].map((part) => (typeof part === 'string' ? part : 'TOKEN')).join('');
-  return JSON.parse(text) as { StartAt: string; States: Record<string, { Type: string; Next?: string; Parameters?: { step?: string }; Choices?: { Next: string; StringEquals?: string; BooleanEquals?: boolean }[]; Default?: string; Retry?: { ErrorEquals: string[]; MaxAttempts: number }[] }> };
+  return JSON.parse(text) as {
+    StartAt: string;
+    States: Record<
+      string,
+      {
+        Type: string;
+        Next?: string;
+        Parameters?: { step?: string };
+        Choices?: { Next: string; StringEquals?: string; BooleanEquals?: boolean }[];
+        Default?: string;
+        Retry?: { ErrorEquals: string[]; MaxAttempts: number }[];
+      }
+    >;
+  };
 }
 
 describe('cdk synth (offline, every stack of every environment)', () => {
   it('writes every stack and no stack of prod has a scheduler', () => {
-    for (const name of [...Object.values(dev), prod.cicd, prod.network, prod.data, prod.services]) expect(out.json(name).Resources).toBeTruthy();
+    for (const name of [...Object.values(dev), prod.cicd, prod.network, prod.data, prod.services])
+      expect(out.json(name).Resources).toBeTruthy();
     expect(() => out.json(prod.scheduler)).toThrow();
   });
 
@@ -37,7 +51,8 @@ describe('cdk synth (offline, every stack of every environment)', () => {
       expect(report.length, `${stack} was checked`).toBeGreaterThan(0);
       expect(report.filter((r) => r.compliance === 'Non-Compliant')).toEqual([]);
       // Every suppression carries its reason (written beside the resource it excuses).
-      for (const r of report.filter((r) => r.compliance === 'Suppressed')) expect(r.reason.length, `${r.rule} on ${r.resource}`).toBeGreaterThan(20);
+      for (const r of report.filter((r) => r.compliance === 'Suppressed'))
+        expect(r.reason.length, `${r.rule} on ${r.resource}`).toBeGreaterThan(20);
     }
   });
 
@@ -45,7 +60,7 @@ describe('cdk synth (offline, every stack of every environment)', () => {
     for (const name of [...Object.values(dev), prod.cicd, prod.network, prod.data, prod.services]) {
       const policies = out.template(name).findResources('AWS::IAM::Policy');
       for (const [id, policy] of Object.entries(policies)) {
-        for (const statement of (policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[])) {
+        for (const statement of policy.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]) {
           const actions = [statement.Action].flat();
           const resources = [statement.Resource].flat();
           const wildAction = actions.some((a) => a === '*' || a.endsWith(':*'));
@@ -65,11 +80,18 @@ describe('network', () => {
   });
 
   it('reaches S3, ECR, Secrets Manager, SSM and CloudWatch through VPC endpoints; in dev the hourly ones go with the services stack', () => {
-    out.template(dev.network).hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Gateway', ServiceName: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith(['.s3'])]) }) });
+    out.template(dev.network).hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      VpcEndpointType: 'Gateway',
+      ServiceName: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith(['.s3'])]) }),
+    });
     out.template(dev.network).resourcePropertiesCountIs('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface' }, 0);
     for (const t of [out.template(dev.services), out.template(prod.network)]) {
       for (const service of ['ecr.api', 'ecr.dkr', 'secretsmanager', 'ssm', 'logs', 'monitoring']) {
-        t.hasResourceProperties('AWS::EC2::VPCEndpoint', { VpcEndpointType: 'Interface', PrivateDnsEnabled: true, ServiceName: `com.amazonaws.ap-northeast-2.${service}` });
+        t.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+          VpcEndpointType: 'Interface',
+          PrivateDnsEnabled: true,
+          ServiceName: `com.amazonaws.ap-northeast-2.${service}`,
+        });
       }
     }
   });
@@ -79,13 +101,22 @@ describe('network', () => {
     const groups = t.findResources('AWS::EC2::SecurityGroup');
     const task = Object.entries(groups).find(([, g]) => String(g.Properties.GroupDescription).startsWith('ECS tasks'))!;
     expect(task[1].Properties.SecurityGroupIngress ?? []).toEqual([]);
-    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', { GroupId: { 'Fn::GetAtt': [task[0], 'GroupId'] }, FromPort: 8080, ToPort: 8080, SourceSecurityGroupId: Match.anyValue() });
+    t.hasResourceProperties('AWS::EC2::SecurityGroupIngress', {
+      GroupId: { 'Fn::GetAtt': [task[0], 'GroupId'] },
+      FromPort: 8080,
+      ToPort: 8080,
+      SourceSecurityGroupId: Match.anyValue(),
+    });
   });
 
   it('validates the certificate by DNS and keeps the alarm topic TLS-only', () => {
     const t = out.template(dev.network);
     t.hasResourceProperties('AWS::CertificateManager::Certificate', { DomainName: 'dev.chat.example.com', ValidationMethod: 'DNS' });
-    t.hasResourceProperties('AWS::SNS::TopicPolicy', { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) } });
+    t.hasResourceProperties('AWS::SNS::TopicPolicy', {
+      PolicyDocument: {
+        Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]),
+      },
+    });
   });
 });
 
@@ -108,20 +139,35 @@ describe('data', () => {
       AuthToken: Match.objectLike({ 'Fn::Join': Match.arrayWith([Match.arrayWith([Match.stringLikeRegexp('resolve:secretsmanager')])]) }),
       MultiAZEnabled: false,
     });
-    out.template(prod.data).hasResourceProperties('AWS::ElastiCache::ReplicationGroup', { MultiAZEnabled: true, AutomaticFailoverEnabled: true, ReplicasPerNodeGroup: 1 });
+    out.template(prod.data).hasResourceProperties('AWS::ElastiCache::ReplicationGroup', {
+      MultiAZEnabled: true,
+      AutomaticFailoverEnabled: true,
+      ReplicasPerNodeGroup: 1,
+    });
   });
 
   it('attachments bucket: private, encrypted, versioned, TLS-only, orphaned uploads expire, CORS for presigned uploads', () => {
     const t = out.template(dev.data);
     t.hasResourceProperties('AWS::S3::Bucket', {
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
       BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
       VersioningConfiguration: { Status: 'Enabled' },
-      LifecycleConfiguration: { Rules: Match.arrayWith([
-        Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
-        Match.objectLike({ Prefix: 'pending/', ExpirationInDays: 1, Status: 'Enabled' }),
-      ]) },
-      CorsConfiguration: { CorsRules: [Match.objectLike({ AllowedMethods: Match.arrayWith(['PUT', 'POST']), AllowedOrigins: ['https://dev.chat.example.com'] })] },
+      LifecycleConfiguration: {
+        Rules: Match.arrayWith([
+          Match.objectLike({ AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }),
+          Match.objectLike({ Prefix: 'pending/', ExpirationInDays: 1, Status: 'Enabled' }),
+        ]),
+      },
+      CorsConfiguration: {
+        CorsRules: [
+          Match.objectLike({ AllowedMethods: Match.arrayWith(['PUT', 'POST']), AllowedOrigins: ['https://dev.chat.example.com'] }),
+        ],
+      },
     });
   });
 });
@@ -138,8 +184,18 @@ describe('services', () => {
       Conditions: [{ Field: 'path-pattern', PathPatternConfig: { Values: ['/ws', '/ws/*'] } }],
       Actions: [{ Type: 'forward', TargetGroupArn: { Ref: gateway } }],
     });
-    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 443, Protocol: 'HTTPS', Certificates: Match.anyValue(), DefaultActions: [Match.objectLike({ Type: 'forward', TargetGroupArn: { Ref: api } })] });
-    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', { Port: 80, DefaultActions: [Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Protocol: 'HTTPS', StatusCode: 'HTTP_301' }) })] });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 443,
+      Protocol: 'HTTPS',
+      Certificates: Match.anyValue(),
+      DefaultActions: [Match.objectLike({ Type: 'forward', TargetGroupArn: { Ref: api } })],
+    });
+    t.hasResourceProperties('AWS::ElasticLoadBalancingV2::Listener', {
+      Port: 80,
+      DefaultActions: [
+        Match.objectLike({ Type: 'redirect', RedirectConfig: Match.objectLike({ Protocol: 'HTTPS', StatusCode: 'HTTP_301' }) }),
+      ],
+    });
     t.hasResourceProperties('AWS::Route53::RecordSet', { Name: 'dev.chat.example.com.', Type: 'A', AliasTarget: Match.anyValue() });
   });
 
@@ -147,11 +203,17 @@ describe('services', () => {
     const t = out.template(dev.services);
     expect(timings.albIdleTimeoutSec * 1000).toBeGreaterThan(environments.dev.app.heartbeatMs * 2);
     expect(timings.stopTimeoutSec * 1000).toBeGreaterThan(environments.dev.app.drainTimeoutMs + 5000);
-    t.resourcePropertiesCountIs('AWS::ElasticLoadBalancingV2::TargetGroup', {
-      HealthCheckPath: '/readyz',
-      TargetType: 'ip',
-      TargetGroupAttributes: Match.arrayWith([{ Key: 'deregistration_delay.timeout_seconds', Value: String(timings.deregistrationDelaySec) }]),
-    }, 2);
+    t.resourcePropertiesCountIs(
+      'AWS::ElasticLoadBalancingV2::TargetGroup',
+      {
+        HealthCheckPath: '/readyz',
+        TargetType: 'ip',
+        TargetGroupAttributes: Match.arrayWith([
+          { Key: 'deregistration_delay.timeout_seconds', Value: String(timings.deregistrationDelaySec) },
+        ]),
+      },
+      2,
+    );
     t.hasResourceProperties('AWS::ElasticLoadBalancingV2::LoadBalancer', {
       Scheme: 'internet-facing',
       LoadBalancerAttributes: Match.arrayWith([
@@ -167,13 +229,21 @@ describe('services', () => {
       t.hasResourceProperties('AWS::ECS::Service', {
         ServiceName: `chatchat-dev-${role}`,
         LaunchType: 'FARGATE',
-        DeploymentConfiguration: { DeploymentCircuitBreaker: { Enable: true, Rollback: true }, MinimumHealthyPercent: 100, MaximumPercent: 200 },
+        DeploymentConfiguration: {
+          DeploymentCircuitBreaker: { Enable: true, Rollback: true },
+          MinimumHealthyPercent: 100,
+          MaximumPercent: 200,
+        },
         NetworkConfiguration: { AwsvpcConfiguration: Match.objectLike({ AssignPublicIp: 'DISABLED' }) },
       });
     }
     const tasks = Object.values(t.findResources('AWS::ECS::TaskDefinition'));
     expect(tasks).toHaveLength(3);
-    const images = new Set(tasks.map((task) => JSON.stringify((task.Properties.ContainerDefinitions as { Name: string; Image: unknown }[]).find((c) => c.Name === 'app')!.Image)));
+    const images = new Set(
+      tasks.map((task) =>
+        JSON.stringify((task.Properties.ContainerDefinitions as { Name: string; Image: unknown }[]).find((c) => c.Name === 'app')!.Image),
+      ),
+    );
     expect(images.size).toBe(1);
   });
 
@@ -181,7 +251,12 @@ describe('services', () => {
     const t = out.template(dev.services);
     const task = Object.values(t.findResources('AWS::ECS::TaskDefinition'))[0]!;
     const app = (task.Properties.ContainerDefinitions as Record<string, unknown>[]).find((c) => c.Name === 'app') as {
-      StopTimeout: number; User: string; ReadonlyRootFilesystem: boolean; Secrets: { Name: string; ValueFrom: unknown }[]; Environment: { Name: string; Value: unknown }[]; LogConfiguration: { LogDriver: string };
+      StopTimeout: number;
+      User: string;
+      ReadonlyRootFilesystem: boolean;
+      Secrets: { Name: string; ValueFrom: unknown }[];
+      Environment: { Name: string; Value: unknown }[];
+      LogConfiguration: { LogDriver: string };
     };
     expect(app.StopTimeout).toBe(timings.stopTimeoutSec);
     expect(app.User).toBe('10001:10001');
@@ -191,7 +266,9 @@ describe('services', () => {
       expect(secrets[name]).toContain('ChatChat-dev-data');
       expect(secrets[name]).not.toContain(':parameter/');
     }
-    const grants = Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[] }[]);
+    const grants = Object.values(t.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[] }[],
+    );
     expect(grants.some((g) => [g.Action].flat().includes('secretsmanager:GetSecretValue'))).toBe(true);
     for (const name of ['LOG_LEVEL', 'HEARTBEAT_MS', 'DRAIN_TIMEOUT_MS']) {
       expect(secrets[name]).toContain(':ssm:ap-northeast-2:111111111111:parameter');
@@ -206,10 +283,28 @@ describe('services', () => {
   it('scales each service on its own signal: api on CPU and requests, gateways on connections, worker on queue depth', () => {
     const t = out.template(dev.services);
     t.resourceCountIs('AWS::ApplicationAutoScaling::ScalableTarget', 3);
-    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', { MinCapacity: 2, MaxCapacity: 3, ScalableDimension: 'ecs:service:DesiredCount' });
-    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', { TargetTrackingScalingPolicyConfiguration: Match.objectLike({ PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' }, TargetValue: 60 }) });
-    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', { TargetTrackingScalingPolicyConfiguration: Match.objectLike({ PredefinedMetricSpecification: Match.objectLike({ PredefinedMetricType: 'ALBRequestCountPerTarget' }) }) });
-    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', { TargetTrackingScalingPolicyConfiguration: Match.objectLike({ CustomizedMetricSpecification: Match.objectLike({ MetricName: 'chatchat_ws_connections', Namespace: 'ChatChat' }), TargetValue: 2000 }) });
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalableTarget', {
+      MinCapacity: 2,
+      MaxCapacity: 3,
+      ScalableDimension: 'ecs:service:DesiredCount',
+    });
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        PredefinedMetricSpecification: { PredefinedMetricType: 'ECSServiceAverageCPUUtilization' },
+        TargetValue: 60,
+      }),
+    });
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        PredefinedMetricSpecification: Match.objectLike({ PredefinedMetricType: 'ALBRequestCountPerTarget' }),
+      }),
+    });
+    t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', {
+      TargetTrackingScalingPolicyConfiguration: Match.objectLike({
+        CustomizedMetricSpecification: Match.objectLike({ MetricName: 'chatchat_ws_connections', Namespace: 'ChatChat' }),
+        TargetValue: 2000,
+      }),
+    });
     t.hasResourceProperties('AWS::ApplicationAutoScaling::ScalingPolicy', { PolicyType: 'StepScaling' });
   });
 
@@ -219,8 +314,20 @@ describe('services', () => {
       (a) => !JSON.stringify(a.Properties.AlarmActions).includes('Policy'),
     );
     const metricNames = alarms.map((a) => a.Properties.MetricName ?? JSON.stringify(a.Properties.Metrics));
-    for (const name of ['HTTPCode_ELB_5XX_Count', 'HTTPCode_Target_5XX_Count', 'UnHealthyHostCount', 'CPUUtilization', 'MemoryUtilization', 'EngineCPUUtilization', 'nodejs_eventloop_lag_p99_seconds', 'chatchat_bus_publish_errors_total']) {
-      expect(metricNames.some((m) => m.includes(name)), name).toBe(true);
+    for (const name of [
+      'HTTPCode_ELB_5XX_Count',
+      'HTTPCode_Target_5XX_Count',
+      'UnHealthyHostCount',
+      'CPUUtilization',
+      'MemoryUtilization',
+      'EngineCPUUtilization',
+      'nodejs_eventloop_lag_p99_seconds',
+      'chatchat_bus_publish_errors_total',
+    ]) {
+      expect(
+        metricNames.some((m) => m.includes(name)),
+        name,
+      ).toBe(true);
     }
     for (const alarm of alarms) expect(JSON.stringify(alarm.Properties.AlarmActions)).toContain('Fn::ImportValue');
     out.template(dev.services).resourceCountIs('AWS::CloudWatch::Dashboard', 1);
@@ -230,8 +337,16 @@ describe('services', () => {
 describe('scheduler (dev only)', () => {
   it('starts and stops on weekdays in Asia/Seoul at the configured hours', () => {
     const t = out.template(dev.scheduler);
-    t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 9 ? * MON-FRI *)', ScheduleExpressionTimezone: 'Asia/Seoul', Target: Match.objectLike({ Input: '{"command":"start"}' }) });
-    t.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'cron(0 19 ? * MON-FRI *)', ScheduleExpressionTimezone: 'Asia/Seoul', Target: Match.objectLike({ Input: '{"command":"stop"}' }) });
+    t.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 9 ? * MON-FRI *)',
+      ScheduleExpressionTimezone: 'Asia/Seoul',
+      Target: Match.objectLike({ Input: '{"command":"start"}' }),
+    });
+    t.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'cron(0 19 ? * MON-FRI *)',
+      ScheduleExpressionTimezone: 'Asia/Seoul',
+      Target: Match.objectLike({ Input: '{"command":"stop"}' }),
+    });
   });
 
   it('state machine: each branch runs the steps in order, polls until done, retries throttling, and never touches the data stack', () => {
@@ -264,7 +379,10 @@ describe('scheduler (dev only)', () => {
   });
 
   it('can recreate the services stack from its template alone (no other assets, under the 1 MB TemplateURL limit)', () => {
-    const assets = JSON.parse(readFileSync(path.join(out.dir, `${dev.services}.assets.json`), 'utf8')) as { files: Record<string, { source: { path: string } }>; dockerImages?: object };
+    const assets = JSON.parse(readFileSync(path.join(out.dir, `${dev.services}.assets.json`), 'utf8')) as {
+      files: Record<string, { source: { path: string } }>;
+      dockerImages?: object;
+    };
     expect(Object.values(assets.files).map((f) => f.source.path)).toEqual([`${dev.services}.template.json`]);
     expect(Object.keys(assets.dockerImages ?? {})).toEqual([]);
     expect(JSON.stringify(out.json(dev.services)).length).toBeLessThan(1_000_000);
@@ -272,11 +390,16 @@ describe('scheduler (dev only)', () => {
 
   it('lets the schedule Lambda delete only the services stack, and alarms when an execution fails', () => {
     const t = out.template(dev.scheduler);
-    const policies = Object.values(t.findResources('AWS::IAM::Policy')).flatMap((p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[]);
+    const policies = Object.values(t.findResources('AWS::IAM::Policy')).flatMap(
+      (p) => p.Properties.PolicyDocument.Statement as { Action: string | string[]; Resource: unknown }[],
+    );
     const deletes = policies.filter((s) => [s.Action].flat().includes('cloudformation:DeleteStack'));
     expect(deletes).toHaveLength(1);
     expect(JSON.stringify(deletes[0]!.Resource)).toContain(':stack/ChatChat-dev-services/*');
-    t.hasResourceProperties('AWS::CloudWatch::Alarm', { Metrics: Match.arrayWith([Match.objectLike({ Expression: 'failed + timedOut' })]), AlarmActions: Match.anyValue() });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      Metrics: Match.arrayWith([Match.objectLike({ Expression: 'failed + timedOut' })]),
+      AlarmActions: Match.anyValue(),
+    });
   });
 });
 
@@ -293,10 +416,19 @@ describe('cicd', () => {
   it('the GitHub deploy role trusts only this repository in this environment, through OIDC', () => {
     out.template(dev.cicd).hasResourceProperties('AWS::IAM::Role', {
       RoleName: 'chatchat-dev-github-deploy',
-      AssumeRolePolicyDocument: { Statement: [Match.objectLike({
-        Action: 'sts:AssumeRoleWithWebIdentity',
-        Condition: { StringEquals: { 'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com', 'token.actions.githubusercontent.com:sub': 'repo:example/chatchat:environment:dev' } },
-      })] },
+      AssumeRolePolicyDocument: {
+        Statement: [
+          Match.objectLike({
+            Action: 'sts:AssumeRoleWithWebIdentity',
+            Condition: {
+              StringEquals: {
+                'token.actions.githubusercontent.com:aud': 'sts.amazonaws.com',
+                'token.actions.githubusercontent.com:sub': 'repo:example/chatchat:environment:dev',
+              },
+            },
+          }),
+        ],
+      },
     });
     out.template(dev.cicd).resourceCountIs('AWS::IAM::OIDCProvider', 1);
   });

@@ -110,7 +110,8 @@ try {
   await page.reload();
   await openRoom(page, 'Big room');
   await page.locator('article', { hasText: `big message ${bigRoomMessages}` }).waitFor();
-  const sample = () => page.evaluate(`({
+  const sample = () =>
+    page.evaluate(`({
     articles: document.querySelectorAll('[role="feed"] article').length,
     nodes: document.querySelectorAll('[role="feed"] *').length,
     all: document.getElementsByTagName('*').length,

@@ -37,7 +37,11 @@ try {
   for (const shot of shots) {
     const page = await h.open(jimin, { locale: shot.locale, viewport: shot.viewport, permissions: ['notifications'] });
     if (shot.room) await openRoom(page, shot.room);
-    await page.locator('article').first().waitFor().catch(() => {});
+    await page
+      .locator('article')
+      .first()
+      .waitFor()
+      .catch(() => {});
     await page.screenshot({ path: `${out}${shot.name}.png` });
     await page.context().close();
     console.log(`docs/screenshots/${shot.name}.png`);

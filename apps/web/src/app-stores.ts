@@ -1,10 +1,7 @@
 import type { ChatClient } from '@chatchat/client';
 import { createValueStore, type ValueStore } from './external-store';
 
-export type Connection =
-  | { state: 'connected' }
-  | { state: 'connecting' }
-  | { state: 'waiting'; retryAt: number; attempt: number };
+export type Connection = { state: 'connected' } | { state: 'connecting' } | { state: 'waiting'; retryAt: number; attempt: number };
 
 export interface FailedSend {
   id: string;

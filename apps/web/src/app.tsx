@@ -87,7 +87,11 @@ export function App() {
   }, []);
 
   if (phase.name === 'loading') {
-    return <div className="splash" role="status">{t('app.loading')}</div>;
+    return (
+      <div className="splash" role="status">
+        {t('app.loading')}
+      </div>
+    );
   }
   if (phase.name === 'signed-out') {
     return <SignIn onSignedIn={(r: SignedIn) => begin(r.accessToken)} />;

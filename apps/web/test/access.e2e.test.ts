@@ -21,7 +21,11 @@ async function axeViolations(page: Page): Promise<string[]> {
   // Through the debugger, not a script tag: the app's CSP (rightly) refuses inline script.
   if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
   const result = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    const axe = (
+      window as unknown as {
+        axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> };
+      }
+    ).axe;
     return axe.run(document, { resultTypes: ['violations'] });
   });
   return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
@@ -65,7 +69,8 @@ describe('accessibility', () => {
 
     // One tab stop into the feed, arrows between messages, Escape back to the composer.
     await page.keyboard.press('Shift+Tab');
-    for (let i = 0; i < 10 && !(await page.evaluate(() => document.activeElement?.tagName === 'ARTICLE')); i++) await page.keyboard.press('Shift+Tab');
+    for (let i = 0; i < 10 && !(await page.evaluate(() => document.activeElement?.tagName === 'ARTICLE')); i++)
+      await page.keyboard.press('Shift+Tab');
     const focused = () => page.evaluate(() => document.activeElement?.querySelector('.bubble')?.textContent ?? null);
     expect(await focused()).toBe('typed with keys only');
     await page.keyboard.press('ArrowUp');
@@ -79,7 +84,11 @@ describe('accessibility', () => {
     for (const text of ['first ping', 'second ping', 'third ping']) await client.send(room.id, text);
     await messageLocator(page, 'third ping').waitFor();
     await page.getByTestId('live-region').locator('p', { hasText: 'Alice: third ping' }).waitFor({ state: 'attached' });
-    expect(await page.getByTestId('live-region').locator('p').allTextContents()).toEqual(['Alice: first ping', 'Alice: second ping', 'Alice: third ping']);
+    expect(await page.getByTestId('live-region').locator('p').allTextContents()).toEqual([
+      'Alice: first ping',
+      'Alice: second ping',
+      'Alice: third ping',
+    ]);
 
     await page.getByRole('button', { name: 'People', exact: true }).waitFor();
     await page.getByTestId('people').waitFor();
@@ -132,7 +141,10 @@ describe('bad input', () => {
     const longMessage = 'm'.repeat(Limits.maxMessageChars + 1);
     await pb.locator('#composer').fill(longMessage);
     await pb.keyboard.press('Enter');
-    await pb.getByRole('alert').getByText(/This message is too long: 4001 of at most 4000 characters/).waitFor();
+    await pb
+      .getByRole('alert')
+      .getByText(/This message is too long: 4001 of at most 4000 characters/)
+      .waitFor();
     expect(await pb.locator('#composer').inputValue()).toBe(longMessage);
     expect(h.pageErrors).toEqual([]);
   });

@@ -15,8 +15,14 @@ import { waitFor } from '../../../packages/server/test/helpers/wait-for.js';
  */
 export const chromiumPath = '/usr/bin/chromium';
 const launchArgs = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--no-first-run', '--disable-quic', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-sync',
 ];
 export const uiTimeoutMs = 10_000;
 const root = fileURLToPath(new URL('../../../', import.meta.url));
@@ -36,7 +42,10 @@ export interface Harness {
   /** A new account over HTTP. */
   user(displayName?: string): Promise<TestUser>;
   /** A browser context signed in as `user` (cookie session), on `path`. */
-  open(user: TestUser, options?: { path?: string; locale?: string; viewport?: { width: number; height: number }; permissions?: string[] }): Promise<Page>;
+  open(
+    user: TestUser,
+    options?: { path?: string; locale?: string; viewport?: { width: number; height: number }; permissions?: string[] },
+  ): Promise<Page>;
   api<T = unknown>(user: TestUser, method: string, path: string, body?: unknown): Promise<T>;
   room(owner: TestUser, name: string, members: TestUser[]): Promise<Room>;
   sdk(user: TestUser): Promise<ChatClient>;
@@ -71,12 +80,16 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
   }
 
   return {
-    server, browser, url: server.url, pageErrors,
+    server,
+    browser,
+    url: server.url,
+    pageErrors,
     async user(displayName) {
       const username = `u${Date.now().toString(36)}${counter++}`;
       const password = 'correct horse battery';
       const res = await fetch(`${server.url}/api/v1/auth/signup`, {
-        method: 'POST', headers: { 'content-type': 'application/json' },
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
         body: JSON.stringify({ username, password, displayName: displayName ?? username }),
       });
       const auth = (await res.json()) as AuthResponse;
@@ -93,20 +106,24 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
       });
       contexts.push(context);
       // The browser's own login: the cookie lands in this context's jar.
-      const login = await context.request.post('/api/v1/auth/login', { data: { username: user.username, password: user.password, transport: 'cookie' } });
+      const login = await context.request.post('/api/v1/auth/login', {
+        data: { username: user.username, password: user.password, transport: 'cookie' },
+      });
       if (!login.ok()) throw new Error(`login ${login.status()}`);
       const page = await context.newPage();
       page.setDefaultTimeout(uiTimeoutMs);
       page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
       page.on('console', (msg) => {
-        if (msg.type() === 'error' && !/Failed to load resource|WebSocket connection/.test(msg.text())) pageErrors.push(`console: ${msg.text()}`);
+        if (msg.type() === 'error' && !/Failed to load resource|WebSocket connection/.test(msg.text()))
+          pageErrors.push(`console: ${msg.text()}`);
       });
       await page.goto(options.path ?? '/');
       await page.locator('nav[aria-label]').first().waitFor();
       return page;
     },
     api,
-    room: async (owner, name, members) => (await api<{ room: Room }>(owner, 'POST', '/api/v1/rooms', { name, memberIds: members.map((m) => m.id) })).room,
+    room: async (owner, name, members) =>
+      (await api<{ room: Room }>(owner, 'POST', '/api/v1/rooms', { name, memberIds: members.map((m) => m.id) })).room,
     async sdk(user) {
       const client = sdkClient(server.url, user.token);
       clients.push(client);

@@ -94,9 +94,11 @@ describe('notifications', () => {
     await waitFor(async () => (await shown()).length === 2, { what: 'two notifications' });
     expect(await shown()).toEqual(['Alice · Pings|while hidden 1', 'Alice · Pings|while hidden 2']);
     // Hidden means unseen: nothing was marked read, and the title counts both.
-    await pb.waitForFunction(() => document.title.startsWith('(2) ')).catch(async (e) => {
-      throw new Error(`title ${await pb.title()}: ${e}`);
-    });
+    await pb
+      .waitForFunction(() => document.title.startsWith('(2) '))
+      .catch(async (e) => {
+        throw new Error(`title ${await pb.title()}: ${e}`);
+      });
     await setHidden(pb, false);
     await pb.waitForFunction(() => !document.title.startsWith('('));
 

@@ -90,11 +90,16 @@ describe('reading and unread state', () => {
     const view = await scroller(pb).boundingBox();
     expect(box!.y).toBeGreaterThanOrEqual(view!.y - 1);
     expect(box!.y + box!.height).toBeLessThanOrEqual(view!.y + view!.height + 1);
-    const left = await waitFor(async () => {
-      const text = await badge(pb, room.id).textContent({ timeout: 1000 }).catch(() => null);
-      const n = text ? Number(text) : 0;
-      return n > 0 && n < 40 ? n : 0;
-    }, { timeoutMs: 10_000, what: 'a partial read' });
+    const left = await waitFor(
+      async () => {
+        const text = await badge(pb, room.id)
+          .textContent({ timeout: 1000 })
+          .catch(() => null);
+        const n = text ? Number(text) : 0;
+        return n > 0 && n < 40 ? n : 0;
+      },
+      { timeoutMs: 10_000, what: 'a partial read' },
+    );
     expect(left).toBeGreaterThan(0);
     expect(left).toBeLessThan(40);
   });
@@ -152,23 +157,31 @@ describe('scrolling', () => {
     await pb.waitForFunction(() => document.querySelector('[data-testid="message-scroller"]')!.scrollTop === 800);
     const anchor = await pb.evaluate(() => {
       const view = document.querySelector('[data-testid="message-scroller"]')!.getBoundingClientRect();
-      const el = Array.from(document.querySelectorAll<HTMLElement>('article[data-seq]')).find((a) => a.getBoundingClientRect().top >= view.top);
+      const el = Array.from(document.querySelectorAll<HTMLElement>('article[data-seq]')).find(
+        (a) => a.getBoundingClientRect().top >= view.top,
+      );
       return el!.dataset.seq!;
     });
     // Crossing the line starts the load; the anchor is measured in the same task, before it can land.
-    const before = await pb.evaluate(({ seq }) => {
-      const el = document.querySelector('[data-testid="message-scroller"]')!;
-      const height = el.scrollHeight;
-      el.scrollBy(0, -300);
-      return { height, top: document.querySelector(`article[data-seq="${seq}"]`)!.getBoundingClientRect().top };
-    }, { seq: anchor });
-    await pb.waitForFunction((height) => document.querySelector('[data-testid="message-scroller"]')!.scrollHeight > height + 500, before.height);
+    const before = await pb.evaluate(
+      ({ seq }) => {
+        const el = document.querySelector('[data-testid="message-scroller"]')!;
+        const height = el.scrollHeight;
+        el.scrollBy(0, -300);
+        return { height, top: document.querySelector(`article[data-seq="${seq}"]`)!.getBoundingClientRect().top };
+      },
+      { seq: anchor },
+    );
+    await pb.waitForFunction(
+      (height) => document.querySelector('[data-testid="message-scroller"]')!.scrollHeight > height + 500,
+      before.height,
+    );
     await pb.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
     const after = await pb.locator(`article[data-seq="${anchor}"]`).evaluate((el) => el.getBoundingClientRect().top);
     expect(Math.abs(after - before.top)).toBeLessThanOrEqual(1);
   });
 
-  it('6: room switches restore each room\'s position, a send right after a switch goes to that room, drafts survive switches and reloads', async () => {
+  it("6: room switches restore each room's position, a send right after a switch goes to that room, drafts survive switches and reloads", async () => {
     const [a, b] = await Promise.all([h.user('Alice'), h.user('Bob')]);
     const r1 = await h.room(a, 'First', [b]);
     const r2 = await h.room(a, 'Second', [b]);
@@ -184,11 +197,12 @@ describe('scrolling', () => {
       const el = document.querySelector('[data-testid="message-scroller"]')!;
       return el.scrollTop + el.clientHeight < el.scrollHeight - 300;
     });
-    const firstVisible = () => pb.evaluate(() => {
-      const view = document.querySelector('[data-testid="message-scroller"]')!.getBoundingClientRect();
-      const b = Array.from(document.querySelectorAll('article .bubble')).find((x) => x.getBoundingClientRect().top >= view.top);
-      return b ? { text: b.textContent!, top: b.getBoundingClientRect().top } : null;
-    });
+    const firstVisible = () =>
+      pb.evaluate(() => {
+        const view = document.querySelector('[data-testid="message-scroller"]')!.getBoundingClientRect();
+        const b = Array.from(document.querySelectorAll('article .bubble')).find((x) => x.getBoundingClientRect().top >= view.top);
+        return b ? { text: b.textContent!, top: b.getBoundingClientRect().top } : null;
+      });
     const before = await firstVisible();
     await pb.locator('#composer').fill('draft for first');
 
@@ -203,10 +217,13 @@ describe('scrolling', () => {
     await openRoom(pb, 'First');
     await pb.locator('#composer').waitFor();
     expect(await pb.locator('#composer').inputValue()).toBe('draft for first');
-    await waitFor(async () => {
-      const now = await topOf(pb, before!.text);
-      return now !== null && Math.abs(now - before!.top) <= 2;
-    }, { what: 'First back at its position' });
+    await waitFor(
+      async () => {
+        const now = await topOf(pb, before!.text);
+        return now !== null && Math.abs(now - before!.top) <= 2;
+      },
+      { what: 'First back at its position' },
+    );
 
     await pb.reload();
     await pb.locator('#chat-title', { hasText: 'First' }).waitFor();

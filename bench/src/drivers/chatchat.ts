@@ -8,8 +8,7 @@ export function createChatChatDriver(): WireDriver {
     url: (base) => `${base}/ws`,
     waitsForReady: false,
     handshake: (id, user) => JSON.stringify({ id: String(id), op: 'hello', data: { token: user.token } }),
-    send: (id, roomId, body, clientMsgId) =>
-      JSON.stringify({ id: String(id), op: 'message.send', data: { roomId, body, clientMsgId } }),
+    send: (id, roomId, body, clientMsgId) => JSON.stringify({ id: String(id), op: 'message.send', data: { roomId, body, clientMsgId } }),
     ping: (id) => JSON.stringify({ id: String(id), op: 'ping', data: {} }),
     classify: classifyEnvelope,
   };

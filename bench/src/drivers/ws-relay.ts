@@ -8,8 +8,7 @@ export function createWsRelayDriver(): WireDriver {
     url: (base) => base,
     waitsForReady: false,
     handshake: (id, user) => JSON.stringify({ id: String(id), op: 'join', data: { userId: user.userId, rooms: user.rooms } }),
-    send: (id, roomId, body, clientMsgId) =>
-      JSON.stringify({ id: String(id), op: 'send', data: { roomId, body, clientMsgId } }),
+    send: (id, roomId, body, clientMsgId) => JSON.stringify({ id: String(id), op: 'send', data: { roomId, body, clientMsgId } }),
     ping: (id) => JSON.stringify({ id: String(id), op: 'ping', data: {} }),
     classify: classifyEnvelope,
   };

@@ -58,7 +58,9 @@ export function fanoutRatios(result: SuiteResult): Ratio[] {
       const p = list.find((m) => m.systemName === peer);
       if (!p) continue;
       out.push({
-        caseLabel: cc.caseLabel, scenario: cc.scenario, peer,
+        caseLabel: cc.caseLabel,
+        scenario: cc.scenario,
+        peer,
         efficiency: p.deliveriesPerServerCpuSec > 0 ? cc.deliveriesPerServerCpuSec / p.deliveriesPerServerCpuSec : null,
         p99: p.delivery.p99 > 0 ? cc.delivery.p99 / p.delivery.p99 : null,
       });
@@ -84,13 +86,24 @@ export function goals(result: SuiteResult): Goal[] {
     const label = `rooms of ${size}`;
     const sio = r(label, 'socketio');
     const floor = r(label, 'ws-relay');
-    out.push({ goal: `fan-out, ${label}: ≥ 1.2× Socket.IO deliveries per server CPU-s`, value: sio === null ? 'not measured' : `${fmt(sio, 2)}×`, met: sio === null ? null : sio >= 1.2 });
-    out.push({ goal: `fan-out, ${label}: ≥ 80% of the bare ws floor`, value: floor === null ? 'not measured' : `${fmt(floor * 100)}%`, met: floor === null ? null : floor >= 0.8 });
+    out.push({
+      goal: `fan-out, ${label}: ≥ 1.2× Socket.IO deliveries per server CPU-s`,
+      value: sio === null ? 'not measured' : `${fmt(sio, 2)}×`,
+      met: sio === null ? null : sio >= 1.2,
+    });
+    out.push({
+      goal: `fan-out, ${label}: ≥ 80% of the bare ws floor`,
+      value: floor === null ? 'not measured' : `${fmt(floor * 100)}%`,
+      met: floor === null ? null : floor >= 0.8,
+    });
   }
-  const p99case = medianRuns(result.measurements).find((m) => m.systemName === 'chatchat' && m.scenario === 'fanout' && m.caseLabel === 'rooms of 10' && m.offeredRate === 4000);
+  const p99case = medianRuns(result.measurements).find(
+    (m) => m.systemName === 'chatchat' && m.scenario === 'fanout' && m.caseLabel === 'rooms of 10' && m.offeredRate === 4000,
+  );
   out.push({
     goal: 'p99 send-to-receive < 8 ms at 4,000 msg/s, rooms of 10, 1,000 connections',
-    value: p99case ? `${fmt(p99case.delivery.p99, 2)} ms` : 'not measured', met: p99case ? p99case.delivery.p99 < 8 : null,
+    value: p99case ? `${fmt(p99case.delivery.p99, 2)} ms` : 'not measured',
+    met: p99case ? p99case.delivery.p99 < 8 : null,
   });
   const idle = result.idle.filter((i: IdleMeasurement) => i.systemName === 'chatchat').sort((a, b) => b.held - a.held)[0];
   out.push({
@@ -101,7 +114,10 @@ export function goals(result: SuiteResult): Goal[] {
       : 'not measured',
     met: idle ? perConnKb(idle) <= 8 : null,
   });
-  for (const [store, target] of [['sqlite', 20_000], ['postgres', 10_000]] as const) {
+  for (const [store, target] of [
+    ['sqlite', 20_000],
+    ['postgres', 10_000],
+  ] as const) {
     const m = medianRuns(result.measurements).find((x) => x.scenario === 'persist' && x.system.includes(store));
     out.push({
       goal: `≥ ${fmt(target)} acked msgs/s on ${store === 'sqlite' ? 'SQLite' : 'PostgreSQL'}, p99 ack < 20 ms`,

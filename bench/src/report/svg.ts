@@ -28,8 +28,10 @@ interface BarRow {
 }
 
 function title(y: number, text: string, sub: string): string {
-  return `<text x="20" y="${y + 18}" font-size="15" font-weight="600">${esc(text)}</text>` +
-    `<text x="20" y="${y + 36}" font-size="11" fill="#555">${esc(sub)}</text>`;
+  return (
+    `<text x="20" y="${y + 18}" font-size="15" font-weight="600">${esc(text)}</text>` +
+    `<text x="20" y="${y + 36}" font-size="11" fill="#555">${esc(sub)}</text>`
+  );
 }
 
 function barPanel(y0: number, heading: string, sub: string, rows: BarRow[]): Panel {
@@ -84,7 +86,13 @@ function latencyPanel(y0: number, rows: LatencyRow[]): Panel {
   const x = logScale(min, max, scaleW);
   const groups = rows.filter((r, i) => i === 0 || rows[i - 1]!.label !== r.label).length;
   const h = rows.length * rowH + groups * (rowH - 4);
-  const parts = [title(y0, 'Send-to-receive latency at the fixed load (ms, log scale)', '● p50   ◆ p99   ▲ p99.9 — the line spans p50 to p99.9; numbers are p50 / p99 / p99.9; ⚠ the generator fell behind')];
+  const parts = [
+    title(
+      y0,
+      'Send-to-receive latency at the fixed load (ms, log scale)',
+      '● p50   ◆ p99   ▲ p99.9 — the line spans p50 to p99.9; numbers are p50 / p99 / p99.9; ⚠ the generator fell behind',
+    ),
+  ];
   for (const d of decades(min, max)) {
     const xx = left + x(d);
     parts.push(`<line x1="${xx}" x2="${xx}" y1="${top}" y2="${top + h}" stroke="#ddd"/>`);
@@ -107,7 +115,9 @@ function latencyPanel(y0: number, rows: LatencyRow[]): Panel {
     parts.push(`<path d="M${px} ${y - 5} L${px + 5} ${y} L${px} ${y + 5} L${px - 5} ${y} Z" fill="${c}"/>`);
     const tx = left + x(r.p999);
     parts.push(`<path d="M${tx} ${y - 5} L${tx + 5} ${y + 4} L${tx - 5} ${y + 4} Z" fill="${c}"/>`);
-    parts.push(`<text x="${left + scaleW + 12}" y="${y + 4}" font-size="11" fill="#333">${fmt(r.p50, 2)} / ${fmt(r.p99, 2)} / ${fmt(r.p999, 2)} ms${r.saturated ? ' ⚠' : ''}</text>`);
+    parts.push(
+      `<text x="${left + scaleW + 12}" y="${y + 4}" font-size="11" fill="#333">${fmt(r.p50, 2)} / ${fmt(r.p99, 2)} / ${fmt(r.p999, 2)} ms${r.saturated ? ' ⚠' : ''}</text>`,
+    );
     yy += rowH;
   }
   return { svg: parts.join('\n'), height: 48 + h + 30 };
@@ -131,8 +141,13 @@ function sweepPanel(y0: number, series: Series[], limitMs: number): Panel {
   const y = logScale(yMin, yMax, h);
   const X = (v: number) => left + (v / xMax) * plotW;
   const Y = (v: number) => top + h - y(v);
-  const parts = [title(y0, 'Saturation sweep: p99 send-to-receive vs offered load',
-    `x: offered deliveries/s (messages/s × room size); y: p99 in ms (log); red dashed line: the ${limitMs} ms limit; dashed series = rooms larger than 10`)];
+  const parts = [
+    title(
+      y0,
+      'Saturation sweep: p99 send-to-receive vs offered load',
+      `x: offered deliveries/s (messages/s × room size); y: p99 in ms (log); red dashed line: the ${limitMs} ms limit; dashed series = rooms larger than 10`,
+    ),
+  ];
   parts.push(`<rect x="${left}" y="${top}" width="${plotW}" height="${h}" fill="none" stroke="#ccc"/>`);
   for (const d of decades(yMin, yMax)) {
     parts.push(`<line x1="${left}" x2="${left + plotW}" y1="${Y(d)}" y2="${Y(d)}" stroke="#eee"/>`);
@@ -152,7 +167,9 @@ function sweepPanel(y0: number, series: Series[], limitMs: number): Panel {
     for (const p of s.points) parts.push(`<circle cx="${X(p[0]).toFixed(1)}" cy="${Y(p[1]).toFixed(1)}" r="3" fill="${c}"/>`);
     const lx = left + (i % 2) * (plotW / 2);
     const ly = legendTop + Math.floor(i / 2) * 16;
-    parts.push(`<line x1="${lx}" x2="${lx + 24}" y1="${ly - 4}" y2="${ly - 4}" stroke="${c}" stroke-width="2"${s.dash ? ' stroke-dasharray="6 3"' : ''}/>`);
+    parts.push(
+      `<line x1="${lx}" x2="${lx + 24}" y1="${ly - 4}" y2="${ly - 4}" stroke="${c}" stroke-width="2"${s.dash ? ' stroke-dasharray="6 3"' : ''}/>`,
+    );
     parts.push(`<text x="${lx + 30}" y="${ly}" font-size="11">${esc(s.name)}</text>`);
   });
   return { svg: parts.join('\n'), height: 48 + h + 48 + Math.ceil(series.length / 2) * 16 };
@@ -169,10 +186,12 @@ function rowName(m: { systemName: SystemName; system: string }): string {
 /** Cases together, and inside a case the floor first, then Socket.IO, then ChatChat. */
 export function sortByCase<T extends { scenario: string; caseLabel: string; systemName: SystemName; system: string }>(list: T[]): T[] {
   const caseOrder = [...new Set(list.map((m) => `${m.scenario}|${m.caseLabel}`))];
-  return [...list].sort((a, b) =>
-    caseOrder.indexOf(`${a.scenario}|${a.caseLabel}`) - caseOrder.indexOf(`${b.scenario}|${b.caseLabel}`) ||
-    systemOrder.indexOf(a.systemName) - systemOrder.indexOf(b.systemName) ||
-    a.system.localeCompare(b.system));
+  return [...list].sort(
+    (a, b) =>
+      caseOrder.indexOf(`${a.scenario}|${a.caseLabel}`) - caseOrder.indexOf(`${b.scenario}|${b.caseLabel}`) ||
+      systemOrder.indexOf(a.systemName) - systemOrder.indexOf(b.systemName) ||
+      a.system.localeCompare(b.system),
+  );
 }
 
 export function renderSvg(result: SuiteResult): string {
@@ -185,41 +204,90 @@ export function renderSvg(result: SuiteResult): string {
   const runs = medianRuns(result.measurements);
   const loads = sortByCase(runs.filter((m) => m.scenario !== 'persist'));
   if (loads.length > 0) {
-    add(barPanel(y, 'Deliveries per server CPU-second at a fixed offered load (higher is better)',
-      'fan-out and cluster cases; ChatChat stores every message, the peers store nothing',
-      loads.map((m) => ({
-        label: `${m.scenario === 'cluster' ? 'cluster (through Redis), ' : ''}${m.caseLabel} @ ${fmt(m.offeredRate ?? 0)}/s`, system: m.systemName,
-        name: rowName(m), value: m.deliveriesPerServerCpuSec,
-        text: `${fmt(m.deliveriesPerServerCpuSec)}${m.spread ? ` [${fmt(m.spread.min)}–${fmt(m.spread.max)}]` : ''}  (${fmt(m.deliveriesPerSec)} deliveries/s, server ${fmt(m.serverCpuPct)}% CPU)${m.generatorSaturated ? ' ⚠ generator behind' : ''}`,
-      }))));
-    add(latencyPanel(y, loads.map((m) => ({
-      label: `${m.scenario === 'cluster' ? 'cluster (through Redis), ' : ''}${m.caseLabel}`, system: m.systemName, name: rowName(m),
-      saturated: m.generatorSaturated,
-      p50: m.delivery.p50, p99: m.delivery.p99, p999: m.delivery.p999,
-    }))));
+    add(
+      barPanel(
+        y,
+        'Deliveries per server CPU-second at a fixed offered load (higher is better)',
+        'fan-out and cluster cases; ChatChat stores every message, the peers store nothing',
+        loads.map((m) => ({
+          label: `${m.scenario === 'cluster' ? 'cluster (through Redis), ' : ''}${m.caseLabel} @ ${fmt(m.offeredRate ?? 0)}/s`,
+          system: m.systemName,
+          name: rowName(m),
+          value: m.deliveriesPerServerCpuSec,
+          text: `${fmt(m.deliveriesPerServerCpuSec)}${m.spread ? ` [${fmt(m.spread.min)}–${fmt(m.spread.max)}]` : ''}  (${fmt(m.deliveriesPerSec)} deliveries/s, server ${fmt(m.serverCpuPct)}% CPU)${m.generatorSaturated ? ' ⚠ generator behind' : ''}`,
+        })),
+      ),
+    );
+    add(
+      latencyPanel(
+        y,
+        loads.map((m) => ({
+          label: `${m.scenario === 'cluster' ? 'cluster (through Redis), ' : ''}${m.caseLabel}`,
+          system: m.systemName,
+          name: rowName(m),
+          saturated: m.generatorSaturated,
+          p50: m.delivery.p50,
+          p99: m.delivery.p99,
+          p999: m.delivery.p999,
+        })),
+      ),
+    );
   }
   const persist = runs.filter((m) => m.scenario === 'persist');
   if (persist.length > 0) {
-    add(barPanel(y, 'Persist: acked messages per second (ack after commit)', 'closed loop, as fast as acks come back',
-      persist.map((m) => ({ label: m.system, system: m.systemName, value: m.ackedPerSec,
-        text: `${fmt(m.ackedPerSec)}/s  (ack p50 ${fmt(m.ack.p50, 2)} ms, p99 ${fmt(m.ack.p99, 2)} ms)` }))));
+    add(
+      barPanel(
+        y,
+        'Persist: acked messages per second (ack after commit)',
+        'closed loop, as fast as acks come back',
+        persist.map((m) => ({
+          label: m.system,
+          system: m.systemName,
+          value: m.ackedPerSec,
+          text: `${fmt(m.ackedPerSec)}/s  (ack p50 ${fmt(m.ack.p50, 2)} ms, p99 ${fmt(m.ack.p99, 2)} ms)`,
+        })),
+      ),
+    );
   }
   if (result.idle.length > 0) {
-    add(barPanel(y, 'Server RSS per idle authenticated connection (KB, lower is better)', 'heartbeats on; RSS slope from half to all connections, each read after a forced GC; JS heap slope in brackets',
-      sortByCase(result.idle.map((i) => ({ ...i, scenario: 'idle' }))).map((i) => ({ label: i.caseLabel, system: i.systemName, value: Math.max(0, perConnKb(i)),
-        text: `${fmt(perConnKb(i), 1)} KB  (JS heap ${i.heapPerConnKb == null ? '–' : fmt(i.heapPerConnKb, 1)} KB; ${fmt(i.held)} held, ${fmt(i.connectPerSec)} connects/s)` }))));
+    add(
+      barPanel(
+        y,
+        'Server RSS per idle authenticated connection (KB, lower is better)',
+        'heartbeats on; RSS slope from half to all connections, each read after a forced GC; JS heap slope in brackets',
+        sortByCase(result.idle.map((i) => ({ ...i, scenario: 'idle' }))).map((i) => ({
+          label: i.caseLabel,
+          system: i.systemName,
+          value: Math.max(0, perConnKb(i)),
+          text: `${fmt(perConnKb(i), 1)} KB  (JS heap ${i.heapPerConnKb == null ? '–' : fmt(i.heapPerConnKb, 1)} KB; ${fmt(i.held)} held, ${fmt(i.connectPerSec)} connects/s)`,
+        })),
+      ),
+    );
   }
   if (result.sweeps.length > 0) {
     const limit = 100;
-    add(sweepPanel(y, result.sweeps.map((s) => ({
-      name: `${s.system}, ${s.caseLabel}${s.saturationRate ? ` (p99 ≤ limit up to ${fmt(s.saturationRate)} msg/s)` : ''}`,
-      system: s.systemName, dash: !s.caseLabel.endsWith(' 10'),
-      points: s.points.map((p) => [p.offeredRate * Number(p.m.params.roomSize ?? 1), Math.max(0.1, p.m.delivery.p99)] as [number, number]),
-    })), limit));
+    add(
+      sweepPanel(
+        y,
+        result.sweeps.map((s) => ({
+          name: `${s.system}, ${s.caseLabel}${s.saturationRate ? ` (p99 ≤ limit up to ${fmt(s.saturationRate)} msg/s)` : ''}`,
+          system: s.systemName,
+          dash: !s.caseLabel.endsWith(' 10'),
+          points: s.points.map(
+            (p) => [p.offeredRate * Number(p.m.params.roomSize ?? 1), Math.max(0.1, p.m.delivery.p99)] as [number, number],
+          ),
+        })),
+        limit,
+      ),
+    );
   }
   const height = y + 10;
-  const legend = (['chatchat', 'socketio', 'ws-relay'] as SystemName[]).map((s, i) =>
-    `<rect x="${width - 330 + i * 105}" y="18" width="12" height="12" fill="${colors[s]}"/><text x="${width - 314 + i * 105}" y="28" font-size="12">${s}</text>`).join('');
+  const legend = (['chatchat', 'socketio', 'ws-relay'] as SystemName[])
+    .map(
+      (s, i) =>
+        `<rect x="${width - 330 + i * 105}" y="18" width="12" height="12" fill="${colors[s]}"/><text x="${width - 314 + i * 105}" y="28" font-size="12">${s}</text>`,
+    )
+    .join('');
   const m = result.machine;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, -apple-system, Segoe UI, Helvetica, Arial, sans-serif">
 <rect width="100%" height="100%" fill="#fff"/>

@@ -59,7 +59,9 @@ export interface SessionContext {
 export async function runSession(ctx: SessionContext, system: RunningSystem, spec: SessionSpec): Promise<SessionResult> {
   const result: SessionResult = {
     setup: { system: system.label, users: spec.users, rooms: 0, seconds: 0 },
-    idle: [], measurements: [], sweeps: [],
+    idle: [],
+    measurements: [],
+    sweeps: [],
   };
   ctx.log(`${system.label}: setting up ${spec.users} users, ${spec.groups.map((g) => `${g.rooms}×${g.size}`).join(' + ')} rooms`);
   const plan = await system.setup(spec.users, spec.groups);
@@ -68,8 +70,14 @@ export async function runSession(ctx: SessionContext, system: RunningSystem, spe
   if (ctx.cpu.serverCpus) for (const pid of system.pids) pinProcess(pid, ctx.cpu.serverCpus);
   const before = await settledMemory(system);
   const pool = await createWorkerPool({
-    children: ctx.children, system: system.name, wsUrls: system.wsUrls, plan, connsPerUser: spec.connsPerUser,
-    workers: spec.workers, cpus: ctx.cpu.generatorCpus, connectConcurrency: spec.connectConcurrency,
+    children: ctx.children,
+    system: system.name,
+    wsUrls: system.wsUrls,
+    plan,
+    connsPerUser: spec.connsPerUser,
+    workers: spec.workers,
+    cpus: ctx.cpu.generatorCpus,
+    connectConcurrency: spec.connectConcurrency,
     nodeFlags: ctx.generatorNodeFlags,
     // Idle memory is the slope between half and all connections: setup leftovers (argon2 buffers,
     // JIT, first-connection structures) cancel out.
@@ -80,11 +88,13 @@ export async function runSession(ctx: SessionContext, system: RunningSystem, spe
     let half: (MemoryReading & { connections: number }) | null = null;
     if (spec.idle) {
       await new Promise((r) => setTimeout(r, Math.min(spec.idle!.holdMs, 5000)));
-      half = { connections: pool.connect.connections, ...await settledMemory(system) };
+      half = { connections: pool.connect.connections, ...(await settledMemory(system)) };
       await pool.connectRest();
     }
-    ctx.log(`${system.label}: ${pool.connect.connections}/${target} connected in ${pool.connect.seconds.toFixed(1)} s` +
-      (pool.connect.failed ? ` (${pool.connect.failed} failed: ${JSON.stringify(pool.connect.errors)})` : ''));
+    ctx.log(
+      `${system.label}: ${pool.connect.connections}/${target} connected in ${pool.connect.seconds.toFixed(1)} s` +
+        (pool.connect.failed ? ` (${pool.connect.failed} failed: ${JSON.stringify(pool.connect.errors)})` : ''),
+    );
     if (pool.connect.connections === 0) throw new Error(`${system.label}: no connection succeeded ${JSON.stringify(pool.connect.errors)}`);
     if (spec.idle && half) result.idle.push(await measureIdle(ctx, system, pool, spec, before.rss, half, target));
     for (const step of spec.runs) {
@@ -99,8 +109,15 @@ export async function runSession(ctx: SessionContext, system: RunningSystem, spe
   return result;
 }
 
-async function measureIdle(ctx: SessionContext, system: RunningSystem, pool: WorkerPool, spec: SessionSpec,
-  rssBefore: number, half: MemoryReading & { connections: number }, target: number): Promise<IdleMeasurement> {
+async function measureIdle(
+  ctx: SessionContext,
+  system: RunningSystem,
+  pool: WorkerPool,
+  spec: SessionSpec,
+  rssBefore: number,
+  half: MemoryReading & { connections: number },
+  target: number,
+): Promise<IdleMeasurement> {
   const idle = spec.idle!;
   const cpu = createCpuWindow(() => system.pids);
   cpu.start();
@@ -113,16 +130,28 @@ async function measureIdle(ctx: SessionContext, system: RunningSystem, pool: Wor
   const { alive } = await pool.pingAll(30_000);
   const added = pool.connect.connections - half.connections;
   const m: IdleMeasurement = {
-    caseLabel: idle.caseLabel, system: system.label, systemName: system.name,
-    connectionsTarget: target, connected: pool.connect.connections, held: alive,
-    connectPerSec: pool.connect.perSecond, connectLatency: pool.connect.latency,
-    rssBeforeMb: rssBefore / 2 ** 20, rssHalfMb: half.rss / 2 ** 20, rssAfterMb: rssAfter / 2 ** 20,
+    caseLabel: idle.caseLabel,
+    system: system.label,
+    systemName: system.name,
+    connectionsTarget: target,
+    connected: pool.connect.connections,
+    held: alive,
+    connectPerSec: pool.connect.perSecond,
+    connectLatency: pool.connect.latency,
+    rssBeforeMb: rssBefore / 2 ** 20,
+    rssHalfMb: half.rss / 2 ** 20,
+    rssAfterMb: rssAfter / 2 ** 20,
     rssPerConnKb: added > 0 ? (rssAfter - half.rss) / 1024 / added : 0,
     heapPerConnKb: added > 0 && heapAfter !== null && half.heap !== null ? (heapAfter - half.heap) / 1024 / added : null,
-    idleServerCpuPct: (idleCpu / holdSec) * 100, holdSec, errors: pool.connect.errors, connectPhasesUs: pool.connect.phasesUs,
+    idleServerCpuPct: (idleCpu / holdSec) * 100,
+    holdSec,
+    errors: pool.connect.errors,
+    connectPhasesUs: pool.connect.phasesUs,
   };
-  ctx.log(`${system.label}: idle ${m.held}/${m.connectionsTarget} held, ${m.connectPerSec.toFixed(0)} conn/s, ` +
-    `${m.rssPerConnKb.toFixed(1)} KB RSS/conn (JS heap ${m.heapPerConnKb?.toFixed(1) ?? '?'} KB), idle CPU ${m.idleServerCpuPct.toFixed(1)}%`);
+  ctx.log(
+    `${system.label}: idle ${m.held}/${m.connectionsTarget} held, ${m.connectPerSec.toFixed(0)} conn/s, ` +
+      `${m.rssPerConnKb.toFixed(1)} KB RSS/conn (JS heap ${m.heapPerConnKb?.toFixed(1) ?? '?'} KB), idle CPU ${m.idleServerCpuPct.toFixed(1)}%`,
+  );
   return m;
 }
 
@@ -193,14 +222,28 @@ export async function measure(ctx: SessionContext, system: RunningSystem, pool: 
   const offered = step.request.mode === 'open' ? step.request.rate : null;
   const sendShort = offered !== null && r.sent < offered * dur * 0.95;
   return {
-    scenario: step.scenario, caseLabel: step.caseLabel, system: system.label, systemName: system.name,
-    params: step.params, offeredRate: offered, windowSec, windowStartUs, windowEndUs,
-    sentPerSec: r.sent / dur, ackedPerSec: r.acked / dur, deliveriesPerSec: r.delivered / dur,
+    scenario: step.scenario,
+    caseLabel: step.caseLabel,
+    system: system.label,
+    systemName: system.name,
+    params: step.params,
+    offeredRate: offered,
+    windowSec,
+    windowStartUs,
+    windowEndUs,
+    sentPerSec: r.sent / dur,
+    ackedPerSec: r.acked / dur,
+    deliveriesPerSec: r.delivered / dur,
     bytesPerDelivery: r.delivered > 0 ? r.deliveredBytes / r.delivered : 0,
-    delivery: r.delivery, ack: r.ack, sendLag: r.sendLag,
-    drops: Math.max(0, r.expected - r.delivered), unacked: Math.max(0, r.sent - r.acked),
-    errors: r.errors, errorCount,
-    serverCpuSec, serverCpuPct: (serverCpuSec / windowSec) * 100,
+    delivery: r.delivery,
+    ack: r.ack,
+    sendLag: r.sendLag,
+    drops: Math.max(0, r.expected - r.delivered),
+    unacked: Math.max(0, r.sent - r.acked),
+    errors: r.errors,
+    errorCount,
+    serverCpuSec,
+    serverCpuPct: (serverCpuSec / windowSec) * 100,
     deliveriesPerServerCpuSec: serverCpuSec > 0 ? r.delivered / serverCpuSec : 0,
     ackedPerServerCpuSec: serverCpuSec > 0 ? r.acked / serverCpuSec : 0,
     generatorCpuPct: (genCpuSec / windowSec) * 100,
@@ -213,12 +256,18 @@ export async function measure(ctx: SessionContext, system: RunningSystem, pool: 
 
 async function runSweep(ctx: SessionContext, system: RunningSystem, pool: WorkerPool, sweep: SweepStep): Promise<Sweep> {
   const out: Sweep = {
-    caseLabel: sweep.caseLabel, system: system.label, systemName: system.name, points: [], saturationRate: null,
+    caseLabel: sweep.caseLabel,
+    system: system.label,
+    systemName: system.name,
+    points: [],
+    saturationRate: null,
     stoppedBecause: 'every rate tried passed (raise --sweep-steps)',
   };
   for (const rate of sweep.rates) {
     const m = await measure(ctx, system, pool, {
-      scenario: 'fanout', caseLabel: `${sweep.caseLabel} sweep`, params: { ...sweep.params, rate },
+      scenario: 'fanout',
+      caseLabel: `${sweep.caseLabel} sweep`,
+      params: { ...sweep.params, rate },
       request: { ...sweep.base, rate },
     });
     out.points.push({ offeredRate: rate, m });
@@ -246,10 +295,12 @@ async function runSweep(ctx: SessionContext, system: RunningSystem, pool: Worker
 }
 
 export function describe(m: Measurement): string {
-  return `${m.system} ${m.scenario}/${m.caseLabel}: ${m.offeredRate ?? 'max'} msg/s offered, ` +
+  return (
+    `${m.system} ${m.scenario}/${m.caseLabel}: ${m.offeredRate ?? 'max'} msg/s offered, ` +
     `${m.ackedPerSec.toFixed(0)} acked/s, ${m.deliveriesPerSec.toFixed(0)} deliveries/s, ` +
     `p50/p99/p99.9 ${m.delivery.p50}/${m.delivery.p99}/${m.delivery.p999} ms, ack p99 ${m.ack.p99} ms, ` +
     `server ${m.serverCpuPct.toFixed(0)}% CPU, ${m.deliveriesPerServerCpuSec.toFixed(0)} deliveries/CPU-s, ` +
     `gen ${m.generatorCpuPct.toFixed(0)}%${m.generatorSaturated ? ' (SATURATED)' : ''}, other ${m.otherCpuPct.toFixed(0)}%, ` +
-    `drops ${m.drops}, errors ${m.errorCount}${m.errorCount ? ' ' + JSON.stringify(m.errors) : ''}`;
+    `drops ${m.drops}, errors ${m.errorCount}${m.errorCount ? ' ' + JSON.stringify(m.errors) : ''}`
+  );
 }

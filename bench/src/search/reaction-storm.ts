@@ -30,7 +30,14 @@ export async function runReactionStorm({ members, reactors }: { members: number;
   const dataDir = mkdtempSync(join(tmpdir(), 'chatchat-storm-'));
   const secret = 'bench-secret-0123456789abcdef';
   const server = await startChatServer(
-    loadConfig({ PORT: '0', HOST: '127.0.0.1', DATA_DIR: dataDir, JWT_SECRET: secret, RATE_LIMIT_OPS_PER_SEC: '100000', RATE_LIMIT_BURST: '100000' }),
+    loadConfig({
+      PORT: '0',
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      JWT_SECRET: secret,
+      RATE_LIMIT_OPS_PER_SEC: '100000',
+      RATE_LIMIT_BURST: '100000',
+    }),
     { log: createLogger({ level: 'silent' }) },
   );
   const sockets: WebSocket[] = [];
@@ -38,8 +45,15 @@ export async function runReactionStorm({ members, reactors }: { members: number;
     const now = new Date().toISOString();
     // Users straight into the store: argon2 sign-ups are setup, not what is measured.
     const users: UserRecord[] = [];
-    for (let i = 0; i < members; i++) users.push(await server.store.createUser({ username: `storm_${i}`, displayName: `S${i}`, passwordHash: 'x', now }));
-    const room = await server.store.createRoom({ kind: 'group', name: 'storm', creatorId: users[0]!.id, memberIds: users.slice(1).map((u) => u.id), now });
+    for (let i = 0; i < members; i++)
+      users.push(await server.store.createUser({ username: `storm_${i}`, displayName: `S${i}`, passwordHash: 'x', now }));
+    const room = await server.store.createRoom({
+      kind: 'group',
+      name: 'storm',
+      creatorId: users[0]!.id,
+      memberIds: users.slice(1).map((u) => u.id),
+      now,
+    });
     const tokens = createAccessTokens({ secret, ttlSec: 3600, clock: systemClock });
     const message = await server.services.messages.send(users[0]!.id, { roomId: room.id, body: 'react!', clientMsgId: 'storm' });
 
@@ -77,12 +91,17 @@ export async function runReactionStorm({ members, reactors }: { members: number;
     for (let i = 0; i < users.length; i += 50) await Promise.all(users.slice(i, i + 50).map((u, k) => connectOne(u, i + k)));
 
     const started = performance.now();
-    const ackTimes = await Promise.all(users.slice(0, reactors).map((_, i) => new Promise<number>((resolve) => {
-      const id = `r${i}`;
-      const sent = performance.now();
-      acks.set(id, (at) => resolve(at - sent));
-      sockets[i]!.send(JSON.stringify({ id, op: 'reaction.add', data: { messageId: message.id, emoji: emoji[i % emoji.length] } }));
-    })));
+    const ackTimes = await Promise.all(
+      users.slice(0, reactors).map(
+        (_, i) =>
+          new Promise<number>((resolve) => {
+            const id = `r${i}`;
+            const sent = performance.now();
+            acks.set(id, (at) => resolve(at - sent));
+            sockets[i]!.send(JSON.stringify({ id, op: 'reaction.add', data: { messageId: message.id, emoji: emoji[i % emoji.length] } }));
+          }),
+      ),
+    );
     const deadline = Date.now() + 30_000;
     while (settledCount < members && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
     ackTimes.sort((a, b) => a - b);

@@ -47,7 +47,7 @@ const PG_ADMIN = 'postgres://postgres@127.0.0.1:5432/test';
 /** Deterministic PRNG so runs are comparable. */
 function rng(seed: number) {
   let s = seed >>> 0;
-  return () => ((s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32);
+  return () => (s = (s * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
 const rand = rng(42);
 const hangul = (n: number) => Array.from({ length: n }, () => String.fromCharCode(0xac00 + Math.floor(rand() * 2000))).join('');
@@ -63,7 +63,13 @@ function body(): string {
   const n = 6 + Math.floor(rand() * 14);
   for (let i = 0; i < n; i++) {
     const r = rand();
-    words.push(r < 0.05 ? fixedWords[Math.floor(rand() * fixedWords.length)]! : r < 0.55 ? pick(english) : pick(korean) + (rand() < 0.5 ? '는' : '에서'));
+    words.push(
+      r < 0.05
+        ? fixedWords[Math.floor(rand() * fixedWords.length)]!
+        : r < 0.55
+          ? pick(english)
+          : pick(korean) + (rand() < 0.5 ? '는' : '에서'),
+    );
   }
   return words.join(' ');
 }
@@ -91,7 +97,8 @@ async function setUp(store: Store): Promise<{ userId: string; roomIds: string[] 
   const now = new Date().toISOString();
   const user = await store.createUser({ username: `reader_${Date.now()}`, displayName: 'Reader', passwordHash: 'x', now });
   const roomIds: string[] = [];
-  for (let i = 0; i < ROOMS; i++) roomIds.push((await store.createRoom({ kind: 'group', name: `r${i}`, creatorId: user.id, memberIds: [], now })).id);
+  for (let i = 0; i < ROOMS; i++)
+    roomIds.push((await store.createRoom({ kind: 'group', name: `r${i}`, creatorId: user.id, memberIds: [], now })).id);
   return { userId: user.id, roomIds };
 }
 
@@ -99,7 +106,8 @@ function buildSqlite(file: string, userId: string, roomIds: string[]): { built: 
   const db = new Sqlite(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
-  const insertMsg = db.prepare(`insert into messages (room_id, seq, id, sender_id, kind, body, client_msg_id, created_at, search_id, mentions_all)
+  const insertMsg =
+    db.prepare(`insert into messages (room_id, seq, id, sender_id, kind, body, client_msg_id, created_at, search_id, mentions_all)
     values (?, ?, ?, ?, 'text', ?, null, ?, ?, 0)`);
   const insertFts = db.prepare('insert into message_search (tokens, room_id, seq) values (?, ?, ?)');
   const started = Date.now();
@@ -143,11 +151,14 @@ async function buildPostgres(url: string, userId: string, roomIds: string[]): Pr
         cols[4]!.push(new Date(t0 + built * 10).toISOString());
         cols[5]!.push(postgresTsvector(indexTokens(text)));
       }
-      await client.query(`with i as (select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[])
+      await client.query(
+        `with i as (select * from unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::text[], $6::text[])
           as t(room_id, seq, id, body, created_at, tokens)),
         m as (insert into messages (room_id, seq, id, sender_id, kind, body, client_msg_id, created_at, mentions_all)
           select room_id, seq, id, $7, 'text', body, null, created_at, 0 from i)
-        insert into message_search (room_id, seq, tokens) select room_id, seq, tokens::tsvector from i`, [...cols, userId]);
+        insert into message_search (room_id, seq, tokens) select room_id, seq, tokens::tsvector from i`,
+        [...cols, userId],
+      );
     }
     await client.query('create index message_search_tokens_idx on message_search using gin (tokens)');
     await client.query('update rooms set last_seq = $1', [Math.ceil(built / ROOMS)]);
@@ -192,20 +203,33 @@ async function measureInserts(open: (searchIndex: boolean) => Promise<Store>) {
     for (const mode of (round % 2 === 0 ? ['on', 'off'] : ['off', 'on']) as Array<'on' | 'off'>) {
       const store = await open(mode === 'on');
       const now = new Date().toISOString();
-      const senders = await Promise.all(Array.from({ length: 50 }, async (_, i) => {
-        const u = await store.createUser({ username: `s${mode}${round}_${i}_${Date.now()}`, displayName: 's', passwordHash: 'x', now });
-        const r = await store.createRoom({ kind: 'group', name: 'p', creatorId: u.id, memberIds: [], now });
-        return { userId: u.id, roomId: r.id };
-      }));
+      const senders = await Promise.all(
+        Array.from({ length: 50 }, async (_, i) => {
+          const u = await store.createUser({ username: `s${mode}${round}_${i}_${Date.now()}`, displayName: 's', passwordHash: 'x', now });
+          const r = await store.createRoom({ kind: 'group', name: 'p', creatorId: u.id, memberIds: [], now });
+          return { userId: u.id, roomId: r.id };
+        }),
+      );
       let committed = 0;
       const deadline = performance.now() + seconds * 1000;
       const started = performance.now();
-      await Promise.all(senders.flatMap((s) => Array.from({ length: 4 }, async () => {
-        while (performance.now() < deadline) {
-          await store.insertMessage({ roomId: s.roomId, senderId: s.userId, kind: 'text', body: body(), clientMsgId: null, now: new Date().toISOString() });
-          committed++;
-        }
-      })));
+      await Promise.all(
+        senders.flatMap((s) =>
+          Array.from({ length: 4 }, async () => {
+            while (performance.now() < deadline) {
+              await store.insertMessage({
+                roomId: s.roomId,
+                senderId: s.userId,
+                kind: 'text',
+                body: body(),
+                clientMsgId: null,
+                now: new Date().toISOString(),
+              });
+              committed++;
+            }
+          }),
+        ),
+      );
       if (round > 0) result[mode].push(committed / ((performance.now() - started) / 1000));
       await store.close();
     }
@@ -266,10 +290,12 @@ async function main() {
         await store.close();
         await drop?.();
         json[`search_${kind}`] = { built: data.built, buildMs: data.buildMs, rows };
-        sections.push(`## Search latency, ${kind} (${data.built.toLocaleString()} messages in ${ROOMS} rooms, built in ${(data.buildMs / 1000).toFixed(0)} s)\n\n` +
-          `Store.searchMessages, newest 20 hits, ${values.queries} runs per row (one room: rotating over the 100 rooms).\n\n` +
-          '| query | scope | p50 ms | p99 ms | hits (max 20) |\n| --- | --- | --- | --- | --- |\n' +
-          rows.map((r) => `| ${r.label} | ${r.scope} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.hits} |`).join('\n'));
+        sections.push(
+          `## Search latency, ${kind} (${data.built.toLocaleString()} messages in ${ROOMS} rooms, built in ${(data.buildMs / 1000).toFixed(0)} s)\n\n` +
+            `Store.searchMessages, newest 20 hits, ${values.queries} runs per row (one room: rotating over the 100 rooms).\n\n` +
+            '| query | scope | p50 ms | p99 ms | hits (max 20) |\n| --- | --- | --- | --- | --- |\n' +
+            rows.map((r) => `| ${r.label} | ${r.scope} | ${r.p50.toFixed(2)} | ${r.p99.toFixed(2)} | ${r.hits} |`).join('\n'),
+        );
       }
       if (!skip.has('insert')) {
         console.log(`${kind}: insert throughput with and without the search index…`);
@@ -283,53 +309,74 @@ async function main() {
           const store = await createStore({ kind: 'postgres', url: db.url, searchIndex });
           await store.migrate();
           const close = store.close.bind(store);
-          return Object.assign(store, { close: async () => { await close(); await db.drop(); } });
+          return Object.assign(store, {
+            close: async () => {
+              await close();
+              await db.drop();
+            },
+          });
         };
         const r = await measureInserts(open);
         const loss = (1 - r.on / r.off) * 100;
         json[`insert_${kind}`] = r;
-        sections.push(`## Insert throughput, ${kind}: search index on vs off\n\n` +
-          `Store.insertMessage in one process, 50 senders (own rooms) × 4 in flight, ${values['insert-s']} s per round, ` +
-          `a warm-up round, then 3 rounds each (order alternating), medians.\n\n| index | committed msgs/s | rounds |\n| --- | --- | --- |\n` +
-          `| off | ${r.off.toFixed(0)} | ${r.rounds.off.map((x) => x.toFixed(0)).join(', ')} |\n` +
-          `| on | ${r.on.toFixed(0)} | ${r.rounds.on.map((x) => x.toFixed(0)).join(', ')} |\n\n` +
-          `Cost of the index: **${loss.toFixed(1)} %** fewer committed messages per second (goal < 15 %).`);
+        sections.push(
+          `## Insert throughput, ${kind}: search index on vs off\n\n` +
+            `Store.insertMessage in one process, 50 senders (own rooms) × 4 in flight, ${values['insert-s']} s per round, ` +
+            `a warm-up round, then 3 rounds each (order alternating), medians.\n\n| index | committed msgs/s | rounds |\n| --- | --- | --- |\n` +
+            `| off | ${r.off.toFixed(0)} | ${r.rounds.off.map((x) => x.toFixed(0)).join(', ')} |\n` +
+            `| on | ${r.on.toFixed(0)} | ${r.rounds.on.map((x) => x.toFixed(0)).join(', ')} |\n\n` +
+            `Cost of the index: **${loss.toFixed(1)} %** fewer committed messages per second (goal < 15 %).`,
+        );
       }
     }
     if (!skip.has('storm')) {
       console.log('reaction storm…');
-      const storm: StormResult | undefined = await runReactionStorm({ members: Number(values.members), reactors: Number(values.reactors) })
-        .catch((err: unknown) => {
-          // A failed part must not lose the parts already measured.
-          sections.push(`## Reaction storm\n\nFailed: ${String(err)}`);
-          return undefined;
-        });
+      const storm: StormResult | undefined = await runReactionStorm({
+        members: Number(values.members),
+        reactors: Number(values.reactors),
+      }).catch((err: unknown) => {
+        // A failed part must not lose the parts already measured.
+        sections.push(`## Reaction storm\n\nFailed: ${String(err)}`);
+        return undefined;
+      });
       if (storm) {
-      json.storm = storm;
-      sections.push(`## Reaction storm: ${storm.members.toLocaleString()}-member room, ${storm.reactors} members react to one message at once\n\n` +
-        '| measure | value |\n| --- | --- |\n' +
-        `| reactions committed | ${storm.reactors} |\n` +
-        `| \`reaction.updated\` frames per connection (median / max) | ${storm.framesMedian} / ${storm.framesMax} |\n` +
-        `| frames delivered in total | ${storm.framesTotal.toLocaleString()} (uncoalesced would be ${(storm.reactors * storm.members).toLocaleString()}) |\n` +
-        `| first reaction sent → every connection shows the final count | ${storm.settleMs.toFixed(0)} ms |\n` +
-        `| reaction.add ack p50 / p99 | ${storm.ackP50.toFixed(1)} / ${storm.ackP99.toFixed(1)} ms |\n\n` +
-        `Server in-process (SQLite), ${storm.members} WebSocket connections in the same process; coalescing window ${storm.windowMs} ms.`);
+        json.storm = storm;
+        sections.push(
+          `## Reaction storm: ${storm.members.toLocaleString()}-member room, ${storm.reactors} members react to one message at once\n\n` +
+            '| measure | value |\n| --- | --- |\n' +
+            `| reactions committed | ${storm.reactors} |\n` +
+            `| \`reaction.updated\` frames per connection (median / max) | ${storm.framesMedian} / ${storm.framesMax} |\n` +
+            `| frames delivered in total | ${storm.framesTotal.toLocaleString()} (uncoalesced would be ${(storm.reactors * storm.members).toLocaleString()}) |\n` +
+            `| first reaction sent → every connection shows the final count | ${storm.settleMs.toFixed(0)} ms |\n` +
+            `| reaction.add ack p50 / p99 | ${storm.ackP50.toFixed(1)} / ${storm.ackP99.toFixed(1)} ms |\n\n` +
+            `Server in-process (SQLite), ${storm.members} WebSocket connections in the same process; coalescing window ${storm.windowMs} ms.`,
+        );
       }
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
   const stamp = started.toISOString().replace(/[:.]/g, '-').slice(0, 19);
-  const md = `# ChatChat benchmark: search, reactions (issue 12)\n\n${started.toISOString()} · Node ${process.version} · load average at end ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}\n\n` +
+  const md =
+    `# ChatChat benchmark: search, reactions (issue 12)\n\n${started.toISOString()} · Node ${process.version} · load average at end ${(
+      await import('node:os')
+    )
+      .loadavg()
+      .map((x) => x.toFixed(1))
+      .join(' ')}\n\n` +
     'The machine is shared (2 cores, other engineers running tests and benchmarks): absolute figures are noisy; ratios measured in interleaved rounds hold better.\n\n' +
-    sections.join('\n\n') + '\n';
+    sections.join('\n\n') +
+    '\n';
   mkdirSync(values.out!, { recursive: true });
   writeFileSync(join(values.out!, `search-${stamp}.md`), md);
   writeFileSync(join(values.out!, `search-${stamp}.json`), JSON.stringify(json, null, 2));
   console.log(md);
 }
 
-main().then(() => process.exit(0), (err) => {
-  console.error(err);
-  process.exit(1);
-});
+main().then(
+  () => process.exit(0),
+  (err) => {
+    console.error(err);
+    process.exit(1);
+  },
+);

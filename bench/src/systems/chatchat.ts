@@ -62,44 +62,47 @@ export async function startChatChat(options: ChatChatOptions): Promise<RunningSy
   };
   try {
     // Scale-out mode does not migrate on start: migrate once, as a deploy would, before any server.
-    if (databaseUrl) await migrate(options.children, { DATABASE_URL: databaseUrl, DATA_DIR: dataDir, JWT_SECRET: jwtSecret, LOG_LEVEL: 'warn' });
+    if (databaseUrl)
+      await migrate(options.children, { DATABASE_URL: databaseUrl, DATA_DIR: dataDir, JWT_SECRET: jwtSecret, LOG_LEVEL: 'warn' });
     for (let i = 0; i < gateways; i++) {
-      servers.push(await startServer(options.children, {
-        entry: chatchatEntry,
-        args: ['serve'],
-        label: `chatchat#${i}`,
-        nodeFlags: options.nodeFlags,
-        echoStderr: true,
-        echoStdout: true,
-        readyTimeoutMs: 120_000,
-        env: {
-          HOST: '127.0.0.1',
-          DATA_DIR: dataDir,
-          DATABASE_URL: databaseUrl,
-          REDIS_URL: options.redisUrl,
-          REDIS_PREFIX: redisPrefix,
-          ROLE: 'all',
-          LOG_LEVEL: 'warn',
-          JWT_SECRET: jwtSecret,
-          RATE_LIMIT_OPS_PER_SEC: '1000000',
-          RATE_LIMIT_BURST: '1000000',
-          // The load comes from one address: the HTTP abuse limits would stop the set-up.
-          HTTP_RATE_LIMIT_PER_MIN: '0',
-          SIGNUPS_PER_IP_PER_HOUR: '1000000',
-          LOGINS_PER_IP_PER_MIN: '1000000',
-          REFRESHES_PER_IP_PER_MIN: '1000000',
-          ROOM_CREATES_PER_HOUR: '1000000',
-          INVITES_PER_HOUR: '1000000',
-          MAX_ROOMS_PER_USER: '1000000',
-          PASSWORD_HASH_QUEUE: '1000000',
-          // Every simulated client connects from 127.0.0.1, thousands at once, and sends open-loop.
-          MAX_ANONYMOUS_SOCKETS_PER_IP: '1000000',
-          MAX_SOCKETS_PER_USER: '1000',
-          MAX_IN_FLIGHT_PER_SOCKET: '100000',
-          // Signing up 15,000 users takes longer than the default 15-minute token life.
-          ACCESS_TOKEN_TTL_SEC: '86400',
-        },
-      }));
+      servers.push(
+        await startServer(options.children, {
+          entry: chatchatEntry,
+          args: ['serve'],
+          label: `chatchat#${i}`,
+          nodeFlags: options.nodeFlags,
+          echoStderr: true,
+          echoStdout: true,
+          readyTimeoutMs: 120_000,
+          env: {
+            HOST: '127.0.0.1',
+            DATA_DIR: dataDir,
+            DATABASE_URL: databaseUrl,
+            REDIS_URL: options.redisUrl,
+            REDIS_PREFIX: redisPrefix,
+            ROLE: 'all',
+            LOG_LEVEL: 'warn',
+            JWT_SECRET: jwtSecret,
+            RATE_LIMIT_OPS_PER_SEC: '1000000',
+            RATE_LIMIT_BURST: '1000000',
+            // The load comes from one address: the HTTP abuse limits would stop the set-up.
+            HTTP_RATE_LIMIT_PER_MIN: '0',
+            SIGNUPS_PER_IP_PER_HOUR: '1000000',
+            LOGINS_PER_IP_PER_MIN: '1000000',
+            REFRESHES_PER_IP_PER_MIN: '1000000',
+            ROOM_CREATES_PER_HOUR: '1000000',
+            INVITES_PER_HOUR: '1000000',
+            MAX_ROOMS_PER_USER: '1000000',
+            PASSWORD_HASH_QUEUE: '1000000',
+            // Every simulated client connects from 127.0.0.1, thousands at once, and sends open-loop.
+            MAX_ANONYMOUS_SOCKETS_PER_IP: '1000000',
+            MAX_SOCKETS_PER_USER: '1000',
+            MAX_IN_FLIGHT_PER_SOCKET: '100000',
+            // Signing up 15,000 users takes longer than the default 15-minute token life.
+            ACCESS_TOKEN_TTL_SEC: '86400',
+          },
+        }),
+      );
     }
   } catch (err) {
     await cleanup();
@@ -120,9 +123,11 @@ export async function startChatChat(options: ChatChatOptions): Promise<RunningSy
       const runTag = Date.now().toString(36);
       const users: PlanUser[] = new Array(userCount);
       await inParallel(userCount, options.signupConcurrency ?? 16, async (i) => {
-        const body = await postJson(`${api}/auth/signup`, null, {
-          username: `b${runTag}_${i}`, password: 'bench-password-1', displayName: `Bench ${i}`,
-        }) as { user: { id: string }; accessToken: string };
+        const body = (await postJson(`${api}/auth/signup`, null, {
+          username: `b${runTag}_${i}`,
+          password: 'bench-password-1',
+          displayName: `Bench ${i}`,
+        })) as { user: { id: string }; accessToken: string };
         users[i] = { id: body.user.id, token: body.accessToken };
       });
       const rooms: Plan['rooms'] = [];
@@ -133,7 +138,7 @@ export async function startChatChat(options: ChatChatOptions): Promise<RunningSy
         const members = roomMembers(g, k, userCount);
         const owner = users[members[0]!]!;
         const memberIds = [...new Set(members.slice(1).map((m) => users[m]!.id))].filter((id) => id !== owner.id);
-        const body = await postJson(`${api}/rooms`, owner.token, { name: `${g.group} ${k}`, memberIds }) as { room: { id: string } };
+        const body = (await postJson(`${api}/rooms`, owner.token, { name: `${g.group} ${k}`, memberIds })) as { room: { id: string } };
         created[i] = body.room.id;
       });
       specs.forEach(({ g, k }, i) => rooms.push({ id: created[i]!, group: g.group, members: roomMembers(g, k, userCount) }));

@@ -26,23 +26,25 @@ export async function collectGarbage(url: string, timeoutMs = 10_000): Promise<{
       setTimeout(() => reject(new Error('inspector connect timeout')), timeoutMs).unref();
     });
     let nextId = 1;
-    const call = (method: string) => new Promise<Record<string, unknown>>((resolve, reject) => {
-      const id = nextId++;
-      const onMessage = (data: Buffer) => {
-        const msg = JSON.parse(data.toString()) as { id?: number; result?: Record<string, unknown>; error?: unknown };
-        if (msg.id !== id) return;
-        ws.off('message', onMessage);
-        if (msg.error) reject(new Error(JSON.stringify(msg.error)));
-        else resolve(msg.result ?? {});
-      };
-      ws.on('message', onMessage);
-      ws.send(JSON.stringify({ id, method }));
-      setTimeout(() => reject(new Error(`${method} timeout`)), timeoutMs).unref();
-    });
+    const call = (method: string) =>
+      new Promise<Record<string, unknown>>((resolve, reject) => {
+        const id = nextId++;
+        const onMessage = (data: Buffer) => {
+          const msg = JSON.parse(data.toString()) as { id?: number; result?: Record<string, unknown>; error?: unknown };
+          if (msg.id !== id) return;
+          ws.off('message', onMessage);
+          if (msg.error) reject(new Error(JSON.stringify(msg.error)));
+          else resolve(msg.result ?? {});
+        };
+        ws.on('message', onMessage);
+        ws.send(JSON.stringify({ id, method }));
+        setTimeout(() => reject(new Error(`${method} timeout`)), timeoutMs).unref();
+      });
     await call('HeapProfiler.collectGarbage');
     const usage = await call('Runtime.getHeapUsage');
     return typeof usage.usedSize === 'number' && typeof usage.totalSize === 'number'
-      ? { used: usage.usedSize, total: usage.totalSize } : null;
+      ? { used: usage.usedSize, total: usage.totalSize }
+      : null;
   } catch {
     return null;
   } finally {

@@ -21,13 +21,15 @@ export async function startPeer(options: PeerOptions): Promise<RunningSystem> {
   const servers: StartedServer[] = [];
   try {
     for (let i = 0; i < count; i++) {
-      servers.push(await startServer(options.children, {
-        entry: entries[options.name],
-        label: `${options.name}#${i}`,
-        env: { HOST: '127.0.0.1', REDIS_URL: options.redisUrl },
-        nodeFlags: options.nodeFlags,
-        echoStderr: true,
-      }));
+      servers.push(
+        await startServer(options.children, {
+          entry: entries[options.name],
+          label: `${options.name}#${i}`,
+          env: { HOST: '127.0.0.1', REDIS_URL: options.redisUrl },
+          nodeFlags: options.nodeFlags,
+          echoStderr: true,
+        }),
+      );
     }
   } catch (err) {
     await Promise.all(servers.map((s) => options.children.stop(s.child)));

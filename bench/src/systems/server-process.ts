@@ -25,10 +25,13 @@ export interface StartedServer {
 }
 
 /** Start a node server on a free port and wait until GET /readyz answers 200 (or fail with its output). */
-export async function startServer(children: Children, options: Omit<SpawnNodeOptions, 'env'> & {
-  env: Record<string, string | undefined>;
-  readyTimeoutMs?: number;
-}): Promise<StartedServer> {
+export async function startServer(
+  children: Children,
+  options: Omit<SpawnNodeOptions, 'env'> & {
+    env: Record<string, string | undefined>;
+    readyTimeoutMs?: number;
+  },
+): Promise<StartedServer> {
   const port = await freePort();
   const child = children.spawnNode({
     ...options,

@@ -49,8 +49,15 @@ async function startServer(env: Record<string, string>): Promise<{ url: string; 
   const tsx = createRequire(import.meta.url).resolve('tsx');
   const child = spawn(process.execPath, ['--import', tsx, path.join(root, 'packages/server/src/cli.ts'), 'serve'], {
     env: {
-      ...process.env, PORT: String(port), HOST: '127.0.0.1', DATA_DIR: dataDir, LOG_LEVEL: 'warn', ROLE: 'api',
-      UPLOAD_QUOTA_BYTES: String(100 * 1024 * MiB), UPLOAD_RATE_PER_MIN: '100000', ...env,
+      ...process.env,
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      DATA_DIR: dataDir,
+      LOG_LEVEL: 'warn',
+      ROLE: 'api',
+      UPLOAD_QUOTA_BYTES: String(100 * 1024 * MiB),
+      UPLOAD_RATE_PER_MIN: '100000',
+      ...env,
     },
     stdio: ['ignore', 'ignore', 'inherit'],
   });
@@ -59,12 +66,15 @@ async function startServer(env: Record<string, string>): Promise<{ url: string; 
   for (;;) {
     try {
       if ((await fetch(`${url}/healthz`)).ok) break;
-    } catch { /* not up yet */ }
+    } catch {
+      /* not up yet */
+    }
     if (Date.now() > deadline) throw new Error('server did not start');
     await new Promise((r) => setTimeout(r, 100));
   }
   return {
-    url, child,
+    url,
+    child,
     async stop() {
       const gone = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
@@ -92,12 +102,14 @@ async function runUploads(url: string, file: string, count: number, concurrency:
   const blob = await openAsBlob(file, { type: 'text/plain' });
   let next = 0;
   const started = performance.now();
-  await Promise.all(Array.from({ length: concurrency }, async () => {
-    while (next < count) {
-      next++;
-      await uploadFile({ api, url, getToken: () => token }, blob, { roomId, name: 'bench.txt' });
-    }
-  }));
+  await Promise.all(
+    Array.from({ length: concurrency }, async () => {
+      while (next < count) {
+        next++;
+        await uploadFile({ api, url, getToken: () => token }, blob, { roomId, name: 'bench.txt' });
+      }
+    }),
+  );
   const sec = (performance.now() - started) / 1000;
   return { count, sec, perSec: count / sec, mbPerSec: (count * blob.size) / MiB / sec };
 }
@@ -111,7 +123,7 @@ async function throughput() {
       try {
         for (const size of [1 * MiB, 10 * MiB]) {
           const file = makeFile(size);
-          const count = quick ? (size === MiB ? 20 : 6) : (size === MiB ? 100 : 30);
+          const count = quick ? (size === MiB ? 20 : 6) : size === MiB ? 100 : 30;
           await runUploads(server.url, file, 2, 2); // warm-up
           const r = await runUploads(server.url, file, count, 4);
           rows.push(`| ${store} | ${size / MiB} MiB | ${r.count} | 4 | ${r.perSec.toFixed(1)} | ${r.mbPerSec.toFixed(1)} |`);
@@ -133,7 +145,9 @@ async function rssUnderLoad() {
     const file = makeFile(10 * MiB);
     const idle = rssOf(server.child.pid!);
     let peak = idle;
-    const sampler = setInterval(() => { peak = Math.max(peak, rssOf(server.child.pid!)); }, 25);
+    const sampler = setInterval(() => {
+      peak = Math.max(peak, rssOf(server.child.pid!));
+    }, 25);
     const r = await runUploads(server.url, file, 50, 50);
     clearInterval(sampler);
     return { idle, peak, ...r };
@@ -150,23 +164,47 @@ async function thumbnails() {
   await store.migrate();
   const blobs = createLocalBlobStore({ dir: path.join(dir, 'blobs') });
   const svc = createAttachmentService({
-    config: config.uploads, store, blobs, clock: systemClock, log: createLogger({ level: 'silent' }), secret: config.jwtSecret,
+    config: config.uploads,
+    store,
+    blobs,
+    clock: systemClock,
+    log: createLogger({ level: 'silent' }),
+    secret: config.jwtSecret,
     events: createEventPublisher({ bus: createMemoryHub().createBus() }),
   });
   const user = await store.createUser({ username: 'thumbs', displayName: 't', passwordHash: 'x', now: systemClock.nowIso() });
   const room = await store.createRoom({ kind: 'group', name: 'r', creatorId: user.id, memberIds: [], now: systemClock.nowIso() });
-  const photo = await sharp({ create: { width: 3000, height: 2000, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } } }).jpeg({ quality: 85 }).toBuffer();
+  const photo = await sharp({
+    create: { width: 3000, height: 2000, channels: 3, background: '#808080', noise: { type: 'gaussian', mean: 128, sigma: 40 } },
+  })
+    .jpeg({ quality: 85 })
+    .toBuffer();
   const n = quick ? 10 : 30;
   const ids: string[] = [];
   for (let i = 0; i < n; i++) {
-    const { upload } = await svc.create(user.id, { purpose: 'message', roomId: room.id, name: 'p.jpg', contentType: 'image/jpeg', size: photo.length });
+    const { upload } = await svc.create(user.id, {
+      purpose: 'message',
+      roomId: room.id,
+      name: 'p.jpg',
+      contentType: 'image/jpeg',
+      size: photo.length,
+    });
     await blobs.put(`uploads/${user.id}/${upload.id}/original`, photo, { maxBytes: photo.length, contentType: 'image/jpeg' });
     await svc.complete(user.id, upload.id);
     ids.push(upload.id);
   }
   const cpu0 = process.cpuUsage();
   const started = performance.now();
-  for (const id of ids) await svc.processImage({ id, kind: 'image-variants', key: id, payload: { uploadId: id }, attempts: 1, leaseOwner: 'b', leaseUntil: '' });
+  for (const id of ids)
+    await svc.processImage({
+      id,
+      kind: 'image-variants',
+      key: id,
+      payload: { uploadId: id },
+      attempts: 1,
+      leaseOwner: 'b',
+      leaseUntil: '',
+    });
   const sec = (performance.now() - started) / 1000;
   const cpu = process.cpuUsage(cpu0);
   await store.close();

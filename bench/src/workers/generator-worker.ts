@@ -117,8 +117,14 @@ function createWorker(init: WorkerInit) {
     void conn;
   }
 
-  function request(conn: Conn, build: (id: number) => string, kind: Pending['kind'], room: ActiveRoom | null, t0: number,
-    done?: Pending['done']): void {
+  function request(
+    conn: Conn,
+    build: (id: number) => string,
+    kind: Pending['kind'],
+    room: ActiveRoom | null,
+    t0: number,
+    done?: Pending['done'],
+  ): void {
     const id = conn.nextId++;
     conn.pending.set(id, { t0, kind, room, done });
     conn.ws!.send(build(id));
@@ -151,8 +157,14 @@ function createWorker(init: WorkerInit) {
       });
       conn.ws = ws;
       const sendHandshake = () =>
-        request(conn, (id) => driver.handshake(id, conn.spec), 'handshake', null, t0, (ok, code) =>
-          settle(ok, ok ? undefined : `handshake:${code}`));
+        request(
+          conn,
+          (id) => driver.handshake(id, conn.spec),
+          'handshake',
+          null,
+          t0,
+          (ok, code) => settle(ok, ok ? undefined : `handshake:${code}`),
+        );
       ws.on('open', () => {
         if (!driver.waitsForReady) sendHandshake();
       });
@@ -200,8 +212,13 @@ function createWorker(init: WorkerInit) {
     };
     await Promise.all(Array.from({ length: Math.max(1, init.connectConcurrency) }, lane));
     send({
-      type: 'connected', ok, failed, startUs, endUs: nowUs(),
-      connectHist: encodeHistogram(connectHist), errors: takeErrors(),
+      type: 'connected',
+      ok,
+      failed,
+      startUs,
+      endUs: nowUs(),
+      connectHist: encodeHistogram(connectHist),
+      errors: takeErrors(),
     });
     connectHist = createHistogram();
   }
@@ -237,10 +254,21 @@ function createWorker(init: WorkerInit) {
     const winStart = spec.startUs + spec.warmupMs * 1000;
     const winEnd = winStart + spec.durationMs * 1000;
     const r: RunState = {
-      spec, winStart, winEnd, sendEnd: winEnd + spec.cooldownMs * 1000, rooms,
-      sent: 0, acked: 0, delivered: 0, deliveredBytes: 0,
-      deliveryHist: createHistogram(), ackHist: createHistogram(), sendLagHist: createHistogram(),
-      pad: 'x'.repeat(Math.max(0, spec.bodyChars - 20)), msgCounter: 0, timers: [],
+      spec,
+      winStart,
+      winEnd,
+      sendEnd: winEnd + spec.cooldownMs * 1000,
+      rooms,
+      sent: 0,
+      acked: 0,
+      delivered: 0,
+      deliveredBytes: 0,
+      deliveryHist: createHistogram(),
+      ackHist: createHistogram(),
+      sendLagHist: createHistogram(),
+      pad: 'x'.repeat(Math.max(0, spec.bodyChars - 20)),
+      msgCounter: 0,
+      timers: [],
     };
     run = r;
     errors = {};
@@ -264,10 +292,12 @@ function createWorker(init: WorkerInit) {
       };
       r.timers.push(setTimeout(tick, delayMs));
     } else {
-      r.timers.push(setTimeout(() => {
-        if (run !== r) return;
-        for (const room of rooms) for (let i = 0; i < spec.inflight; i++) sendOne(r, room, nowUs(), 0);
-      }, delayMs));
+      r.timers.push(
+        setTimeout(() => {
+          if (run !== r) return;
+          for (const room of rooms) for (let i = 0; i < spec.inflight; i++) sendOne(r, room, nowUs(), 0);
+        }, delayMs),
+      );
     }
   }
 
@@ -289,11 +319,19 @@ function createWorker(init: WorkerInit) {
     for (const c of conns) if (c.open) open++;
     if (open < conns.length) errors['not-open-at-end'] = conns.length - open;
     send({
-      type: 'result', runId,
+      type: 'result',
+      runId,
       stats: {
-        sent: r.sent, acked: r.acked, delivered: r.delivered, deliveredBytes: r.deliveredBytes, expected: expected(r),
-        deliveryHist: encodeHistogram(r.deliveryHist), ackHist: encodeHistogram(r.ackHist),
-        sendLagHist: encodeHistogram(r.sendLagHist), errors: takeErrors(), otherFrames,
+        sent: r.sent,
+        acked: r.acked,
+        delivered: r.delivered,
+        deliveredBytes: r.deliveredBytes,
+        expected: expected(r),
+        deliveryHist: encodeHistogram(r.deliveryHist),
+        ackHist: encodeHistogram(r.ackHist),
+        sendLagHist: encodeHistogram(r.sendLagHist),
+        errors: takeErrors(),
+        otherFrames,
       },
     });
   }
@@ -308,10 +346,17 @@ function createWorker(init: WorkerInit) {
         if (!conn.open || !conn.ws) continue;
         const ok = await new Promise<boolean>((resolve) => {
           const timer = setTimeout(() => resolve(false), Math.max(1, deadline - Date.now()));
-          request(conn, (id) => driver.ping(id), 'ping', null, nowUs(), (okReply) => {
-            clearTimeout(timer);
-            resolve(okReply);
-          });
+          request(
+            conn,
+            (id) => driver.ping(id),
+            'ping',
+            null,
+            nowUs(),
+            (okReply) => {
+              clearTimeout(timer);
+              resolve(okReply);
+            },
+          );
         });
         if (ok) alive++;
       }
@@ -336,8 +381,14 @@ function createWorker(init: WorkerInit) {
           return;
         case 'progress': {
           const r = run;
-          send({ type: 'progress', runId: msg.runId, delivered: r?.delivered ?? 0, expected: r ? expected(r) : 0,
-            acked: r?.acked ?? 0, sent: r?.sent ?? 0 });
+          send({
+            type: 'progress',
+            runId: msg.runId,
+            delivered: r?.delivered ?? 0,
+            expected: r ? expected(r) : 0,
+            acked: r?.acked ?? 0,
+            sent: r?.sent ?? 0,
+          });
           return;
         }
         case 'collect':
@@ -369,7 +420,7 @@ process.on('message', (msg: CoordinatorMessage) => {
       worker?.handle(msg);
     }
   } catch (err) {
-    send({ type: 'fatal', message: err instanceof Error ? err.stack ?? err.message : String(err) });
+    send({ type: 'fatal', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
   }
 });
 // The coordinator owns us: when it goes, so do we. A clean exit also writes --cpu-prof profiles.

@@ -5,7 +5,14 @@ import { mergeHistograms, summarise, type LatencySummary } from '../histogram.js
 import { nowUs } from '../proc-stats.js';
 import type { Plan } from '../systems/system.js';
 import type {
-  ConnectReport, ConnSpec, CoordinatorMessage, RunSpec, SendRoomSpec, WorkerInit, WorkerMessage, WorkerRunStats,
+  ConnectReport,
+  ConnSpec,
+  CoordinatorMessage,
+  RunSpec,
+  SendRoomSpec,
+  WorkerInit,
+  WorkerMessage,
+  WorkerRunStats,
 } from './messages.js';
 
 export interface WorkerPoolOptions {
@@ -118,7 +125,9 @@ function waitFor<T extends WorkerMessage['type']>(h: Handle, type: T, timeoutMs:
 }
 
 /** Split the plan's connections and sending rooms over the workers. */
-export function partition(options: Pick<WorkerPoolOptions, 'plan' | 'connsPerUser' | 'users' | 'workers' | 'wsUrls'>): Array<Pick<WorkerInit, 'conns' | 'rooms'>> {
+export function partition(
+  options: Pick<WorkerPoolOptions, 'plan' | 'connsPerUser' | 'users' | 'workers' | 'wsUrls'>,
+): Array<Pick<WorkerInit, 'conns' | 'rooms'>> {
   const { plan, connsPerUser, workers } = options;
   const userCount = Math.min(options.users ?? plan.users.length, plan.users.length);
   const parts = Array.from({ length: workers }, () => ({ conns: [] as ConnSpec[], rooms: [] as SendRoomSpec[] }));
@@ -159,7 +168,11 @@ export async function createWorkerPool(options: WorkerPoolOptions): Promise<Work
   const handles: Handle[] = [];
   const spawnOne = (index: number): Handle => {
     const child = options.children.spawnNode({
-      entry: 'bench/src/workers/generator-worker.ts', ipc: true, label: `gen#${index}`, echoStderr: true, nodeFlags: options.nodeFlags,
+      entry: 'bench/src/workers/generator-worker.ts',
+      ipc: true,
+      label: `gen#${index}`,
+      echoStderr: true,
+      nodeFlags: options.nodeFlags,
     });
     const h: Handle = { child, inbox: [], waiters: [], dead: null };
     child.on('message', (m: WorkerMessage) => {
@@ -191,17 +204,23 @@ export async function createWorkerPool(options: WorkerPoolOptions): Promise<Work
   const fraction = options.initialFraction ?? 1;
   const reports: ConnectReport[] = [];
   const collectPhase = async () => {
-    reports.push(...await Promise.all(handles.map((h) => waitFor(h, 'connected', 15 * 60_000))));
+    reports.push(...(await Promise.all(handles.map((h) => waitFor(h, 'connected', 15 * 60_000)))));
   };
   try {
-    handles.forEach((h, i) => post(h, {
-      type: 'init', workerIndex: i, system: options.system, urls: options.wsUrls,
-      // 127.0.0.2, .3, …: each worker its own ephemeral port range towards the server.
-      localAddress: `127.0.0.${2 + (i % 250)}`,
-      connectConcurrency: options.connectConcurrency,
-      connectUpTo: Math.ceil(parts[i]!.conns.length * fraction),
-      conns: parts[i]!.conns, rooms: parts[i]!.rooms,
-    }));
+    handles.forEach((h, i) =>
+      post(h, {
+        type: 'init',
+        workerIndex: i,
+        system: options.system,
+        urls: options.wsUrls,
+        // 127.0.0.2, .3, …: each worker its own ephemeral port range towards the server.
+        localAddress: `127.0.0.${2 + (i % 250)}`,
+        connectConcurrency: options.connectConcurrency,
+        connectUpTo: Math.ceil(parts[i]!.conns.length * fraction),
+        conns: parts[i]!.conns,
+        rooms: parts[i]!.rooms,
+      }),
+    );
     await collectPhase();
   } catch (err) {
     await closeAll();
@@ -246,8 +265,15 @@ export async function createWorkerPool(options: WorkerPoolOptions): Promise<Work
       if (totalRooms === 0) throw new Error(`no rooms in group ${request.group}`);
       const startUs = nowUs() + 300_000;
       const spec: Omit<RunSpec, 'rate'> = {
-        type: 'run', runId: id, group: request.group, mode: request.mode, inflight: request.inflight,
-        startUs, warmupMs: request.warmupMs, durationMs: request.durationMs, cooldownMs: request.cooldownMs,
+        type: 'run',
+        runId: id,
+        group: request.group,
+        mode: request.mode,
+        inflight: request.inflight,
+        startUs,
+        warmupMs: request.warmupMs,
+        durationMs: request.durationMs,
+        cooldownMs: request.cooldownMs,
         bodyChars: request.bodyChars,
       };
       handles.forEach((h, i) => post(h, { ...spec, rate: (request.rate * perWorkerRooms[i]!) / totalRooms }));

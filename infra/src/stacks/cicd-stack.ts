@@ -69,10 +69,13 @@ export class CicdStack extends Stack {
     );
     NagSuppressions.addResourceSuppressions(
       this.deployRole,
-      [{
-        id: 'AwsSolutions-IAM5',
-        reason: 'ecr:GetAuthorizationToken exists only on *; ECS services of this environment\'s one cluster; template uploads under services/ of the one schedule bucket.',
-      }],
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            "ecr:GetAuthorizationToken exists only on *; ECS services of this environment's one cluster; template uploads under services/ of the one schedule bucket.",
+        },
+      ],
       true,
     );
     if (config.schedule) {

@@ -94,8 +94,13 @@ export class DataStack extends Stack {
       snapshotRetentionLimit: config.deletionProtection ? 7 : 0,
     });
     NagSuppressions.addResourceSuppressions(redis, [
-      { id: 'AwsSolutions-AEC5', reason: 'Default port kept for client compatibility; only the task security group may connect, with TLS and AUTH.' },
-      ...(config.redis.replicas > 0 ? [] : [{ id: 'AwsSolutions-AEC4', reason: 'dev runs one node to stay cheap (environment config); prod has a replica in another AZ.' }]),
+      {
+        id: 'AwsSolutions-AEC5',
+        reason: 'Default port kept for client compatibility; only the task security group may connect, with TLS and AUTH.',
+      },
+      ...(config.redis.replicas > 0
+        ? []
+        : [{ id: 'AwsSolutions-AEC4', reason: 'dev runs one node to stay cheap (environment config); prod has a replica in another AZ.' }]),
     ]);
     this.redisReplicationGroupId = redis.ref;
     this.redisHost = redis.attrPrimaryEndPointAddress;
@@ -178,10 +183,14 @@ export class DataStack extends Stack {
       cluster,
       [
         { id: 'AwsSolutions-DOC3', reason: 'The master secret is rotated every 30 days by the hosted rotation (addRotationSingleUser).' },
-        { id: 'AwsSolutions-DOC2', reason: 'Default port kept for driver compatibility; only the task security group may connect, with TLS.' },
+        {
+          id: 'AwsSolutions-DOC2',
+          reason: 'Default port kept for driver compatibility; only the task security group may connect, with TLS.',
+        },
         {
           id: 'AwsSolutions-DOC5',
-          reason: 'Audit and profiler logs are exported; which events the audit log records is the cluster parameter group\'s audit_logs setting, left at the engine default until an operator asks for more.',
+          reason:
+            "Audit and profiler logs are exported; which events the audit log records is the cluster parameter group's audit_logs setting, left at the engine default until an operator asks for more.",
         },
       ],
       true,
@@ -226,8 +235,14 @@ export class DataStack extends Stack {
     NagSuppressions.addResourceSuppressions(
       cluster,
       [
-        { id: 'AwsSolutions-RDS10', reason: 'Deletion protection is a per-environment setting: on in prod, off in dev so it can be torn down.' },
-        { id: 'AwsSolutions-RDS11', reason: 'The default port is kept; access is limited to the task security group, which is the control that matters.' },
+        {
+          id: 'AwsSolutions-RDS10',
+          reason: 'Deletion protection is a per-environment setting: on in prod, off in dev so it can be torn down.',
+        },
+        {
+          id: 'AwsSolutions-RDS11',
+          reason: 'The default port is kept; access is limited to the task security group, which is the control that matters.',
+        },
       ],
       true,
     );

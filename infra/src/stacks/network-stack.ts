@@ -86,7 +86,6 @@ export class NetworkStack extends Stack {
     // S3 (ECR layers, attachments) is reached through the gateway endpoint, whose addresses are a
     // regional prefix list; without a NAT route these subnets reach nothing else on 443.
     this.taskSecurityGroup.addEgressRule(ec2.Peer.anyIpv4(), ec2.Port.tcp(443), 'HTTPS: S3 gateway endpoint');
-
   }
 }
 
@@ -103,7 +102,11 @@ export function addInterfaceEndpoints(scope: Construct, vpc: ec2.IVpc, taskSecur
   });
   endpointSecurityGroup.connections.allowFrom(taskSecurityGroup, ec2.Port.tcp(443), 'AWS APIs from the tasks');
   NagSuppressions.addResourceSuppressions(endpointSecurityGroup, [
-    { id: 'CdkNagValidationFailure', reason: 'EC23 cannot evaluate a rule whose source is another security group (an intrinsic); the only ingress is 443 from the task group.' },
+    {
+      id: 'CdkNagValidationFailure',
+      reason:
+        'EC23 cannot evaluate a rule whose source is another security group (an intrinsic); the only ingress is 443 from the task group.',
+    },
   ]);
   for (const [name, service] of [
     ['EcrApi', ec2.InterfaceVpcEndpointAwsService.ECR],

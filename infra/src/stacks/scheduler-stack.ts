@@ -62,22 +62,35 @@ export class SchedulerStack extends Stack {
     logGroup.grantWrite(role);
     const stackArn = `arn:aws:cloudformation:${this.region}:${this.account}:stack/${names.services}/*`;
     const dbArn = `arn:aws:rds:${this.region}:${this.account}:cluster:${data.database.clusterIdentifier}`;
-    role.addToPolicy(new iam.PolicyStatement({
-      actions: ['cloudformation:DescribeStacks', 'cloudformation:DescribeStackResources', 'cloudformation:CreateStack', 'cloudformation:DeleteStack'],
-      resources: [stackArn],
-    }));
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: [
+          'cloudformation:DescribeStacks',
+          'cloudformation:DescribeStackResources',
+          'cloudformation:CreateStack',
+          'cloudformation:DeleteStack',
+        ],
+        resources: [stackArn],
+      }),
+    );
     role.addToPolicy(new iam.PolicyStatement({ actions: ['iam:PassRole'], resources: [cfnExecRoleArn] }));
     this.templateBucket.grantRead(role, templateKey);
-    role.addToPolicy(new iam.PolicyStatement({ actions: ['rds:DescribeDBClusters', 'rds:StartDBCluster', 'rds:StopDBCluster'], resources: [dbArn] }));
-    role.addToPolicy(new iam.PolicyStatement({
-      actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
-      resources: [`arn:aws:ecs:${this.region}:${this.account}:service/${ecsNames.cluster}/*`],
-    }));
+    role.addToPolicy(
+      new iam.PolicyStatement({ actions: ['rds:DescribeDBClusters', 'rds:StartDBCluster', 'rds:StopDBCluster'], resources: [dbArn] }),
+    );
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['ecs:DescribeServices', 'ecs:UpdateService'],
+        resources: [`arn:aws:ecs:${this.region}:${this.account}:service/${ecsNames.cluster}/*`],
+      }),
+    );
     // These APIs have no resource-level permissions (AWS service authorization reference).
-    role.addToPolicy(new iam.PolicyStatement({
-      actions: ['elasticloadbalancing:DescribeTargetHealth', 'application-autoscaling:RegisterScalableTarget'],
-      resources: ['*'],
-    }));
+    role.addToPolicy(
+      new iam.PolicyStatement({
+        actions: ['elasticloadbalancing:DescribeTargetHealth', 'application-autoscaling:RegisterScalableTarget'],
+        resources: ['*'],
+      }),
+    );
 
     const control = new lambda.Function(this, 'Control', {
       description: 'ChatChat dev schedule: one step per call (start/stop database, create/delete services, health)',
@@ -107,11 +120,13 @@ export class SchedulerStack extends Stack {
     });
     NagSuppressions.addResourceSuppressions(
       role,
-      [{
-        id: 'AwsSolutions-IAM5',
-        reason:
-          'Wildcards only where AWS defines no narrower resource: the services stack ARN ends in its generated id, ECS services of one named cluster, log streams of one log group, DescribeTargetHealth and RegisterScalableTarget have no resource-level permissions.',
-      }],
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'Wildcards only where AWS defines no narrower resource: the services stack ARN ends in its generated id, ECS services of one named cluster, log streams of one log group, DescribeTargetHealth and RegisterScalableTarget have no resource-level permissions.',
+        },
+      ],
       true,
     );
 
@@ -127,7 +142,13 @@ export class SchedulerStack extends Stack {
     });
     NagSuppressions.addResourceSuppressions(
       this.stateMachine,
-      [{ id: 'AwsSolutions-IAM5', reason: 'CDK grants lambda:InvokeFunction on the one function and its versions (function:*), and X-Ray/log delivery, which have no resource scope.' }],
+      [
+        {
+          id: 'AwsSolutions-IAM5',
+          reason:
+            'CDK grants lambda:InvokeFunction on the one function and its versions (function:*), and X-Ray/log delivery, which have no resource scope.',
+        },
+      ],
       true,
     );
 
@@ -138,7 +159,14 @@ export class SchedulerStack extends Stack {
       statistic: 'Sum',
       period: Duration.minutes(5),
     });
-    const timedOut = new cloudwatch.Metric({ ...failed, metricName: 'ExecutionsTimedOut', namespace: 'AWS/States', dimensionsMap: { StateMachineArn: this.stateMachine.stateMachineArn }, statistic: 'Sum', period: Duration.minutes(5) });
+    const timedOut = new cloudwatch.Metric({
+      ...failed,
+      metricName: 'ExecutionsTimedOut',
+      namespace: 'AWS/States',
+      dimensionsMap: { StateMachineArn: this.stateMachine.stateMachineArn },
+      statistic: 'Sum',
+      period: Duration.minutes(5),
+    });
     new cloudwatch.MathExpression({ expression: 'failed + timedOut', usingMetrics: { failed, timedOut }, period: Duration.minutes(5) })
       .createAlarm(this, 'ScheduleFailed', {
         alarmDescription: `the ${config.name} start/stop schedule failed; see the execution history of chatchat-${config.name}-schedule`,
@@ -151,7 +179,10 @@ export class SchedulerStack extends Stack {
 
     const invoker = new iam.Role(this, 'SchedulerRole', { assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com') });
     this.stateMachine.grantStartExecution(invoker);
-    for (const [command, hour] of [['start', schedule.startHour], ['stop', schedule.stopHour]] as const) {
+    for (const [command, hour] of [
+      ['start', schedule.startHour],
+      ['stop', schedule.stopHour],
+    ] as const) {
       new scheduler.CfnSchedule(this, `${command}Schedule`, {
         name: `chatchat-${config.name}-${command}`,
         description: `${command} ChatChat ${config.name} at ${hour}:00 ${schedule.timeZone} on ${schedule.days}`,
@@ -185,7 +216,10 @@ function scheduleDefinition(scope: Construct, control: lambda.IFunction, mode: '
     for (const step of [...steps].reverse()) next = stepLoop(scope, control, command, step, next);
     return next;
   };
-  const failed = new sfn.Fail(scope, 'UnknownCommand', { error: 'UnknownCommand', cause: 'input must be {"command":"start"} or {"command":"stop"}' });
+  const failed = new sfn.Fail(scope, 'UnknownCommand', {
+    error: 'UnknownCommand',
+    cause: 'input must be {"command":"start"} or {"command":"stop"}',
+  });
   return new sfn.Choice(scope, 'Command')
     .when(sfn.Condition.stringEquals('$.command', 'start'), branch('start'))
     .when(sfn.Condition.stringEquals('$.command', 'stop'), branch('stop'))
@@ -202,7 +236,13 @@ function stepLoop(scope: Construct, control: lambda.IFunction, command: Command,
     retryOnServiceExceptions: false,
   });
   invoke.addRetry({
-    errors: ['Lambda.TooManyRequestsException', 'Lambda.ServiceException', 'Lambda.SdkClientException', 'Lambda.AWSLambdaException', 'ThrottlingException'],
+    errors: [
+      'Lambda.TooManyRequestsException',
+      'Lambda.ServiceException',
+      'Lambda.SdkClientException',
+      'Lambda.AWSLambdaException',
+      'ThrottlingException',
+    ],
     interval: Duration.seconds(2),
     backoffRate: 2,
     maxAttempts: 6,

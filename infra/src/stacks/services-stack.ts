@@ -141,7 +141,11 @@ export class ServicesStack extends Stack {
       NagSuppressions.addResourceSuppressions(
         task,
         [
-          { id: 'AwsSolutions-ECS2', reason: 'Only non-secret wiring (hosts, ports, role) is inline; settings come from Parameter Store and secrets from Secrets Manager.' },
+          {
+            id: 'AwsSolutions-ECS2',
+            reason:
+              'Only non-secret wiring (hosts, ports, role) is inline; settings come from Parameter Store and secrets from Secrets Manager.',
+          },
           {
             id: 'AwsSolutions-IAM5',
             reason:
@@ -262,7 +266,11 @@ export class ServicesStack extends Stack {
       this.services[role].autoScaleTaskCount({ minCapacity: config.services[role].minTasks, maxCapacity: config.services[role].maxTasks });
 
     const api = scalable('api');
-    api.scaleOnCpuUtilization('Cpu', { targetUtilizationPercent: 60, scaleInCooldown: Duration.minutes(5), scaleOutCooldown: Duration.minutes(1) });
+    api.scaleOnCpuUtilization('Cpu', {
+      targetUtilizationPercent: 60,
+      scaleInCooldown: Duration.minutes(5),
+      scaleOutCooldown: Duration.minutes(1),
+    });
     api.scaleOnRequestCount('Requests', { requestsPerTarget: 1000, targetGroup: this.targetGroups.api });
 
     // Gateways hold sockets, not requests: scale on connections per task (from the app's metrics).
@@ -302,7 +310,13 @@ export class ServicesStack extends Stack {
 
   private alarmsAndDashboard(config: EnvironmentConfig, data: DataStack, alarmAction: actions.SnsAction) {
     const names = serviceNames(config);
-    const alarm = (id: string, metric: cloudwatch.Metric | cloudwatch.MathExpression, threshold: number, description: string, evaluationPeriods = 3) =>
+    const alarm = (
+      id: string,
+      metric: cloudwatch.Metric | cloudwatch.MathExpression,
+      threshold: number,
+      description: string,
+      evaluationPeriods = 3,
+    ) =>
       metric
         .createAlarm(this, id, {
           alarmDescription: description,
@@ -313,35 +327,75 @@ export class ServicesStack extends Stack {
         })
         .addAlarmAction(alarmAction);
     const lb = this.loadBalancer.metrics;
-    alarm('Alb5xx', lb.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: Duration.minutes(1), statistic: 'Sum' }), 10, 'load balancer 5xx');
-    alarm('Target5xx', lb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: Duration.minutes(1), statistic: 'Sum' }), 10, 'app 5xx');
+    alarm(
+      'Alb5xx',
+      lb.httpCodeElb(elbv2.HttpCodeElb.ELB_5XX_COUNT, { period: Duration.minutes(1), statistic: 'Sum' }),
+      10,
+      'load balancer 5xx',
+    );
+    alarm(
+      'Target5xx',
+      lb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT, { period: Duration.minutes(1), statistic: 'Sum' }),
+      10,
+      'app 5xx',
+    );
     for (const role of ['api', 'gateway'] as const) {
-      alarm(`${role}Unhealthy`, this.targetGroups[role].metrics.unhealthyHostCount({ period: Duration.minutes(1) }), 1, `${names[role]}: unhealthy targets`, 2);
+      alarm(
+        `${role}Unhealthy`,
+        this.targetGroups[role].metrics.unhealthyHostCount({ period: Duration.minutes(1) }),
+        1,
+        `${names[role]}: unhealthy targets`,
+        2,
+      );
     }
     const appMetric = (metricName: string, statistic: string) =>
       new cloudwatch.Metric({ namespace: metricsNamespace, metricName, statistic, period: Duration.minutes(1) });
     alarm('EventLoopLag', appMetric('nodejs_eventloop_lag_p99_seconds', 'Maximum'), 0.2, 'event-loop lag p99 above 200 ms');
-    alarm('BusErrors', new cloudwatch.MathExpression({
-      expression: 'RATE(errors) * 60',
-      usingMetrics: { errors: appMetric('chatchat_bus_publish_errors_total', 'Maximum') },
-      period: Duration.minutes(1),
-    }), 1, 'bus publishes failing (Redis)');
+    alarm(
+      'BusErrors',
+      new cloudwatch.MathExpression({
+        expression: 'RATE(errors) * 60',
+        usingMetrics: { errors: appMetric('chatchat_bus_publish_errors_total', 'Maximum') },
+        period: Duration.minutes(1),
+      }),
+      1,
+      'bus publishes failing (Redis)',
+    );
     alarm('DependencyErrors', appMetric('chatchat_dependency_errors_total', 'Maximum'), 1, 'store / bus dependency errors', 2);
 
     const dbDimension = 'DBClusterIdentifier';
     const dbNamespace = data.database.engine === 'documentdb' ? 'AWS/DocDB' : 'AWS/RDS';
-    const dbCpu = new cloudwatch.Metric({ namespace: dbNamespace, metricName: 'CPUUtilization', dimensionsMap: { [dbDimension]: data.database.clusterIdentifier }, period: Duration.minutes(5) });
+    const dbCpu = new cloudwatch.Metric({
+      namespace: dbNamespace,
+      metricName: 'CPUUtilization',
+      dimensionsMap: { [dbDimension]: data.database.clusterIdentifier },
+      period: Duration.minutes(5),
+    });
     alarm('DatabaseCpu', dbCpu, 80, 'database CPU above 80 %');
-    const redisCpu = new cloudwatch.Metric({ namespace: 'AWS/ElastiCache', metricName: 'EngineCPUUtilization', dimensionsMap: { ReplicationGroupId: data.redisReplicationGroupId }, period: Duration.minutes(5) });
+    const redisCpu = new cloudwatch.Metric({
+      namespace: 'AWS/ElastiCache',
+      metricName: 'EngineCPUUtilization',
+      dimensionsMap: { ReplicationGroupId: data.redisReplicationGroupId },
+      period: Duration.minutes(5),
+    });
     alarm('RedisCpu', redisCpu, 80, 'Redis engine CPU above 80 %');
-    const redisMemory = new cloudwatch.Metric({ namespace: 'AWS/ElastiCache', metricName: 'DatabaseMemoryUsagePercentage', dimensionsMap: { ReplicationGroupId: data.redisReplicationGroupId }, period: Duration.minutes(5) });
+    const redisMemory = new cloudwatch.Metric({
+      namespace: 'AWS/ElastiCache',
+      metricName: 'DatabaseMemoryUsagePercentage',
+      dimensionsMap: { ReplicationGroupId: data.redisReplicationGroupId },
+      period: Duration.minutes(5),
+    });
     alarm('RedisMemory', redisMemory, 80, 'Redis memory above 80 %');
 
     new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: `chatchat-${config.name}`,
       widgets: [
         [
-          new cloudwatch.GraphWidget({ title: 'Requests and 5xx', left: [lb.requestCount()], right: [lb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT)] }),
+          new cloudwatch.GraphWidget({
+            title: 'Requests and 5xx',
+            left: [lb.requestCount()],
+            right: [lb.httpCodeTarget(elbv2.HttpCodeTarget.TARGET_5XX_COUNT)],
+          }),
           new cloudwatch.GraphWidget({ title: 'WebSocket connections', left: [appMetric('chatchat_ws_connections', 'Sum')] }),
           new cloudwatch.GraphWidget({ title: 'Event-loop lag p99 (s)', left: [appMetric('nodejs_eventloop_lag_p99_seconds', 'Maximum')] }),
         ],

@@ -27,6 +27,12 @@ export class ChatClientError extends Error {
  */
 export function isRetryable(err: unknown): boolean {
   if (!(err instanceof ChatClientError)) return false;
-  return err.code === 'disconnected' || err.code === 'timeout' || err.code === 'unavailable'
-    || err.code === 'internal' || err.code === 'rate_limited' || err.code === 'network';
+  return (
+    err.code === 'disconnected' ||
+    err.code === 'timeout' ||
+    err.code === 'unavailable' ||
+    err.code === 'internal' ||
+    err.code === 'rate_limited' ||
+    err.code === 'network'
+  );
 }

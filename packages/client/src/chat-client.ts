@@ -1,12 +1,40 @@
 import {
-  Limits, type Announcement, type EventData, type EventName, type Member, type Message, type OpData, type OpName,
-  type OpReply, type Presence, type ReactionCount, type Room, type ServerEvent, type User,
+  Limits,
+  type Announcement,
+  type EventData,
+  type EventName,
+  type Member,
+  type Message,
+  type OpData,
+  type OpName,
+  type OpReply,
+  type Presence,
+  type ReactionCount,
+  type Room,
+  type ServerEvent,
+  type User,
 } from '@chatchat/protocol';
 import { createBackoff, type BackoffOptions } from './backoff.js';
 import { ChatClientError } from './chat-client-error.js';
 import {
-  applyEvent, applyHistory, applyMembers, applyMessageUpdate, applySnapshot, createChatState, hasMessage, messagesOf, pendingOf,
-  reactionsOf, readCount, roomList, totalMentions, totalUnread, typingUsers, type ChatState, type HelloSnapshot, type OutboxEntry,
+  applyEvent,
+  applyHistory,
+  applyMembers,
+  applyMessageUpdate,
+  applySnapshot,
+  createChatState,
+  hasMessage,
+  messagesOf,
+  pendingOf,
+  reactionsOf,
+  readCount,
+  roomList,
+  totalMentions,
+  totalUnread,
+  typingUsers,
+  type ChatState,
+  type HelloSnapshot,
+  type OutboxEntry,
 } from './chat-state.js';
 import { createConversationApi, type ConversationApi } from './conversation-api.js';
 import { notifies } from './conversation-state.js';
@@ -20,9 +48,7 @@ import { createOutbox } from './outbox.js';
 import { createReadSync } from './read-sync.js';
 import { retry } from './retry.js';
 import { createTypingTracker } from './typing-tracker.js';
-import {
-  createTransport, type DisconnectInfo, type RequestOptions, type TransportStatus, type WebSocketConstructor,
-} from './transport.js';
+import { createTransport, type DisconnectInfo, type RequestOptions, type TransportStatus, type WebSocketConstructor } from './transport.js';
 
 export interface ChatClientOptions {
   /** http(s) base of the server, e.g. `http://127.0.0.1:8080`; the socket goes to `/ws` under it. */
@@ -157,8 +183,9 @@ const resyncConcurrency = 4;
 export function createChatClient(options: ChatClientOptions): ChatClient {
   const now = options.now ?? Date.now;
   const fixedToken = options.token;
-  const getToken = options.getToken
-    ?? (() => (fixedToken ? Promise.resolve(fixedToken) : Promise.reject(new ChatClientError('unauthorized', 'no token given'))));
+  const getToken =
+    options.getToken ??
+    (() => (fixedToken ? Promise.resolve(fixedToken) : Promise.reject(new ChatClientError('unauthorized', 'no token given'))));
   const transport = createTransport({
     url: options.url,
     getToken,
@@ -254,8 +281,15 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     if (event.ev === 'message.created') {
       const m = event.data.message;
       const room = before.rooms[m.roomId];
-      if (room && before.me && m.senderId !== before.me.id && m.seq > room.lastReadSeq && !hasMessage(before, m.roomId, m.seq)
-        && notifies(room, m, before.me.id, now())) unread = m;
+      if (
+        room &&
+        before.me &&
+        m.senderId !== before.me.id &&
+        m.seq > room.lastReadSeq &&
+        !hasMessage(before, m.roomId, m.seq) &&
+        notifies(room, m, before.me.id, now())
+      )
+        unread = m;
     }
     setState(applyEvent(state, event, now()));
     (emitter.emit as (ev: string, data: unknown) => void)(event.ev, event.data);
@@ -302,7 +336,11 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       if (extendsDown) setState(applyHistory(state, roomId, [], true));
       return [];
     }
-    const { messages, reactions } = await transport.request('message.list', { roomId, limit, ...(beforeSeq !== undefined ? { beforeSeq } : {}) });
+    const { messages, reactions } = await transport.request('message.list', {
+      roomId,
+      limit,
+      ...(beforeSeq !== undefined ? { beforeSeq } : {}),
+    });
     const reachedStart = extendsDown && (messages.length < limit || messages[0]?.seq === 1);
     setState(applyHistory(state, roomId, messages, reachedStart, reactions));
     return messages;

@@ -1,8 +1,22 @@
 import { Limits, type Member, type Message, type Room, type ServerEvent, type User } from '@chatchat/protocol';
 import { describe, expect, it } from 'vitest';
 import {
-  addToOutbox, applyEvent, applyMembers, applyMessage, applyOwnRead, applySnapshot, createChatState, messagesOf,
-  nextTypingExpiry, pruneTyping, readCount, roomList, totalUnread, typingUsers, type ChatState, type HelloSnapshot,
+  addToOutbox,
+  applyEvent,
+  applyMembers,
+  applyMessage,
+  applyOwnRead,
+  applySnapshot,
+  createChatState,
+  messagesOf,
+  nextTypingExpiry,
+  pruneTyping,
+  readCount,
+  roomList,
+  totalUnread,
+  typingUsers,
+  type ChatState,
+  type HelloSnapshot,
 } from './chat-state.js';
 import { gapOf } from './message-window.js';
 
@@ -14,9 +28,26 @@ function user(id: string): User {
 }
 function room(id: string, patch: Partial<Room> = {}): Room {
   return {
-    id, kind: 'group', name: id, avatarUrl: null, createdAt: iso(t0), lastSeq: 0, memberCount: 4, role: 'member',
-    lastReadSeq: 0, unreadCount: 0, lastMessage: null, notice: null, peerId: null, description: null, pins: [], notify: 'all',
-    muteUntil: null, mentionCount: 0, mentionSeqs: [], ...patch,
+    id,
+    kind: 'group',
+    name: id,
+    avatarUrl: null,
+    createdAt: iso(t0),
+    lastSeq: 0,
+    memberCount: 4,
+    role: 'member',
+    lastReadSeq: 0,
+    unreadCount: 0,
+    lastMessage: null,
+    notice: null,
+    peerId: null,
+    description: null,
+    pins: [],
+    notify: 'all',
+    muteUntil: null,
+    mentionCount: 0,
+    mentionSeqs: [],
+    ...patch,
   };
 }
 function member(userId: string, joinedSeq = 0, lastReadSeq = joinedSeq): Member {
@@ -24,14 +55,33 @@ function member(userId: string, joinedSeq = 0, lastReadSeq = joinedSeq): Member 
 }
 function msg(roomId: string, seq: number, senderId: string, patch: Partial<Message> = {}): Message {
   return {
-    id: `${roomId}-m${seq}`, roomId, seq, senderId, kind: 'text', body: `hello ${seq}`, clientMsgId: null,
-    createdAt: iso(t0 + seq * 1000), editedAt: null, deletedAt: null, replyTo: null, mentions: [], mentionsAll: false, ...patch,
+    id: `${roomId}-m${seq}`,
+    roomId,
+    seq,
+    senderId,
+    kind: 'text',
+    body: `hello ${seq}`,
+    clientMsgId: null,
+    createdAt: iso(t0 + seq * 1000),
+    editedAt: null,
+    deletedAt: null,
+    replyTo: null,
+    mentions: [],
+    mentionsAll: false,
+    ...patch,
   };
 }
 function snapshot(patch: Partial<HelloSnapshot> = {}): HelloSnapshot {
   return {
-    user: user('me'), connectionId: 'c1', serverTime: iso(t0), rooms: [room('r1')], totalUnread: 0, totalMentions: 0,
-    users: ['me', 'a', 'b', 'c'].map(user), presence: [], announcements: [],
+    user: user('me'),
+    connectionId: 'c1',
+    serverTime: iso(t0),
+    rooms: [room('r1')],
+    totalUnread: 0,
+    totalMentions: 0,
+    users: ['me', 'a', 'b', 'c'].map(user),
+    presence: [],
+    announcements: [],
     readers: [{ roomId: 'r1', members: ['me', 'a', 'b', 'c'].map((u) => member(u)) }],
     ...patch,
   };
@@ -59,7 +109,13 @@ describe('readCount (KakaoTalk number)', () => {
     expect(readCount(s, 'r1', 1)).toBe(3); // me, b, c
     s = applyOwnRead(s, 'r1', 1);
     expect(readCount(s, 'r1', 1)).toBe(2);
-    s = apply(s, read('r1', [{ userId: 'b', seq: 1 }, { userId: 'c', seq: 1 }]));
+    s = apply(
+      s,
+      read('r1', [
+        { userId: 'b', seq: 1 },
+        { userId: 'c', seq: 1 },
+      ]),
+    );
     expect(readCount(s, 'r1', 1)).toBe(0);
   });
 
@@ -67,7 +123,8 @@ describe('readCount (KakaoTalk number)', () => {
     let s = applySnapshot(createChatState(), snapshot());
     s = apply(s, created(msg('r1', 1, 'me')));
     s = apply(s, {
-      ev: 'member.joined', data: { roomId: 'r1', members: [member('d', 1)], users: [user('d')], byUserId: 'me' },
+      ev: 'member.joined',
+      data: { roomId: 'r1', members: [member('d', 1)], users: [user('d')], byUserId: 'me' },
     });
     expect(s.rooms.r1!.memberCount).toBe(5);
     expect(readCount(s, 'r1', 1)).toBe(3);
@@ -181,7 +238,12 @@ describe('live sync of rooms, users, notices', () => {
 
   it('room list is ordered by last activity', () => {
     let s = applySnapshot(createChatState(), snapshot({ rooms: [room('r1'), room('r2'), room('r3')] }));
-    s = apply(s, created(msg('r2', 1, 'a', { createdAt: iso(t0 + 1) })), created(msg('r3', 1, 'a', { createdAt: iso(t0 + 2) })), created(msg('r1', 2, 'a', { createdAt: iso(t0 + 3) })));
+    s = apply(
+      s,
+      created(msg('r2', 1, 'a', { createdAt: iso(t0 + 1) })),
+      created(msg('r3', 1, 'a', { createdAt: iso(t0 + 2) })),
+      created(msg('r1', 2, 'a', { createdAt: iso(t0 + 3) })),
+    );
     expect(roomList(s).map((r) => r.id)).toEqual(['r1', 'r3', 'r2']);
   });
 });

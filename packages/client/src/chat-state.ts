@@ -1,13 +1,32 @@
 import {
-  compareRooms, Limits, readSeqAfterMessage, type Announcement, type Member, type Message, type OpReply, type MessageReactions, type Presence, type ReactionCount, type Room, type ServerEvent, type User,
+  compareRooms,
+  Limits,
+  readSeqAfterMessage,
+  type Announcement,
+  type Member,
+  type Message,
+  type OpReply,
+  type MessageReactions,
+  type Presence,
+  type ReactionCount,
+  type Room,
+  type ServerEvent,
+  type User,
 } from '@chatchat/protocol';
 import {
-  applyPinAdded, applyPinRemoved, applyReactionCounts, applyReactionUpdate, applySettings, countMention, dropRoomReactions, readMentions, requote,
-  roomAfterUpdate, type ReactionTable,
+  applyPinAdded,
+  applyPinRemoved,
+  applyReactionCounts,
+  applyReactionUpdate,
+  applySettings,
+  countMention,
+  dropRoomReactions,
+  readMentions,
+  requote,
+  roomAfterUpdate,
+  type ReactionTable,
 } from './conversation-state.js';
-import {
-  emptyWindow, findBySeq, mergeMessages, newerMessage, updateMessage, windowFrom, type MessageWindow,
-} from './message-window.js';
+import { emptyWindow, findBySeq, mergeMessages, newerMessage, updateMessage, windowFrom, type MessageWindow } from './message-window.js';
 
 export type HelloSnapshot = OpReply<'hello'>;
 
@@ -49,7 +68,18 @@ export interface ChatState {
 }
 
 export function createChatState(): ChatState {
-  return { me: null, rooms: {}, users: {}, presence: {}, readers: {}, typing: {}, announcements: [], windows: {}, outbox: [], reactions: {} };
+  return {
+    me: null,
+    rooms: {},
+    users: {},
+    presence: {},
+    readers: {},
+    typing: {},
+    announcements: [],
+    windows: {},
+    outbox: [],
+    reactions: {},
+  };
 }
 
 function put<T>(table: Table<T>, key: string, value: T): Table<T> {
@@ -194,7 +224,15 @@ export function applyMessageUpdate(state: ChatState, message: Message): ChatStat
     if (kept !== room.lastMessage) next = { ...next, rooms: put(next.rooms, room.id, { ...room, lastMessage: kept }) };
   }
   if (message.deletedAt && next.reactions[message.roomId]?.[message.id]) {
-    next = { ...next, reactions: applyReactionUpdate(next.reactions, undefined, { roomId: message.roomId, messageId: message.id, reactions: [], changes: [] }) };
+    next = {
+      ...next,
+      reactions: applyReactionUpdate(next.reactions, undefined, {
+        roomId: message.roomId,
+        messageId: message.id,
+        reactions: [],
+        changes: [],
+      }),
+    };
   }
   const held2 = next.windows[message.roomId];
   if (held2) {
@@ -214,10 +252,23 @@ export function applyMessageUpdate(state: ChatState, message: Message): ChatStat
 
 /** A page of history or a gap fill; only for rooms in the list. */
 export function applyHistory(
-  state: ChatState, roomId: string, messages: readonly Message[], reachedStart = false, reactions?: readonly MessageReactions[],
+  state: ChatState,
+  roomId: string,
+  messages: readonly Message[],
+  reachedStart = false,
+  reactions?: readonly MessageReactions[],
 ): ChatState {
   if (!state.rooms[roomId]) return state;
-  if (reactions) state = { ...state, reactions: applyReactionCounts(state.reactions, roomId, messages.map((m) => m.id), reactions) };
+  if (reactions)
+    state = {
+      ...state,
+      reactions: applyReactionCounts(
+        state.reactions,
+        roomId,
+        messages.map((m) => m.id),
+        reactions,
+      ),
+    };
   const window = state.windows[roomId] ?? emptyWindow;
   let merged = mergeMessages(window, messages);
   if (reachedStart && !merged.reachedStart) merged = { ...merged, reachedStart: true };
@@ -291,7 +342,11 @@ export function applyEvent(state: ChatState, event: ServerEvent, now: number): C
       }
       // A repeated add must not move anything backwards that live events moved forward.
       const lastMessage = (had.lastMessage?.seq ?? 0) > (room.lastMessage?.seq ?? 0) ? had.lastMessage : room.lastMessage;
-      const merged = withPointers({ ...room, lastMessage }, Math.max(had.lastSeq, room.lastSeq), Math.max(had.lastReadSeq, room.lastReadSeq));
+      const merged = withPointers(
+        { ...room, lastMessage },
+        Math.max(had.lastSeq, room.lastSeq),
+        Math.max(had.lastReadSeq, room.lastReadSeq),
+      );
       return { ...state, rooms: put(state.rooms, room.id, merged) };
     }
     case 'room.removed':
@@ -344,7 +399,14 @@ export function applyEvent(state: ChatState, event: ServerEvent, now: number): C
       let next = state;
       const room = state.rooms[roomId];
       if (room && member.userId === state.me?.id) {
-        next = { ...next, rooms: put(next.rooms, roomId, withPointers({ ...room, role: member.role }, room.lastSeq, Math.max(room.lastReadSeq, member.lastReadSeq))) };
+        next = {
+          ...next,
+          rooms: put(
+            next.rooms,
+            roomId,
+            withPointers({ ...room, role: member.role }, room.lastSeq, Math.max(room.lastReadSeq, member.lastReadSeq)),
+          ),
+        };
       }
       const readers = next.readers[roomId];
       if (readers) {
@@ -424,7 +486,10 @@ export function readCount(state: ChatState, roomId: string, seq: number): number
 export function typingUsers(state: ChatState, roomId: string, now: number): string[] {
   const room = state.typing[roomId];
   if (!room) return [];
-  return Object.entries(room).filter(([, until]) => until > now).sort((a, b) => a[1] - b[1]).map(([userId]) => userId);
+  return Object.entries(room)
+    .filter(([, until]) => until > now)
+    .sort((a, b) => a[1] - b[1])
+    .map(([userId]) => userId);
 }
 
 /** Drops expired typing indicators; returns the same state when none expired. */
@@ -441,7 +506,8 @@ export function pruneTyping(state: ChatState, now: number): ChatState {
 /** The earliest pending typing expiry, for scheduling one timer. */
 export function nextTypingExpiry(state: ChatState): number | undefined {
   let next: number | undefined;
-  for (const users of Object.values(state.typing)) for (const until of Object.values(users)) if (next === undefined || until < next) next = until;
+  for (const users of Object.values(state.typing))
+    for (const until of Object.values(users)) if (next === undefined || until < next) next = until;
   return next;
 }
 

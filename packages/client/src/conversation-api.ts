@@ -1,6 +1,4 @@
-import {
-  Limits, type NotifyLevel, type OpReply, type ReactionCount,
-} from '@chatchat/protocol';
+import { Limits, type NotifyLevel, type OpReply, type ReactionCount } from '@chatchat/protocol';
 import { applyEvent } from './chat-state.js';
 import { applyReactionCounts } from './conversation-state.js';
 import type { ClientContext } from './client-context.js';

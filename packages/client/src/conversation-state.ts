@@ -1,5 +1,12 @@
 import {
-  Limits, mentionsUser, type EventData, type Message, type MessageReactions, type Pin, type ReactionCount, type Room,
+  Limits,
+  mentionsUser,
+  type EventData,
+  type Message,
+  type MessageReactions,
+  type Pin,
+  type ReactionCount,
+  type Room,
 } from '@chatchat/protocol';
 
 /**
@@ -89,7 +96,15 @@ export function requote(messages: readonly Message[], original: Message): readon
   return messages.map((m) => {
     if (m.replyTo?.messageId !== original.id) return m;
     const deleted = original.deletedAt !== null;
-    return { ...m, replyTo: { ...m.replyTo, edited: m.replyTo.edited || (!deleted && original.editedAt !== null), deleted, excerpt: deleted ? '' : m.replyTo.excerpt } };
+    return {
+      ...m,
+      replyTo: {
+        ...m.replyTo,
+        edited: m.replyTo.edited || (!deleted && original.editedAt !== null),
+        deleted,
+        excerpt: deleted ? '' : m.replyTo.excerpt,
+      },
+    };
   });
 }
 
@@ -120,7 +135,12 @@ export function applyReactionUpdate(table: ReactionTable, meId: string | undefin
 }
 
 /** Authoritative counts as I see them (op replies, history pages, resync): replace what is held. */
-export function applyReactionCounts(table: ReactionTable, roomId: string, covered: readonly string[], counts: readonly MessageReactions[]): ReactionTable {
+export function applyReactionCounts(
+  table: ReactionTable,
+  roomId: string,
+  covered: readonly string[],
+  counts: readonly MessageReactions[],
+): ReactionTable {
   let room = table[roomId] ?? {};
   const given = new Map(counts.map((c) => [c.messageId, c.reactions]));
   for (const id of covered) {

@@ -13,7 +13,10 @@ export interface Emitter<M> {
 function report(err: unknown): void {
   const g = globalThis as { reportError?: (e: unknown) => void };
   if (typeof g.reportError === 'function') g.reportError(err);
-  else setTimeout(() => { throw err; }, 0);
+  else
+    setTimeout(() => {
+      throw err;
+    }, 0);
 }
 
 export function createEmitter<M>(): Emitter<M> {

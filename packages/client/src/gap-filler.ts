@@ -56,10 +56,13 @@ export function createGapFiller(options: GapFillerOptions): GapFiller {
     fill,
     check(roomId) {
       if (timers.has(roomId) || fills.has(roomId) || !gapIn(roomId)) return;
-      timers.set(roomId, setTimeout(() => {
-        timers.delete(roomId);
-        void fill(roomId);
-      }, options.graceMs));
+      timers.set(
+        roomId,
+        setTimeout(() => {
+          timers.delete(roomId);
+          void fill(roomId);
+        }, options.graceMs),
+      );
     },
     roomsWithGaps: () => Object.keys(ctx.state.windows).filter((id) => gapIn(id) !== undefined),
     cancelTimers() {

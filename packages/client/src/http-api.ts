@@ -1,7 +1,21 @@
 import {
-  ErrorCodes, type Announcement, type AuthResponse, type CreateRoomBody, type ErrorCode, type HistoryQuery, type LoginBody,
-  type Member, type Message, type Notice, type Role, type Room, type SignupBody, type TokensResponse, type UpdateMeBody,
-  type UpdateRoomBody, type User,
+  ErrorCodes,
+  type Announcement,
+  type AuthResponse,
+  type CreateRoomBody,
+  type ErrorCode,
+  type HistoryQuery,
+  type LoginBody,
+  type Member,
+  type Message,
+  type Notice,
+  type Role,
+  type Room,
+  type SignupBody,
+  type TokensResponse,
+  type UpdateMeBody,
+  type UpdateRoomBody,
+  type User,
 } from '@chatchat/protocol';
 import { ChatClientError } from './chat-client-error.js';
 import { apiUrlFrom } from './endpoint-urls.js';

@@ -1,23 +1,61 @@
 export { createChatClient } from './chat-client.js';
 export type {
-  ChatClient, ChatClientOptions, ChatClientEvents, ChatClientEventName, LifecycleEvents, LoadHistoryOptions, SendOptions, UnreadSignal,
+  ChatClient,
+  ChatClientOptions,
+  ChatClientEvents,
+  ChatClientEventName,
+  LifecycleEvents,
+  LoadHistoryOptions,
+  SendOptions,
+  UnreadSignal,
 } from './chat-client.js';
 export { ChatClientError, isRetryable, type ClientErrorCode } from './chat-client-error.js';
 export { createHttpApi } from './http-api.js';
 export type { HttpApi, HttpApiOptions, HttpMethod, HttpRequestOptions } from './http-api.js';
 export { createTransport } from './transport.js';
 export type {
-  Transport, TransportOptions, TransportEvents, TransportStatus, DisconnectInfo, RequestOptions, WebSocketLike, WebSocketConstructor,
+  Transport,
+  TransportOptions,
+  TransportEvents,
+  TransportStatus,
+  DisconnectInfo,
+  RequestOptions,
+  WebSocketLike,
+  WebSocketConstructor,
 } from './transport.js';
 export { createBackoff, defaultBackoff, type Backoff, type BackoffOptions } from './backoff.js';
 export {
-  createChatState, applySnapshot, applyEvent, applyMessage, applyMessageUpdate, applyHistory, applyMembers, applyOwnRead,
-  addToOutbox, removeFromOutbox, totalUnread, readCount, typingUsers, pruneTyping, nextTypingExpiry, roomList, messagesOf,
-  pendingOf, hasMessage,
+  createChatState,
+  applySnapshot,
+  applyEvent,
+  applyMessage,
+  applyMessageUpdate,
+  applyHistory,
+  applyMembers,
+  applyOwnRead,
+  addToOutbox,
+  removeFromOutbox,
+  totalUnread,
+  readCount,
+  typingUsers,
+  pruneTyping,
+  nextTypingExpiry,
+  roomList,
+  messagesOf,
+  pendingOf,
+  hasMessage,
 } from './chat-state.js';
 export type { ChatState, HelloSnapshot, OutboxEntry } from './chat-state.js';
 export {
-  emptyWindow, windowFrom, mergeMessages, updateMessage, newerMessage, gapOf, findBySeq, lowestSeq, markReachedStart,
+  emptyWindow,
+  windowFrom,
+  mergeMessages,
+  updateMessage,
+  newerMessage,
+  gapOf,
+  findBySeq,
+  lowestSeq,
+  markReachedStart,
 } from './message-window.js';
 export type { MessageWindow } from './message-window.js';
 export { createEmitter, type Emitter, type Unsubscribe } from './emitter.js';

@@ -4,8 +4,20 @@ import { emptyWindow, gapOf, mergeMessages, newerMessage, updateMessage, windowF
 
 function msg(seq: number, patch: Partial<Message> = {}): Message {
   return {
-    id: `m${seq}`, roomId: 'r1', seq, senderId: 'u1', kind: 'text', body: `body ${seq}`, clientMsgId: null,
-    createdAt: new Date(1_700_000_000_000 + seq * 1000).toISOString(), editedAt: null, deletedAt: null, replyTo: null, mentions: [], mentionsAll: false, ...patch,
+    id: `m${seq}`,
+    roomId: 'r1',
+    seq,
+    senderId: 'u1',
+    kind: 'text',
+    body: `body ${seq}`,
+    clientMsgId: null,
+    createdAt: new Date(1_700_000_000_000 + seq * 1000).toISOString(),
+    editedAt: null,
+    deletedAt: null,
+    replyTo: null,
+    mentions: [],
+    mentionsAll: false,
+    ...patch,
   };
 }
 const seqs = (w: { messages: readonly Message[] }) => w.messages.map((m) => m.seq);
@@ -64,7 +76,10 @@ describe('message window', () => {
 
   it('older pages below the window extend the contiguous run from the new bottom', () => {
     let w = mergeMessages(emptyWindow, [msg(50), msg(51)]);
-    w = mergeMessages(w, Array.from({ length: 49 }, (_, i) => msg(i + 1)));
+    w = mergeMessages(
+      w,
+      Array.from({ length: 49 }, (_, i) => msg(i + 1)),
+    );
     expect(w.messages).toHaveLength(51);
     expect(w.contiguousSeq).toBe(51);
   });

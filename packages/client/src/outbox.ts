@@ -59,7 +59,8 @@ export function createOutbox(options: OutboxOptions): Outbox {
           // Acknowledged by its event meanwhile, or the room went away.
           if (!ctx.state.outbox.includes(entry)) return undefined;
           const reply = entry.replyTo !== undefined ? { replyTo: entry.replyTo } : {};
-          return (await ctx.transport.request('message.send', { roomId, body: entry.body, clientMsgId: entry.clientMsgId, ...reply })).message;
+          return (await ctx.transport.request('message.send', { roomId, body: entry.body, clientMsgId: entry.clientMsgId, ...reply }))
+            .message;
         };
         let message: Message | undefined;
         try {
@@ -83,7 +84,13 @@ export function createOutbox(options: OutboxOptions): Outbox {
         return Promise.reject(new ChatClientError('invalid', `body must be 1..${Limits.maxMessageChars} characters`));
       }
       if (ctx.state.me && !ctx.state.rooms[roomId]) return Promise.reject(new ChatClientError('not_found', 'room not in your list'));
-      const entry: OutboxEntry = { clientMsgId: randomId(), roomId, body, createdAt: ctx.now(), ...(replyTo !== undefined ? { replyTo } : {}) };
+      const entry: OutboxEntry = {
+        clientMsgId: randomId(),
+        roomId,
+        body,
+        createdAt: ctx.now(),
+        ...(replyTo !== undefined ? { replyTo } : {}),
+      };
       const done = new Promise<Message>((resolve, reject) => waiters.set(entry.clientMsgId, { roomId, resolve, reject }));
       ctx.setState(addToOutbox(ctx.state, entry));
       pump(roomId);

@@ -47,7 +47,11 @@ describe('singleFlight', () => {
 
   it('frees the key when the task fails, and passes the failure on', async () => {
     const runs = new Map<string, Flight>();
-    await expect(singleFlight(runs, 'k', async () => { throw new Error('boom'); })).rejects.toThrow('boom');
+    await expect(
+      singleFlight(runs, 'k', async () => {
+        throw new Error('boom');
+      }),
+    ).rejects.toThrow('boom');
     expect(runs.has('k')).toBe(false);
   });
 });

@@ -1,5 +1,12 @@
 import {
-  CloseCodes, Limits, isReply, type OpData, type OpName, type OpReply, type ServerEvent, type ServerFrame,
+  CloseCodes,
+  Limits,
+  isReply,
+  type OpData,
+  type OpName,
+  type OpReply,
+  type ServerEvent,
+  type ServerFrame,
 } from '@chatchat/protocol';
 import { createBackoff, type BackoffOptions } from './backoff.js';
 import { ChatClientError } from './chat-client-error.js';
@@ -333,8 +340,12 @@ export function createTransport(options: TransportOptions): Transport {
         (reply) => onConnected(gen, reply),
         (err: ChatClientError) => {
           if (err.code === 'disconnected') return; // onClose already ran
-          const code = err.code === 'unauthorized' || err.code === 'invalid' ? unauthorizedCode
-            : err.code === 'timeout' ? CloseCodes.AuthTimeout.code : 1011;
+          const code =
+            err.code === 'unauthorized' || err.code === 'invalid'
+              ? unauthorizedCode
+              : err.code === 'timeout'
+                ? CloseCodes.AuthTimeout.code
+                : 1011;
           abandon(gen, code, err.message);
         },
       );
@@ -360,7 +371,8 @@ export function createTransport(options: TransportOptions): Transport {
       return p;
     },
     request(op, data, opts) {
-      if (status !== 'connected') return Promise.reject(new ChatClientError(status === 'closed' ? 'closed' : 'disconnected', 'not connected'));
+      if (status !== 'connected')
+        return Promise.reject(new ChatClientError(status === 'closed' ? 'closed' : 'disconnected', 'not connected'));
       return send(op, data, opts?.timeoutMs ?? requestTimeoutMs);
     },
     whenConnected() {

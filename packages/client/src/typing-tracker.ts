@@ -23,12 +23,15 @@ export function createTypingTracker(options: { context: ClientContext }): Typing
     timer = undefined;
     timerAt = at;
     if (at === undefined || ctx.closed) return;
-    timer = setTimeout(() => {
-      timer = undefined;
-      timerAt = undefined;
-      ctx.setState(pruneTyping(ctx.state, ctx.now()));
-      scheduleExpiry();
-    }, Math.max(0, at - ctx.now()));
+    timer = setTimeout(
+      () => {
+        timer = undefined;
+        timerAt = undefined;
+        ctx.setState(pruneTyping(ctx.state, ctx.now()));
+        scheduleExpiry();
+      },
+      Math.max(0, at - ctx.now()),
+    );
   }
 
   return {

@@ -39,7 +39,11 @@ export async function uploadFile(deps: UploadDeps, file: Blob, options: UploadOp
   const name = options.name ?? ((file as Partial<File>).name || 'file');
   const contentType = options.contentType ?? (file.type || 'application/octet-stream');
   const created = await deps.api.request<CreateUploadResponse>('POST', '/uploads', {
-    purpose, name, contentType, size: file.size, ...(options.roomId ? { roomId: options.roomId } : {}),
+    purpose,
+    name,
+    contentType,
+    size: file.size,
+    ...(options.roomId ? { roomId: options.roomId } : {}),
   });
   await sendBytes(deps, created.transfer, file, contentType, options);
   const { upload } = await deps.api.request<{ upload: Upload }>('POST', `/uploads/${encodeURIComponent(created.upload.id)}/complete`);
@@ -68,7 +72,11 @@ async function sendBytes(deps: UploadDeps, transfer: UploadTransfer, file: Blob,
     for (const [k, v] of Object.entries({ ...transfer.fields, 'Content-Type': contentType })) {
       parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="${k}"\r\n\r\n${v}\r\n`);
     }
-    parts.push(`--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="file"\r\nContent-Type: ${contentType}\r\n\r\n`, file, `\r\n--${boundary}--\r\n`);
+    parts.push(
+      `--${boundary}\r\nContent-Disposition: form-data; name="file"; filename="file"\r\nContent-Type: ${contentType}\r\n\r\n`,
+      file,
+      `\r\n--${boundary}--\r\n`,
+    );
     body = new Blob(parts);
     headers['content-type'] = `multipart/form-data; boundary=${boundary}`;
   }
@@ -76,7 +84,14 @@ async function sendBytes(deps: UploadDeps, transfer: UploadTransfer, file: Blob,
   return sendWithFetch(deps.fetch ?? fetch, transfer.method, url, headers, body as Blob, total, file.size, options);
 }
 
-function sendWithXhr(method: string, url: string, headers: Record<string, string>, body: Blob | FormData, total: number, options: UploadOptions) {
+function sendWithXhr(
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  body: Blob | FormData,
+  total: number,
+  options: UploadOptions,
+) {
   return new Promise<void>((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open(method, url);
@@ -91,7 +106,13 @@ function sendWithXhr(method: string, url: string, headers: Record<string, string
 }
 
 async function sendWithFetch(
-  doFetch: typeof fetch, method: string, url: string, headers: Record<string, string>, body: Blob, total: number, fileSize: number,
+  doFetch: typeof fetch,
+  method: string,
+  url: string,
+  headers: Record<string, string>,
+  body: Blob,
+  total: number,
+  fileSize: number,
   options: UploadOptions,
 ) {
   const reader = body.stream().getReader();
@@ -110,7 +131,10 @@ async function sendWithFetch(
   let res: Response;
   try {
     res = await doFetch(url, {
-      method, headers: { ...headers, 'content-length': String(body.size) }, body: counted, signal: options.signal,
+      method,
+      headers: { ...headers, 'content-length': String(body.size) },
+      body: counted,
+      signal: options.signal,
       duplex: 'half',
     } as RequestInit);
   } catch (err) {

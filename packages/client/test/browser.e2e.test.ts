@@ -18,8 +18,14 @@ import { httpClient, sdkClient, startTestServer, waitFor, type TestServer } from
 
 const chromiumPath = '/usr/bin/chromium';
 const launchArgs = [
-  '--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update',
-  '--no-first-run', '--disable-quic', '--disable-sync',
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-quic',
+  '--disable-sync',
 ];
 const harnessHtml = readFileSync(new URL('./browser/index.html', import.meta.url), 'utf8');
 const waitMs = 5000;
@@ -84,7 +90,9 @@ beforeAll(async () => {
     if (msg.type() === 'error') pageErrors.push(`console: ${msg.text()}`);
   });
   await page.goto(served.url);
-  await page.waitForFunction(() => typeof (window as unknown as PageGlobals).ChatChat?.createChatClient === 'function', undefined, { timeout: waitMs });
+  await page.waitForFunction(() => typeof (window as unknown as PageGlobals).ChatChat?.createChatClient === 'function', undefined, {
+    timeout: waitMs,
+  });
 });
 
 afterAll(async () => {
@@ -113,16 +121,19 @@ describe('SDK in a real browser', () => {
     await bob.connect();
 
     // Alice in the page: no WebSocket option, so the SDK must take the browser's own.
-    const sent = await p.evaluate(async ({ url, token, roomId }) => {
-      const w = window as unknown as PageGlobals;
-      const chat = w.ChatChat.createChatClient({ url, token });
-      w.chat = chat;
-      w.created = [];
-      chat.on('message.created', ({ message }) => w.created!.push(message));
-      await chat.connect();
-      const message = await chat.send(roomId, 'hello from the browser');
-      return { id: message.id, seq: message.seq, me: chat.me()?.id, status: chat.status };
-    }, { url: server.url, token: a.accessToken, roomId: room.id });
+    const sent = await p.evaluate(
+      async ({ url, token, roomId }) => {
+        const w = window as unknown as PageGlobals;
+        const chat = w.ChatChat.createChatClient({ url, token });
+        w.chat = chat;
+        w.created = [];
+        chat.on('message.created', ({ message }) => w.created!.push(message));
+        await chat.connect();
+        const message = await chat.send(roomId, 'hello from the browser');
+        return { id: message.id, seq: message.seq, me: chat.me()?.id, status: chat.status };
+      },
+      { url: server.url, token: a.accessToken, roomId: room.id },
+    );
     expect(sent.me).toBe(a.user.id);
     expect(sent.status).toBe('connected');
 
@@ -130,18 +141,25 @@ describe('SDK in a real browser', () => {
     expect(bobSaw.map((m) => [m.id, m.body])).toEqual([[sent.id, 'hello from the browser']]);
 
     // Only bob has not read it yet (a sender has read their own message).
-    expect(await p.evaluate(({ roomId, seq }) => (window as unknown as PageGlobals).chat!.readCount(roomId, seq), { roomId: room.id, seq: sent.seq })).toBe(1);
+    expect(
+      await p.evaluate(({ roomId, seq }) => (window as unknown as PageGlobals).chat!.readCount(roomId, seq), {
+        roomId: room.id,
+        seq: sent.seq,
+      }),
+    ).toBe(1);
     // Bob reads before replying: his reply would move his pointer in the page on its own.
     await bob.markRead(room.id, sent.seq);
     await p.waitForFunction(
       ({ roomId, seq }) => (window as unknown as PageGlobals).chat!.readCount(roomId, seq) === 0,
-      { roomId: room.id, seq: sent.seq }, { timeout: waitMs, polling: 10 },
+      { roomId: room.id, seq: sent.seq },
+      { timeout: waitMs, polling: 10 },
     );
 
     const reply = await bob.send(room.id, 'hello from node');
     await p.waitForFunction(
       ({ roomId, id }) => (window as unknown as PageGlobals).chat!.messages(roomId).some((m) => m.id === id),
-      { roomId: room.id, id: reply.id }, { timeout: waitMs, polling: 10 },
+      { roomId: room.id, id: reply.id },
+      { timeout: waitMs, polling: 10 },
     );
     const seen = await p.evaluate((roomId) => {
       const w = window as unknown as PageGlobals;

@@ -46,7 +46,12 @@ function gatedWebSocket() {
 
 function client(options: Partial<ChatClientOptions> & { token?: string }): ChatClient {
   const c = createChatClient({
-    url: server.url, WebSocket, backoff: { initialMs: 20, maxMs: 100 }, requestTimeoutMs: 3000, gapGraceMs: 20, ...options,
+    url: server.url,
+    WebSocket,
+    backoff: { initialMs: 20, maxMs: 100 },
+    requestTimeoutMs: 3000,
+    gapGraceMs: 20,
+    ...options,
   });
   clients.push(c);
   return c;
@@ -106,7 +111,10 @@ describe('chat client against the real server', () => {
 
   it('after a reconnect fills what was missed: nothing missing, nothing twice', async () => {
     const [a, b] = await Promise.all([signup(), signup()]);
-    const { room } = await createHttpApi({ url: server.url, getToken: () => a.accessToken }).createRoom({ name: 'gap', memberIds: [b.user.id] });
+    const { room } = await createHttpApi({ url: server.url, getToken: () => a.accessToken }).createRoom({
+      name: 'gap',
+      memberIds: [b.user.id],
+    });
     const alice = client({ token: a.accessToken });
     const net = gatedWebSocket();
     const bob = client({ token: b.accessToken, WebSocket: net.WebSocket });
@@ -130,7 +138,10 @@ describe('chat client against the real server', () => {
 
   it('a send whose ack was lost, and a send made offline, are each stored exactly once', async () => {
     const [a, b] = await Promise.all([signup(), signup()]);
-    const { room } = await createHttpApi({ url: server.url, getToken: () => a.accessToken }).createRoom({ name: 'outbox', memberIds: [b.user.id] });
+    const { room } = await createHttpApi({ url: server.url, getToken: () => a.accessToken }).createRoom({
+      name: 'outbox',
+      memberIds: [b.user.id],
+    });
     const bobApi = createHttpApi({ url: server.url, getToken: () => b.accessToken });
     const net = gatedWebSocket();
     const alice = client({ token: a.accessToken, WebSocket: net.WebSocket });
@@ -209,7 +220,11 @@ describe('chat client against the real server', () => {
   it('reconnects at once when the server drains (4503)', async () => {
     const draining = await startTestServer();
     try {
-      const a = await createHttpApi({ url: draining.url }).signup({ username: `drain${counter++}`, password: 'correct horse battery', displayName: 'd' });
+      const a = await createHttpApi({ url: draining.url }).signup({
+        username: `drain${counter++}`,
+        password: 'correct horse battery',
+        displayName: 'd',
+      });
       const alice = client({ url: draining.url, token: a.accessToken, backoff: { initialMs: 5000, maxMs: 5000 } });
       await alice.connect();
       const seen: string[] = [];

@@ -5,7 +5,11 @@ const room = (id: string, createdAt: string, lastAt?: string) => ({ id, createdA
 
 describe('compareRooms', () => {
   it('puts the newest activity first: last message, else creation', () => {
-    const rooms = [room('a', '2026-01-01T00:00:00.000Z'), room('b', '2026-01-01T00:00:00.000Z', '2026-01-03T00:00:00.000Z'), room('c', '2026-01-02T00:00:00.000Z')];
+    const rooms = [
+      room('a', '2026-01-01T00:00:00.000Z'),
+      room('b', '2026-01-01T00:00:00.000Z', '2026-01-03T00:00:00.000Z'),
+      room('c', '2026-01-02T00:00:00.000Z'),
+    ];
     expect(rooms.sort(compareRooms).map((r) => r.id)).toEqual(['b', 'c', 'a']);
   });
 

@@ -36,7 +36,10 @@ export type MessageKind = Static<typeof MessageKind>;
 
 /** Server-made versions of an image attachment: `GET /api/v1/attachments/:id?variant=<name>`. */
 export const AttachmentVariant = Type.Union([
-  Type.Literal('thumb320'), Type.Literal('thumb1280'), Type.Literal('avatar64'), Type.Literal('avatar256'),
+  Type.Literal('thumb320'),
+  Type.Literal('thumb1280'),
+  Type.Literal('avatar64'),
+  Type.Literal('avatar256'),
 ]);
 export type AttachmentVariant = Static<typeof AttachmentVariant>;
 

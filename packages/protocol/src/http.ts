@@ -1,7 +1,25 @@
 import { Type, type Static } from '@sinclair/typebox';
 import {
-  Attachment, AttachmentVariant, ClientText, ClientTimestamp, Id, Member, Message, MessageReactions, Notice, NotifyLevel, Announcement,
-  Presence, Room, RoomDescription, SearchCursor, SearchQueryText, SearchResult, Seq, Timestamp, User,
+  Attachment,
+  AttachmentVariant,
+  ClientText,
+  ClientTimestamp,
+  Id,
+  Member,
+  Message,
+  MessageReactions,
+  Notice,
+  NotifyLevel,
+  Announcement,
+  Presence,
+  Room,
+  RoomDescription,
+  SearchCursor,
+  SearchQueryText,
+  SearchResult,
+  Seq,
+  Timestamp,
+  User,
 } from './entities.js';
 import { ErrorCodes } from './errors.js';
 import { Limits } from './limits.js';
@@ -9,7 +27,9 @@ import { Limits } from './limits.js';
 /** Request and response bodies of the HTTP API (`/api/v1`), shared by server (validation, OpenAPI) and SDK. */
 
 const Username = Type.String({
-  minLength: 3, maxLength: Limits.maxUsernameChars, pattern: '^[a-zA-Z0-9_.-]+$',
+  minLength: 3,
+  maxLength: Limits.maxUsernameChars,
+  pattern: '^[a-zA-Z0-9_.-]+$',
   description: 'letters, digits, `_`, `.`, `-`',
 });
 const Password = ClientText({ minLength: Limits.minPasswordChars, maxLength: Limits.maxPasswordChars });
@@ -37,49 +57,70 @@ export const TokenTransport = Type.Union([Type.Literal('json'), Type.Literal('co
 export type TokenTransport = Static<typeof TokenTransport>;
 export const refreshCookieName = 'chatchat_refresh';
 
-export const SignupBody = Type.Object({
-  username: Username, password: Password, displayName: DisplayName, transport: Type.Optional(TokenTransport),
-}, { additionalProperties: false });
+export const SignupBody = Type.Object(
+  {
+    username: Username,
+    password: Password,
+    displayName: DisplayName,
+    transport: Type.Optional(TokenTransport),
+  },
+  { additionalProperties: false },
+);
 export type SignupBody = Static<typeof SignupBody>;
-export const LoginBody = Type.Object({
-  username: ClientText({ minLength: 1, maxLength: 64 }),
-  password: ClientText({ minLength: 1, maxLength: Limits.maxPasswordChars }),
-  transport: Type.Optional(TokenTransport),
-}, { additionalProperties: false });
+export const LoginBody = Type.Object(
+  {
+    username: ClientText({ minLength: 1, maxLength: 64 }),
+    password: ClientText({ minLength: 1, maxLength: Limits.maxPasswordChars }),
+    transport: Type.Optional(TokenTransport),
+  },
+  { additionalProperties: false },
+);
 export type LoginBody = Static<typeof LoginBody>;
 /** `refreshToken` is absent with `transport: "cookie"`. */
 export const AuthResponse = Type.Object({ user: User, accessToken: Type.String(), refreshToken: Type.Optional(Type.String()) });
 export type AuthResponse = Static<typeof AuthResponse>;
 /** Without `refreshToken` (no body or `{}`) the `chatchat_refresh` cookie is used and rotated. */
-export const RefreshBody = Type.Object({ refreshToken: Type.Optional(ClientText({ minLength: 1, maxLength: 512 })) }, { additionalProperties: false });
+export const RefreshBody = Type.Object(
+  { refreshToken: Type.Optional(ClientText({ minLength: 1, maxLength: 512 })) },
+  { additionalProperties: false },
+);
 export type RefreshBody = Static<typeof RefreshBody>;
 /** `refreshToken` is absent when the refresh came from the cookie (the new one is in Set-Cookie). */
 export const TokensResponse = Type.Object({ accessToken: Type.String(), refreshToken: Type.Optional(Type.String()) });
 export type TokensResponse = Static<typeof TokensResponse>;
 /** Names the session by refresh token (body or cookie) or by the bearer access token. */
 export const LogoutBody = RefreshBody;
-export const ChangePasswordBody = Type.Object({
-  currentPassword: ClientText({ minLength: 1, maxLength: Limits.maxPasswordChars }),
-  newPassword: Password,
-}, { additionalProperties: false });
+export const ChangePasswordBody = Type.Object(
+  {
+    currentPassword: ClientText({ minLength: 1, maxLength: Limits.maxPasswordChars }),
+    newPassword: Password,
+  },
+  { additionalProperties: false },
+);
 export type ChangePasswordBody = Static<typeof ChangePasswordBody>;
 
 export const MeResponse = Type.Object({ user: User });
-export const UpdateMeBody = Type.Object({
-  displayName: Type.Optional(DisplayName),
-  avatarUrl: Type.Optional(AvatarUrl),
-  statusMessage: Type.Optional(Type.Union([ClientText({ maxLength: Limits.maxStatusMessageChars }), Type.Null()])),
-  /** A completed upload with `purpose: "avatar"`; sets `avatarUrl` to its attachment path. */
-  avatarUploadId: Type.Optional(Id),
-}, { additionalProperties: false });
+export const UpdateMeBody = Type.Object(
+  {
+    displayName: Type.Optional(DisplayName),
+    avatarUrl: Type.Optional(AvatarUrl),
+    statusMessage: Type.Optional(Type.Union([ClientText({ maxLength: Limits.maxStatusMessageChars }), Type.Null()])),
+    /** A completed upload with `purpose: "avatar"`; sets `avatarUrl` to its attachment path. */
+    avatarUploadId: Type.Optional(Id),
+  },
+  { additionalProperties: false },
+);
 export type UpdateMeBody = Static<typeof UpdateMeBody>;
 export const UsersResponse = Type.Object({ users: Type.Array(User) });
-export const UserSearchQuery = Type.Object({
-  query: ClientText({ minLength: 1, maxLength: Limits.maxUserSearchChars }),
-  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: Limits.maxUserSearchPage })),
-  /** `nextCursor` of the previous page. */
-  cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
-}, { additionalProperties: false });
+export const UserSearchQuery = Type.Object(
+  {
+    query: ClientText({ minLength: 1, maxLength: Limits.maxUserSearchChars }),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: Limits.maxUserSearchPage })),
+    /** `nextCursor` of the previous page. */
+    cursor: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  },
+  { additionalProperties: false },
+);
 export type UserSearchQuery = Static<typeof UserSearchQuery>;
 export const UserSearchResponse = Type.Object({
   users: Type.Array(User),
@@ -89,18 +130,24 @@ export const UserSearchResponse = Type.Object({
 export type UserSearchResponse = Static<typeof UserSearchResponse>;
 
 const MemberIds = Type.Array(Id, { maxItems: Limits.maxMembersPerCall });
-export const CreateRoomBody = Type.Object({
-  name: ClientText({ minLength: 1, maxLength: Limits.maxRoomNameChars }),
-  memberIds: MemberIds,
-}, { additionalProperties: false });
+export const CreateRoomBody = Type.Object(
+  {
+    name: ClientText({ minLength: 1, maxLength: Limits.maxRoomNameChars }),
+    memberIds: MemberIds,
+  },
+  { additionalProperties: false },
+);
 export type CreateRoomBody = Static<typeof CreateRoomBody>;
 export const DirectRoomBody = Type.Object({ userId: Id }, { additionalProperties: false });
-export const UpdateRoomBody = Type.Object({
-  name: Type.Optional(ClientText({ minLength: 1, maxLength: Limits.maxRoomNameChars })),
-  avatarUrl: Type.Optional(AvatarUrl),
-  /** Empty or null clears it. */
-  description: Type.Optional(Type.Union([RoomDescription, Type.Null()])),
-}, { additionalProperties: false });
+export const UpdateRoomBody = Type.Object(
+  {
+    name: Type.Optional(ClientText({ minLength: 1, maxLength: Limits.maxRoomNameChars })),
+    avatarUrl: Type.Optional(AvatarUrl),
+    /** Empty or null clears it. */
+    description: Type.Optional(Type.Union([RoomDescription, Type.Null()])),
+  },
+  { additionalProperties: false },
+);
 export type UpdateRoomBody = Static<typeof UpdateRoomBody>;
 export const RoomResponse = Type.Object({ room: Room });
 export const RoomsResponse = Type.Object({
@@ -109,10 +156,16 @@ export const RoomsResponse = Type.Object({
   /** Sum of the rooms' `mentionCount`. */
   totalMentions: Type.Integer({ minimum: 0 }),
 });
-export const AddMembersBody = Type.Object({ userIds: Type.Array(Id, { minItems: 1, maxItems: Limits.maxMembersPerCall }) }, { additionalProperties: false });
-export const UpdateMemberBody = Type.Object({
-  role: Type.Union([Type.Literal('admin'), Type.Literal('member'), Type.Literal('owner')]),
-}, { additionalProperties: false });
+export const AddMembersBody = Type.Object(
+  { userIds: Type.Array(Id, { minItems: 1, maxItems: Limits.maxMembersPerCall }) },
+  { additionalProperties: false },
+);
+export const UpdateMemberBody = Type.Object(
+  {
+    role: Type.Union([Type.Literal('admin'), Type.Literal('member'), Type.Literal('owner')]),
+  },
+  { additionalProperties: false },
+);
 export const MembersResponse = Type.Object({
   members: Type.Array(Member),
   users: Type.Array(User),
@@ -142,29 +195,38 @@ export const ReactionUsersResponse = Type.Object({
   messageId: Id,
   reactions: Type.Array(Type.Object({ emoji: Type.String(), userIds: Type.Array(Id) })),
 });
-export const RoomSettingsBody = Type.Object({
-  notify: NotifyLevel,
-  muteUntil: Type.Optional(Type.Union([ClientTimestamp, Type.Null()])),
-}, { additionalProperties: false });
+export const RoomSettingsBody = Type.Object(
+  {
+    notify: NotifyLevel,
+    muteUntil: Type.Optional(Type.Union([ClientTimestamp, Type.Null()])),
+  },
+  { additionalProperties: false },
+);
 export type RoomSettingsBody = Static<typeof RoomSettingsBody>;
 export const RoomSettingsResponse = Type.Object({ roomId: Id, notify: NotifyLevel, muteUntil: Type.Union([Timestamp, Type.Null()]) });
 
-export const NoticeBody = Type.Object({ body: ClientText({ minLength: 1, maxLength: Limits.maxNoticeChars }) }, { additionalProperties: false });
+export const NoticeBody = Type.Object(
+  { body: ClientText({ minLength: 1, maxLength: Limits.maxNoticeChars }) },
+  { additionalProperties: false },
+);
 export const NoticeResponse = Type.Object({ notice: Notice });
 export const AnnouncementResponse = Type.Object({ announcement: Announcement });
 export const AnnouncementsResponse = Type.Object({ announcements: Type.Array(Announcement) });
 
 export const UploadPurpose = Type.Union([Type.Literal('message'), Type.Literal('avatar')]);
 export type UploadPurpose = Static<typeof UploadPurpose>;
-export const CreateUploadBody = Type.Object({
-  purpose: UploadPurpose,
-  /** Required for `message`: the room the file will be sent to. */
-  roomId: Type.Optional(Id),
-  name: Type.String({ minLength: 1, maxLength: Limits.maxFileNameChars * 4 }),
-  contentType: Type.String({ minLength: 3, maxLength: Limits.maxContentTypeChars }),
-  /** Exact byte count; the stored file must match it. */
-  size: Type.Integer({ minimum: 1 }),
-}, { additionalProperties: false });
+export const CreateUploadBody = Type.Object(
+  {
+    purpose: UploadPurpose,
+    /** Required for `message`: the room the file will be sent to. */
+    roomId: Type.Optional(Id),
+    name: Type.String({ minLength: 1, maxLength: Limits.maxFileNameChars * 4 }),
+    contentType: Type.String({ minLength: 3, maxLength: Limits.maxContentTypeChars }),
+    /** Exact byte count; the stored file must match it. */
+    size: Type.Integer({ minimum: 1 }),
+  },
+  { additionalProperties: false },
+);
 export type CreateUploadBody = Static<typeof CreateUploadBody>;
 
 export const Upload = Type.Object({

@@ -1,7 +1,27 @@
 import { Type, type Static, type TSchema } from '@sinclair/typebox';
 import {
-  Announcement, ClientMsgId, ClientText, Emoji, Id, Member, Message, MessageBody, MessageReactions, NotifyLevel, Pin, Presence,
-  ClientTimestamp, ReactionCount, Room, RoomReaders, SearchCursor, SearchQueryText, SearchResult, Seq, Timestamp, User,
+  Announcement,
+  ClientMsgId,
+  ClientText,
+  Emoji,
+  Id,
+  Member,
+  Message,
+  MessageBody,
+  MessageReactions,
+  NotifyLevel,
+  Pin,
+  Presence,
+  ClientTimestamp,
+  ReactionCount,
+  Room,
+  RoomReaders,
+  SearchCursor,
+  SearchQueryText,
+  SearchResult,
+  Seq,
+  Timestamp,
+  User,
 } from './entities.js';
 import { Limits } from './limits.js';
 

@@ -55,7 +55,12 @@ export function openStore(config: Config): Promise<Store> {
   }
   if (!config.databaseUrl) createDataDir(config.dataDir);
   return config.databaseUrl
-    ? createStore({ kind: 'postgres', url: config.databaseUrl, poolSize: config.pgPoolSize, statementTimeoutMs: config.pgStatementTimeoutMs })
+    ? createStore({
+        kind: 'postgres',
+        url: config.databaseUrl,
+        poolSize: config.pgPoolSize,
+        statementTimeoutMs: config.pgStatementTimeoutMs,
+      })
     : createStore({ kind: 'sqlite', file: path.join(config.dataDir, 'chatchat.db'), synchronous: config.sqliteSynchronous });
 }
 
@@ -84,7 +89,12 @@ export async function openBlobStore(config: Config, clock: Clock): Promise<BlobS
   if (b.kind === 'local') return createLocalBlobStore({ dir: b.dir });
   const { createS3BlobStore } = await import('./adapters/blobs/s3-blob-store.js');
   return createS3BlobStore({
-    bucket: b.bucket, region: b.region, endpoint: b.endpoint, forcePathStyle: b.forcePathStyle, prefix: b.prefix, clock,
+    bucket: b.bucket,
+    region: b.region,
+    endpoint: b.endpoint,
+    forcePathStyle: b.forcePathStyle,
+    prefix: b.prefix,
+    clock,
     ...(b.credentials ? { credentials: b.credentials } : {}),
   });
 }
@@ -157,14 +167,18 @@ export async function startChatServer(config: Config, options: StartOptions = {}
     periodic.push(presenceReaperJob(services.presence, config.presenceTtlMs));
     periodic.push(sessionSweepJob(services.auth, config.sessionSweepIntervalSec * 1000, log));
     // The MongoDB store has no attachments or job queue yet (see README): nothing to run.
-    if (store.dialect !== 'mongodb') periodic.push(...attachmentJobs({ store, clock, log, config: config.uploads, attachments: services.attachments }));
+    if (store.dialect !== 'mongodb')
+      periodic.push(...attachmentJobs({ store, clock, log, config: config.uploads, attachments: services.attachments }));
   }
   const jobs = startJobRunner({ jobs: periodic, log, metrics });
 
   await http.listen({ port: config.port, host: config.host });
   const port = (http.server.address() as AddressInfo).port;
   const metricsServer = config.metricsPort ? await startMetricsServer({ metrics, port: config.metricsPort, host: config.host }) : null;
-  log.info({ port, roles: [...config.roles], jobs: jobs.jobs, nodeId, store: store.dialect, bus: config.redisUrl ? 'redis' : 'memory' }, 'chatchat listening');
+  log.info(
+    { port, roles: [...config.roles], jobs: jobs.jobs, nodeId, store: store.dialect, bus: config.redisUrl ? 'redis' : 'memory' },
+    'chatchat listening',
+  );
 
   let closing: Promise<void> | undefined;
   const close = () =>
@@ -182,7 +196,15 @@ export async function startChatServer(config: Config, options: StartOptions = {}
     })());
 
   return {
-    config, port, url: `http://127.0.0.1:${port}`, nodeId, services, store, gateway, jobs, routes,
+    config,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    nodeId,
+    services,
+    store,
+    gateway,
+    jobs,
+    routes,
     async drain() {
       await gateway?.drain(config.drainTimeoutMs);
       await close();

@@ -70,7 +70,12 @@ async function admin(config: Config, args: string[]) {
       const flag = args.indexOf('--password');
       const password = flag > 0 ? args[flag + 1] : randomBytes(12).toString('base64url');
       if (!password || password.length < 8) throw new ConfigError('--password needs at least 8 characters');
-      user = await store.createUser({ username, displayName: username, passwordHash: await createPasswordHasher({ concurrency: 1, maxQueued: 0 }).hash(password), now: systemClock.nowIso() });
+      user = await store.createUser({
+        username,
+        displayName: username,
+        passwordHash: await createPasswordHasher({ concurrency: 1, maxQueued: 0 }).hash(password),
+        now: systemClock.nowIso(),
+      });
       if (flag < 0) console.log(`created user ${username} with password: ${password}`);
     }
     if (!user) throw new ConfigError(`no user named ${username}`);

@@ -125,23 +125,32 @@ function bool(env: Env, name: string, fallback: boolean): boolean {
 
 function parseOrigins(raw: string | undefined): readonly string[] | null {
   if (raw === undefined || raw.trim() === '') return null;
-  return Object.freeze(raw.split(',').map((s) => s.trim()).filter(Boolean).map((entry) => {
-    if (entry === '*') return entry;
-    let origin: string;
-    try {
-      origin = new URL(entry).origin;
-    } catch {
-      origin = 'null';
-    }
-    if (origin === 'null' || origin !== entry.replace(/\/$/, '').toLowerCase()) {
-      throw new ConfigError(`ALLOWED_ORIGINS entries must be origins like https://chat.example.com (or *), got "${entry}"`);
-    }
-    return origin;
-  }));
+  return Object.freeze(
+    raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)
+      .map((entry) => {
+        if (entry === '*') return entry;
+        let origin: string;
+        try {
+          origin = new URL(entry).origin;
+        } catch {
+          origin = 'null';
+        }
+        if (origin === 'null' || origin !== entry.replace(/\/$/, '').toLowerCase()) {
+          throw new ConfigError(`ALLOWED_ORIGINS entries must be origins like https://chat.example.com (or *), got "${entry}"`);
+        }
+        return origin;
+      }),
+  );
 }
 
 function parseRoles(raw: string | undefined): Set<Role> {
-  const parts = (raw ?? 'all').split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = (raw ?? 'all')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const roles = new Set<Role>();
   for (const part of parts) {
     if (part === 'all') allRoles.forEach((r) => roles.add(r));
@@ -175,7 +184,8 @@ function resolveJwtSecret(env: Env, dataDir: string, scaledOut: boolean): string
   const file = path.join(dataDir, 'jwt-secret');
   if (existsSync(file)) {
     const secret = readFileSync(file, 'utf8').trim();
-    if (Buffer.byteLength(secret) < 32) throw new ConfigError(`${file} holds a JWT secret under 32 bytes; replace it or delete it to generate one`);
+    if (Buffer.byteLength(secret) < 32)
+      throw new ConfigError(`${file} holds a JWT secret under 32 bytes; replace it or delete it to generate one`);
     return secret;
   }
   createDataDir(dataDir);
@@ -220,9 +230,20 @@ export interface UploadConfig {
 }
 
 export const defaultAllowedTypes = [
-  'image/png', 'image/jpeg', 'image/gif', 'image/webp', 'image/svg+xml',
-  'application/pdf', 'application/zip', 'text/plain', 'text/csv', 'application/json',
-  'audio/mpeg', 'audio/ogg', 'video/mp4', 'video/webm',
+  'image/png',
+  'image/jpeg',
+  'image/gif',
+  'image/webp',
+  'image/svg+xml',
+  'application/pdf',
+  'application/zip',
+  'text/plain',
+  'text/csv',
+  'application/json',
+  'audio/mpeg',
+  'audio/ogg',
+  'video/mp4',
+  'video/webm',
 ];
 
 function parseBlobs(env: Env, dataDir: string): BlobConfig {
@@ -245,7 +266,11 @@ function parseBlobs(env: Env, dataDir: string): BlobConfig {
 }
 
 function parseUploads(env: Env): UploadConfig {
-  const types = env.UPLOAD_ALLOWED_TYPES ? env.UPLOAD_ALLOWED_TYPES.split(',').map((t) => t.trim().toLowerCase()).filter(Boolean) : defaultAllowedTypes;
+  const types = env.UPLOAD_ALLOWED_TYPES
+    ? env.UPLOAD_ALLOWED_TYPES.split(',')
+        .map((t) => t.trim().toLowerCase())
+        .filter(Boolean)
+    : defaultAllowedTypes;
   if (types.length === 0) throw new ConfigError('UPLOAD_ALLOWED_TYPES is empty');
   return {
     maxBytes: int(env, 'UPLOAD_MAX_BYTES', 25 * 1024 * 1024, 1),

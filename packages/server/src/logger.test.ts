@@ -6,7 +6,10 @@ describe('logger', () => {
     const lines: string[] = [];
     const log = createLogger({ level: 'info', destination: { write: (line: string) => void lines.push(line) } });
     log.info({ password: 'hunter2-secret', body: { password: 'nested-secret', refreshToken: 'rt-secret' } }, 'signup');
-    log.info({ data: { token: 'hello-token-secret' }, accessToken: 'at-secret', req: { headers: { authorization: 'Bearer abc-secret' } } }, 'hello');
+    log.info(
+      { data: { token: 'hello-token-secret' }, accessToken: 'at-secret', req: { headers: { authorization: 'Bearer abc-secret' } } },
+      'hello',
+    );
     const text = lines.join('');
     expect(text).not.toMatch(/secret/);
     expect(text).toContain('[redacted]');

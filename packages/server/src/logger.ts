@@ -4,9 +4,19 @@ export type { Logger };
 
 /** Secrets never reach the logs, whatever object a caller hands to pino. */
 const redactPaths = [
-  'password', '*.password', 'token', '*.token', 'accessToken', '*.accessToken',
-  'refreshToken', '*.refreshToken', 'passwordHash', '*.passwordHash',
-  'req.headers.authorization', 'headers.authorization', 'data.token',
+  'password',
+  '*.password',
+  'token',
+  '*.token',
+  'accessToken',
+  '*.accessToken',
+  'refreshToken',
+  '*.refreshToken',
+  'passwordHash',
+  '*.passwordHash',
+  'req.headers.authorization',
+  'headers.authorization',
+  'data.token',
 ];
 
 export function createLogger(options: { level: string; name?: string; destination?: pino.DestinationStream }): Logger {

@@ -49,10 +49,15 @@ export function createServices({ config, store, bus, presence, clock, log, metri
   const events = createEventPublisher({ bus });
   const accessTokens = createAccessTokens({ secret: config.jwtSecret, ttlSec: config.accessTokenTtlSec, clock });
   const revocations = createSessionRevocations({
-    clock, ttlMs: config.accessTokenTtlSec * 1000, broadcast: (payload) => bus.publish(Channels.sessions, payload),
+    clock,
+    ttlMs: config.accessTokenTtlSec * 1000,
+    broadcast: (payload) => bus.publish(Channels.sessions, payload),
   });
   const auth = createAuthService({
-    store, clock, accessTokens, revocations,
+    store,
+    clock,
+    accessTokens,
+    revocations,
     passwords: createPasswordHasher({ concurrency: config.passwordHashConcurrency, maxQueued: config.passwordHashQueue }),
     throttle: createLoginThrottle({ clock, ...config.loginThrottle }),
     accessTokenTtlSec: config.accessTokenTtlSec,
@@ -61,23 +66,39 @@ export function createServices({ config, store, bus, presence, clock, log, metri
   });
   const rooms = createRoomService({ store, clock, events, limits: config.rooms });
   const attachments = createAttachmentService({
-    config: config.uploads, store, clock, events, log, secret: config.jwtSecret,
+    config: config.uploads,
+    store,
+    clock,
+    events,
+    log,
+    secret: config.jwtSecret,
     blobs: blobs ?? createLocalBlobStore({ dir: config.blobs.kind === 'local' ? config.blobs.dir : path.join(config.dataDir, 'blobs') }),
   });
   const pins = createPinService({ store, clock, events });
   const messages = createMessageService({
-    store, clock, events, rooms, attachments, mentions: createMentionResolver({ store }),
+    store,
+    clock,
+    events,
+    rooms,
+    attachments,
+    mentions: createMentionResolver({ store }),
     onDeleted: (message, byUserId) => pins.messageDeleted(message, byUserId),
     onCommitted: (ms) => metrics.sendCommitSeconds.observe(ms / 1000),
   });
   const reactions = createReactionService({
-    store, clock, events, rooms, coalesceMs: Limits.reactionCoalesceMs,
+    store,
+    clock,
+    events,
+    rooms,
+    coalesceMs: Limits.reactionCoalesceMs,
     onPublishError: (err) => log.error({ err }, 'reaction.updated publish failed'),
   });
   const search = createSearchService({ store, rooms });
   const roomSettings = createRoomSettingsService({ store, clock, events });
   const reads = createReadService({
-    store, events, coalesceMs: config.readCoalesceMs,
+    store,
+    events,
+    coalesceMs: config.readCoalesceMs,
     onPublishError: (err) => log.error({ err }, 'room.read publish failed'),
   });
   const presenceService = createPresenceService({ presence, store, clock, events });
@@ -85,10 +106,22 @@ export function createServices({ config, store, bus, presence, clock, log, metri
   const notices = createNoticeService({ store, clock, events });
   const snapshots = createSnapshotService({ store, clock, rooms, presence: presenceService, notices });
   return {
-    auth, revocations, rooms, messages, attachments, reads, presence: presenceService, profiles, notices, snapshots, reactions, pins, search, roomSettings,
+    auth,
+    revocations,
+    rooms,
+    messages,
+    attachments,
+    reads,
+    presence: presenceService,
+    profiles,
+    notices,
+    snapshots,
+    reactions,
+    pins,
+    search,
+    roomSettings,
     /** Typing is ephemeral: nothing is stored, the room's other members see it once. */
-    typing: (roomId: string, userId: string) =>
-      events.toRoomExcept(roomId, userId, 'typing', { roomId, userId, at: clock.nowIso() }),
+    typing: (roomId: string, userId: string) => events.toRoomExcept(roomId, userId, 'typing', { roomId, userId, at: clock.nowIso() }),
     close() {
       reads.close();
       reactions.close();

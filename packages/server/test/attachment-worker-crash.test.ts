@@ -31,15 +31,27 @@ describe('a worker killed during a thumbnail job', () => {
     const alice = await http.signup();
     const bob = await http.signup();
     const room = await http.createRoom(alice.accessToken, 'crash', [bob.user.id]);
-    const bytes = await sharp({ create: { width: 800, height: 600, channels: 3, background: '#357' } }).png().toBuffer();
-    const id = await sdkClient(server.url, alice.accessToken).upload(new Blob([new Uint8Array(bytes)], { type: 'image/png' }), { roomId: room.id, name: 'p.png' });
+    const bytes = await sharp({ create: { width: 800, height: 600, channels: 3, background: '#357' } })
+      .png()
+      .toBuffer();
+    const id = await sdkClient(server.url, alice.accessToken).upload(new Blob([new Uint8Array(bytes)], { type: 'image/png' }), {
+      roomId: room.id,
+      name: 'p.png',
+    });
     const { client: bobWs } = await RawClient.hello(server.wsUrl, bob.accessToken);
     const { client: aliceWs } = await RawClient.hello(server.wsUrl, alice.accessToken);
     try {
       const sent = await aliceWs.request('message.send', { roomId: room.id, clientMsgId: 'crash-1', attachments: [id] });
 
       const child = spawn(process.execPath, ['--import', tsx, path.join(here, 'fixtures/stalling-worker.ts')], {
-        env: { ...process.env, DATA_DIR: server.dataDir, JWT_SECRET: secret, ROLE: 'worker', JOB_LEASE_MS: '60000', MIGRATE_ON_START: 'false' },
+        env: {
+          ...process.env,
+          DATA_DIR: server.dataDir,
+          JWT_SECRET: secret,
+          ROLE: 'worker',
+          JOB_LEASE_MS: '60000',
+          MIGRATE_ON_START: 'false',
+        },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       let out = '';
@@ -54,7 +66,10 @@ describe('a worker killed during a thumbnail job', () => {
       // Within the dead worker's lease nobody takes it again.
       const now = { now: () => new Date(), nowIso: () => new Date().toISOString() };
       const early = createQueueWorker({
-        store: server.store, clock: now, log: createLogger({ level: 'silent' }), leaseMs: 60_000,
+        store: server.store,
+        clock: now,
+        log: createLogger({ level: 'silent' }),
+        leaseMs: 60_000,
         handlers: { [imageJobKind]: (job) => server.services.attachments.processImage(job) },
       });
       expect(await early.runOne()).toBe(false);
@@ -62,7 +77,10 @@ describe('a worker killed during a thumbnail job', () => {
       // The next worker, its clock past the lease.
       const later = { now: () => new Date(Date.now() + 61_000), nowIso: () => new Date(Date.now() + 61_000).toISOString() };
       const next = createQueueWorker({
-        store: server.store, clock: later, log: createLogger({ level: 'silent' }), leaseMs: 60_000,
+        store: server.store,
+        clock: later,
+        log: createLogger({ level: 'silent' }),
+        leaseMs: 60_000,
         handlers: { [imageJobKind]: (job) => server.services.attachments.processImage(job) },
       });
       expect(await next.runOne()).toBe(true);

@@ -22,10 +22,14 @@ function movableClock(): Clock & { advance(ms: number): void } {
 }
 
 const png = (width = 640, height = 480) =>
-  sharp({ create: { width, height, channels: 3, background: { r: 200, g: 30, b: 60 } } }).png().toBuffer();
+  sharp({ create: { width, height, channels: 3, background: { r: 200, g: 30, b: 60 } } })
+    .png()
+    .toBuffer();
 const jpegWithGps = () =>
-  sharp({ create: { width: 300, height: 200, channels: 3, background: '#0a0' } }).jpeg()
-    .withExif({ IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '37/1 30/1 0/1' } }).toBuffer();
+  sharp({ create: { width: 300, height: 200, channels: 3, background: '#0a0' } })
+    .jpeg()
+    .withExif({ IFD3: { GPSLatitudeRef: 'N', GPSLatitude: '37/1 30/1 0/1' } })
+    .toBuffer();
 // An ELF header: an executable whatever its name says.
 const elf = () => Buffer.concat([Buffer.from([0x7f, 0x45, 0x4c, 0x46, 2, 1, 1, 0]), Buffer.alloc(4000, 1)]);
 
@@ -61,15 +65,28 @@ for (const kind of ['local', 's3'] as const) {
       sockets.push(client);
       return client;
     };
-    const upload = (user: AuthResponse, data: Buffer, type: string, opts: { roomId?: string; purpose?: 'message' | 'avatar'; name?: string; onProgress?: (p: { loaded: number; total: number }) => void } = {}) =>
+    const upload = (
+      user: AuthResponse,
+      data: Buffer,
+      type: string,
+      opts: {
+        roomId?: string;
+        purpose?: 'message' | 'avatar';
+        name?: string;
+        onProgress?: (p: { loaded: number; total: number }) => void;
+      } = {},
+    ) =>
       sdkClient(server.url, user.accessToken).upload(new Blob([new Uint8Array(data)], { type }), {
-        roomId: opts.purpose === 'avatar' ? undefined : (opts.roomId ?? room.id), purpose: opts.purpose, name: opts.name ?? 'file.bin',
+        roomId: opts.purpose === 'avatar' ? undefined : (opts.roomId ?? room.id),
+        purpose: opts.purpose,
+        name: opts.name ?? 'file.bin',
         onProgress: opts.onProgress,
       });
     /** GET with the token; follows an S3 redirect without the token, as a browser would. */
     const download = async (user: AuthResponse | null, id: string, query = '', headers: Record<string, string> = {}) => {
       const res = await fetch(`${server.url}/api/v1/attachments/${id}${query}`, {
-        headers: { ...(user ? { authorization: `Bearer ${user.accessToken}` } : {}), ...headers }, redirect: 'manual',
+        headers: { ...(user ? { authorization: `Bearer ${user.accessToken}` } : {}), ...headers },
+        redirect: 'manual',
       });
       if (res.status === 302) {
         const direct = await fetch(res.headers.get('location')!, { headers });
@@ -95,10 +112,20 @@ for (const kind of ['local', 's3'] as const) {
 
       const created = await bobWs.waitForEvent('message.created', (d) => d.message.id === sent.id);
       const a = created.message.attachments![0]!;
-      expect(a).toMatchObject({ id, name: 'photo.png', contentType: 'image/png', width: 640, height: 480, url: `/api/v1/attachments/${id}` });
+      expect(a).toMatchObject({
+        id,
+        name: 'photo.png',
+        contentType: 'image/png',
+        width: 640,
+        height: 480,
+        url: `/api/v1/attachments/${id}`,
+      });
       expect(a.placeholder).toMatch(/^[A-Za-z0-9+/=]{10,}$/);
 
-      const updated = await bobWs.waitForEvent('message.updated', (d) => d.message.id === sent.id && d.message.attachments![0]!.variants.length === 2);
+      const updated = await bobWs.waitForEvent(
+        'message.updated',
+        (d) => d.message.id === sent.id && d.message.attachments![0]!.variants.length === 2,
+      );
       expect(updated.message.attachments![0]!.variants).toEqual(['thumb320', 'thumb1280']);
 
       const original = await download(bob, id);
@@ -136,25 +163,45 @@ for (const kind of ['local', 's3'] as const) {
 
     it('refuses bad upload requests with clear codes', async () => {
       const ask = (body: Record<string, unknown>, user = alice) =>
-        http.call('POST', '/api/v1/uploads', { purpose: 'message', roomId: room.id, name: 'a.png', contentType: 'image/png', size: 10, ...body }, user.accessToken);
+        http.call(
+          'POST',
+          '/api/v1/uploads',
+          { purpose: 'message', roomId: room.id, name: 'a.png', contentType: 'image/png', size: 10, ...body },
+          user.accessToken,
+        );
       expect(await ask({ size: 26 * 1024 * 1024 })).toMatchObject({ status: 413, body: { error: { code: 'too_large' } } });
-      expect(await ask({ contentType: 'application/x-msdownload' })).toMatchObject({ status: 415, body: { error: { code: 'unsupported_type' } } });
+      expect(await ask({ contentType: 'application/x-msdownload' })).toMatchObject({
+        status: 415,
+        body: { error: { code: 'unsupported_type' } },
+      });
       expect(await ask({ size: 0 })).toMatchObject({ status: 400, body: { error: { code: 'invalid' } } });
       for (const name of ['../etc/passwd', 'a\\b.png', 'evil\u202Egnp.exe', 'bell\u0007.txt', 'x'.repeat(1000), '..']) {
         expect(await ask({ name }), name).toMatchObject({ status: 400, body: { error: { code: 'invalid' } } });
       }
       expect(await ask({}, carol)).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
       expect(await ask({ roomId: undefined })).toMatchObject({ status: 400 });
-      expect((await http.call('POST', '/api/v1/uploads', { purpose: 'message', roomId: room.id, name: 'a', contentType: 'image/png', size: 1 })).status).toBe(401);
+      expect(
+        (await http.call('POST', '/api/v1/uploads', { purpose: 'message', roomId: room.id, name: 'a', contentType: 'image/png', size: 1 }))
+          .status,
+      ).toBe(401);
     });
 
     it('refuses bytes beyond the declared size and leaves nothing behind', async () => {
-      const created = await http.call('POST', '/api/v1/uploads', { purpose: 'message', roomId: room.id, name: 'a.txt', contentType: 'text/plain', size: 10 }, alice.accessToken);
+      const created = await http.call(
+        'POST',
+        '/api/v1/uploads',
+        { purpose: 'message', roomId: room.id, name: 'a.txt', contentType: 'text/plain', size: 10 },
+        alice.accessToken,
+      );
       expect(created.status).toBe(201);
       const { upload: u, transfer } = created.body;
       const body = Buffer.alloc(100_000, 0x61);
       if (transfer.kind === 'put') {
-        const res = await fetch(server.url + transfer.url, { method: 'PUT', headers: { authorization: `Bearer ${alice.accessToken}` }, body: new Uint8Array(body) });
+        const res = await fetch(server.url + transfer.url, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${alice.accessToken}` },
+          body: new Uint8Array(body),
+        });
         expect(res.status).toBe(413);
         expect((await res.json()).error.code).toBe('too_large');
       } else {
@@ -166,11 +213,18 @@ for (const kind of ['local', 's3'] as const) {
       expect((await http.call('POST', `/api/v1/uploads/${u.id}/complete`, undefined, alice.accessToken)).status).toBe(409);
       // Cleanly retryable with the right bytes.
       await sendBytes(transfer, 'text/plain', Buffer.from('0123456789'));
-      expect((await http.call('POST', `/api/v1/uploads/${u.id}/complete`, undefined, alice.accessToken)).body.upload.state).toBe('complete');
+      expect((await http.call('POST', `/api/v1/uploads/${u.id}/complete`, undefined, alice.accessToken)).body.upload.state).toBe(
+        'complete',
+      );
     });
 
     it('refuses and deletes a file whose bytes are another type than declared; a zero-length send is incomplete', async () => {
-      const created = await http.call('POST', '/api/v1/uploads', { purpose: 'message', roomId: room.id, name: 'cat.png', contentType: 'image/png', size: elf().length }, alice.accessToken);
+      const created = await http.call(
+        'POST',
+        '/api/v1/uploads',
+        { purpose: 'message', roomId: room.id, name: 'cat.png', contentType: 'image/png', size: elf().length },
+        alice.accessToken,
+      );
       const { upload: u, transfer } = created.body;
       await sendBytes(transfer, 'image/png', elf());
       const done = await http.call('POST', `/api/v1/uploads/${u.id}/complete`, undefined, alice.accessToken);
@@ -198,7 +252,10 @@ for (const kind of ['local', 's3'] as const) {
       const second = await aliceWs.call('message.send', { roomId: room.id, clientMsgId: 'retry-1', attachments: [again] });
       expect((second as { data: { message: Message } }).data.message).toEqual((first as { data: { message: Message } }).data.message);
       expect((await send(aliceWs, { roomId: room.id })).ok).toBe(false);
-      expect(await send(aliceWs, { roomId: room.id, attachments: Array.from({ length: 11 }, (_, i) => `u${i}`) })).toMatchObject({ ok: false, error: { code: 'invalid' } });
+      expect(await send(aliceWs, { roomId: room.id, attachments: Array.from({ length: 11 }, (_, i) => `u${i}`) })).toMatchObject({
+        ok: false,
+        error: { code: 'invalid' },
+      });
     });
 
     it('stops serving a member who left the room', async () => {
@@ -228,10 +285,13 @@ for (const kind of ['local', 's3'] as const) {
       const id = await upload(alice, corrupt, 'image/png', { name: 'broken.png' });
       const info = await http.call('GET', `/api/v1/uploads/${id}`, undefined, alice.accessToken);
       expect(info.body.upload.attachment.width).toBeUndefined();
-      const job = await waitFor(async () => {
-        const j = await server.store.getJob('image-variants', id);
-        return j?.state === 'failed' ? j : undefined;
-      }, { what: 'the job to fail' });
+      const job = await waitFor(
+        async () => {
+          const j = await server.store.getJob('image-variants', id);
+          return j?.state === 'failed' ? j : undefined;
+        },
+        { what: 'the job to fail' },
+      );
       expect(job.attempts).toBe(1);
       expect(job.lastError).toMatch(/did not decode/);
       const got = await download(alice, id);
@@ -245,7 +305,11 @@ for (const kind of ['local', 's3'] as const) {
       const patched = await http.call('PATCH', '/api/v1/me', { avatarUploadId: id }, alice.accessToken);
       expect(patched.status).toBe(200);
       expect(patched.body.user.avatarUrl).toMatch(new RegExp(`^/api/v1/attachments/${id}`));
-      await bobWs.waitForEvent('user.updated', (d) => d.user.id === alice.user.id && d.user.avatarUrl === `/api/v1/attachments/${id}?variant=avatar256`, 10_000);
+      await bobWs.waitForEvent(
+        'user.updated',
+        (d) => d.user.id === alice.user.id && d.user.avatarUrl === `/api/v1/attachments/${id}?variant=avatar256`,
+        10_000,
+      );
       const stranger = await http.signup();
       const got = await download(stranger, id, '?variant=avatar256');
       expect(got.res.status).toBe(200);
@@ -268,10 +332,16 @@ for (const kind of ['local', 's3'] as const) {
         expect((await fetch(server.url + link.body.url)).status).toBe(403);
         if (kind === 's3') {
           // The presigned GET made now was signed in the past (the moved clock): S3 refuses it.
-          const r = await fetch(`${server.url}/api/v1/attachments/${id}`, { headers: { authorization: `Bearer ${alice.accessToken}` }, redirect: 'manual' });
+          const r = await fetch(`${server.url}/api/v1/attachments/${id}`, {
+            headers: { authorization: `Bearer ${alice.accessToken}` },
+            redirect: 'manual',
+          });
           const location = r.headers.get('location')!;
           clock.advance(-20 * 60_000);
-          const stale = await fetch(`${server.url}/api/v1/attachments/${id}`, { headers: { authorization: `Bearer ${alice.accessToken}` }, redirect: 'manual' });
+          const stale = await fetch(`${server.url}/api/v1/attachments/${id}`, {
+            headers: { authorization: `Bearer ${alice.accessToken}` },
+            redirect: 'manual',
+          });
           clock.advance(10 * 60_000);
           expect((await fetch(stale.headers.get('location')!)).status).toBe(403);
           expect((await fetch(location)).status).toBe(200);
@@ -324,7 +394,12 @@ for (const kind of ['local', 's3'] as const) {
     if (kind === 's3') {
       it('answers 503 while S3 is down and the upload is retried once it is back', async () => {
         const data = Buffer.from('survives an outage');
-        const created = await http.call('POST', '/api/v1/uploads', { purpose: 'message', roomId: room.id, name: 'o.txt', contentType: 'text/plain', size: data.length }, alice.accessToken);
+        const created = await http.call(
+          'POST',
+          '/api/v1/uploads',
+          { purpose: 'message', roomId: room.id, name: 'o.txt', contentType: 'text/plain', size: data.length },
+          alice.accessToken,
+        );
         await s3!.stop();
         try {
           await expect(postForm(created.body.transfer, 'text/plain', data)).rejects.toThrow();
@@ -342,7 +417,11 @@ for (const kind of ['local', 's3'] as const) {
 
     async function sendBytes(transfer: any, type: string, data: Buffer) {
       if (transfer.kind === 'put') {
-        const res = await fetch(server.url + transfer.url, { method: 'PUT', headers: { authorization: `Bearer ${alice.accessToken}` }, body: new Uint8Array(data) });
+        const res = await fetch(server.url + transfer.url, {
+          method: 'PUT',
+          headers: { authorization: `Bearer ${alice.accessToken}` },
+          body: new Uint8Array(data),
+        });
         expect(res.status).toBe(200);
       } else {
         await postForm(transfer, type, data);

@@ -37,7 +37,12 @@ async function fixture(): Promise<Fixture> {
   await http.call('DELETE', `/api/v1/rooms/${room.id}/members/me`, undefined, users.former.accessToken);
   const message = await http.call('POST', `/api/v1/rooms/${room.id}/messages`, { body: 'hi', clientMsgId: `m${Math.random()}` }, owner);
   const notice = await http.call('POST', `/api/v1/rooms/${room.id}/notices`, { body: 'notice' }, owner);
-  const upload = await http.call('POST', '/api/v1/uploads', { purpose: 'message', roomId: room.id, name: 'a.txt', contentType: 'text/plain', size: 5 }, owner);
+  const upload = await http.call(
+    'POST',
+    '/api/v1/uploads',
+    { purpose: 'message', roomId: room.id, name: 'a.txt', contentType: 'text/plain', size: 5 },
+    owner,
+  );
   return { roomId: room.id, messageId: message.body.message.id, noticeId: notice.body.notice.id, uploadId: upload.body.upload.id };
 }
 
@@ -62,20 +67,51 @@ interface HttpCase {
   expect: Row<number>;
 }
 
-const everyone = (anonymous: number, others: number): Row<number> =>
-  ({ anonymous, outsider: others, former: others, member: others, admin: others, owner: others, platformAdmin: others });
-const inRoom = (member: number, admin = member, owner = admin): Row<number> =>
-  ({ anonymous: 401, outsider: 404, former: 404, member, admin, owner, platformAdmin: 404 });
-const onlyOwner = (owner: number): Row<number> =>
-  ({ anonymous: 401, outsider: 404, former: 404, member: 404, admin: 404, owner, platformAdmin: 404 });
+const everyone = (anonymous: number, others: number): Row<number> => ({
+  anonymous,
+  outsider: others,
+  former: others,
+  member: others,
+  admin: others,
+  owner: others,
+  platformAdmin: others,
+});
+const inRoom = (member: number, admin = member, owner = admin): Row<number> => ({
+  anonymous: 401,
+  outsider: 404,
+  former: 404,
+  member,
+  admin,
+  owner,
+  platformAdmin: 404,
+});
+const onlyOwner = (owner: number): Row<number> => ({
+  anonymous: 401,
+  outsider: 404,
+  former: 404,
+  member: 404,
+  admin: 404,
+  owner,
+  platformAdmin: 404,
+});
 
 const httpMatrix: Record<string, HttpCase> = {
-  'POST /api/v1/auth/signup': { request: () => ({ path: '', body: { username: unique(), password, displayName: 'x' } }), expect: everyone(201, 201) },
-  'POST /api/v1/auth/login': { request: () => ({ path: '', body: { username: users.target.username, password } }), expect: everyone(200, 200) },
+  'POST /api/v1/auth/signup': {
+    request: () => ({ path: '', body: { username: unique(), password, displayName: 'x' } }),
+    expect: everyone(201, 201),
+  },
+  'POST /api/v1/auth/login': {
+    request: () => ({ path: '', body: { username: users.target.username, password } }),
+    expect: everyone(200, 200),
+  },
   'POST /api/v1/auth/refresh': { ownSession: true, request: () => ({ path: '', body: {} }), expect: everyone(401, 200) },
   'POST /api/v1/auth/logout': { ownSession: true, request: () => ({ path: '' }), expect: everyone(401, 204) },
   'POST /api/v1/auth/logout-all': { ownSession: true, request: () => ({ path: '' }), expect: everyone(401, 204) },
-  'POST /api/v1/auth/password': { ownSession: true, request: () => ({ path: '', body: { currentPassword: password, newPassword: password } }), expect: everyone(401, 204) },
+  'POST /api/v1/auth/password': {
+    ownSession: true,
+    request: () => ({ path: '', body: { currentPassword: password, newPassword: password } }),
+    expect: everyone(401, 204),
+  },
   'GET /api/v1/me': { request: () => ({ path: '' }), expect: everyone(401, 200) },
   'PATCH /api/v1/me': { request: () => ({ path: '', body: { statusMessage: 'here' } }), expect: everyone(401, 200) },
   'GET /api/v1/users/:userId': { request: () => ({ path: `/api/v1/users/${users.target.id}` }), expect: everyone(401, 200) },
@@ -83,22 +119,52 @@ const httpMatrix: Record<string, HttpCase> = {
   'POST /api/v1/rooms/direct': { request: () => ({ path: '', body: { userId: users.target.id } }), expect: everyone(401, 201) },
   'GET /api/v1/rooms': { request: () => ({ path: '' }), expect: everyone(401, 200) },
   'GET /api/v1/rooms/:roomId': { request: (f) => ({ path: `/api/v1/rooms/${f.roomId}` }), expect: inRoom(200) },
-  'PATCH /api/v1/rooms/:roomId': { request: (f) => ({ path: `/api/v1/rooms/${f.roomId}`, body: { name: 'renamed' } }), expect: inRoom(403, 200) },
+  'PATCH /api/v1/rooms/:roomId': {
+    request: (f) => ({ path: `/api/v1/rooms/${f.roomId}`, body: { name: 'renamed' } }),
+    expect: inRoom(403, 200),
+  },
   'GET /api/v1/rooms/:roomId/members': { request: (f) => ({ path: `/api/v1/rooms/${f.roomId}/members` }), expect: inRoom(200) },
-  'POST /api/v1/rooms/:roomId/members': { request: (f) => ({ path: `/api/v1/rooms/${f.roomId}/members`, body: { userIds: [users.target.id] } }), expect: inRoom(200) },
+  'POST /api/v1/rooms/:roomId/members': {
+    request: (f) => ({ path: `/api/v1/rooms/${f.roomId}/members`, body: { userIds: [users.target.id] } }),
+    expect: inRoom(200),
+  },
   'DELETE /api/v1/rooms/:roomId/members/me': { request: (f) => ({ path: `/api/v1/rooms/${f.roomId}/members/me` }), expect: inRoom(204) },
-  'DELETE /api/v1/rooms/:roomId/members/:userId': { request: (f) => ({ path: `/api/v1/rooms/${f.roomId}/members/${users.member2.id}` }), expect: inRoom(403, 204) },
-  'PATCH /api/v1/rooms/:roomId/members/:userId': { request: (f) => ({ path: `/api/v1/rooms/${f.roomId}/members/${users.member2.id}`, body: { role: 'admin' } }), expect: inRoom(403, 403, 200) },
+  'DELETE /api/v1/rooms/:roomId/members/:userId': {
+    request: (f) => ({ path: `/api/v1/rooms/${f.roomId}/members/${users.member2.id}` }),
+    expect: inRoom(403, 204),
+  },
+  'PATCH /api/v1/rooms/:roomId/members/:userId': {
+    request: (f) => ({ path: `/api/v1/rooms/${f.roomId}/members/${users.member2.id}`, body: { role: 'admin' } }),
+    expect: inRoom(403, 403, 200),
+  },
   'GET /api/v1/rooms/:roomId/messages': { request: (f) => ({ path: `/api/v1/rooms/${f.roomId}/messages` }), expect: inRoom(200) },
-  'POST /api/v1/rooms/:roomId/messages': { request: (f) => ({ path: `/api/v1/rooms/${f.roomId}/messages`, body: { body: 'x', clientMsgId: unique() } }), expect: inRoom(201) },
-  'POST /api/v1/rooms/:roomId/notices': { request: (f) => ({ path: `/api/v1/rooms/${f.roomId}/notices`, body: { body: 'n' } }), expect: inRoom(403, 201) },
-  'DELETE /api/v1/rooms/:roomId/notices/:noticeId': { request: (f) => ({ path: `/api/v1/rooms/${f.roomId}/notices/${f.noticeId}` }), expect: inRoom(403, 204) },
-  'POST /api/v1/announcements': { request: () => ({ path: '', body: { body: 'hello all' } }), expect: { ...everyone(401, 403), platformAdmin: 201 } },
+  'POST /api/v1/rooms/:roomId/messages': {
+    request: (f) => ({ path: `/api/v1/rooms/${f.roomId}/messages`, body: { body: 'x', clientMsgId: unique() } }),
+    expect: inRoom(201),
+  },
+  'POST /api/v1/rooms/:roomId/notices': {
+    request: (f) => ({ path: `/api/v1/rooms/${f.roomId}/notices`, body: { body: 'n' } }),
+    expect: inRoom(403, 201),
+  },
+  'DELETE /api/v1/rooms/:roomId/notices/:noticeId': {
+    request: (f) => ({ path: `/api/v1/rooms/${f.roomId}/notices/${f.noticeId}` }),
+    expect: inRoom(403, 204),
+  },
+  'POST /api/v1/announcements': {
+    request: () => ({ path: '', body: { body: 'hello all' } }),
+    expect: { ...everyone(401, 403), platformAdmin: 201 },
+  },
   'GET /api/v1/announcements': { request: () => ({ path: '' }), expect: everyone(401, 200) },
   'GET /api/v1/users': { request: () => ({ path: `/api/v1/users?query=${users.target.username}` }), expect: everyone(401, 200) },
   'GET /api/v1/search/messages': { request: () => ({ path: '/api/v1/search/messages?query=hi' }), expect: everyone(401, 200) },
-  'GET /api/v1/messages/:messageId/reactions': { request: (f) => ({ path: `/api/v1/messages/${f.messageId}/reactions` }), expect: inRoom(200) },
-  'PUT /api/v1/rooms/:roomId/settings': { request: (f) => ({ path: `/api/v1/rooms/${f.roomId}/settings`, body: { notify: 'mentions' } }), expect: inRoom(200) },
+  'GET /api/v1/messages/:messageId/reactions': {
+    request: (f) => ({ path: `/api/v1/messages/${f.messageId}/reactions` }),
+    expect: inRoom(200),
+  },
+  'PUT /api/v1/rooms/:roomId/settings': {
+    request: (f) => ({ path: `/api/v1/rooms/${f.roomId}/settings`, body: { notify: 'mentions' } }),
+    expect: inRoom(200),
+  },
   'POST /api/v1/uploads': {
     request: (f) => ({ path: '', body: { purpose: 'message', roomId: f.roomId, name: 'b.txt', contentType: 'text/plain', size: 3 } }),
     expect: inRoom(201),
@@ -106,17 +172,40 @@ const httpMatrix: Record<string, HttpCase> = {
   'GET /api/v1/uploads/usage': { request: () => ({ path: '' }), expect: everyone(401, 200) },
   // An upload is its uploader's alone: to anyone else it does not exist.
   'GET /api/v1/uploads/:uploadId': { request: (f) => ({ path: `/api/v1/uploads/${f.uploadId}` }), expect: onlyOwner(200) },
-  'PUT /api/v1/uploads/:uploadId/content': { request: (f) => ({ path: `/api/v1/uploads/${f.uploadId}/content`, body: 'hello' }), expect: onlyOwner(200) },
-  'POST /api/v1/uploads/:uploadId/complete': { request: (f) => ({ path: `/api/v1/uploads/${f.uploadId}/complete` }), expect: { ...onlyOwner(409) } },
+  'PUT /api/v1/uploads/:uploadId/content': {
+    request: (f) => ({ path: `/api/v1/uploads/${f.uploadId}/content`, body: 'hello' }),
+    expect: onlyOwner(200),
+  },
+  'POST /api/v1/uploads/:uploadId/complete': {
+    request: (f) => ({ path: `/api/v1/uploads/${f.uploadId}/complete` }),
+    expect: { ...onlyOwner(409) },
+  },
   'GET /api/v1/attachments/:attachmentId': { request: () => ({ path: `/api/v1/attachments/${shared.attachmentId}` }), expect: inRoom(200) },
-  'GET /api/v1/attachments/:attachmentId/link': { request: () => ({ path: `/api/v1/attachments/${shared.attachmentId}/link` }), expect: inRoom(200) },
+  'GET /api/v1/attachments/:attachmentId/link': {
+    request: () => ({ path: `/api/v1/attachments/${shared.attachmentId}/link` }),
+    expect: inRoom(200),
+  },
 };
 
 type WsOutcome = 'ok' | 'unauthorized' | 'not_found' | 'forbidden';
-const wsEveryone = (others: WsOutcome): Row<WsOutcome> =>
-  ({ anonymous: 'unauthorized', outsider: others, former: others, member: others, admin: others, owner: others, platformAdmin: others });
-const wsInRoom = (member: WsOutcome, admin = member, owner: WsOutcome = 'ok'): Row<WsOutcome> =>
-  ({ anonymous: 'unauthorized', outsider: 'not_found', former: 'not_found', member, admin, owner, platformAdmin: 'not_found' });
+const wsEveryone = (others: WsOutcome): Row<WsOutcome> => ({
+  anonymous: 'unauthorized',
+  outsider: others,
+  former: others,
+  member: others,
+  admin: others,
+  owner: others,
+  platformAdmin: others,
+});
+const wsInRoom = (member: WsOutcome, admin = member, owner: WsOutcome = 'ok'): Row<WsOutcome> => ({
+  anonymous: 'unauthorized',
+  outsider: 'not_found',
+  former: 'not_found',
+  member,
+  admin,
+  owner,
+  platformAdmin: 'not_found',
+});
 
 const wsMatrix: Record<OpName, { data: (f: Fixture) => unknown; expect: Row<WsOutcome> }> = {
   hello: { data: () => ({}), expect: wsEveryone('ok') },
@@ -160,7 +249,8 @@ afterAll(() => server.close());
 
 async function freshSession(actor: Exclude<Actor, 'anonymous'>) {
   const res = await fetch(`${server.url}/api/v1/auth/login`, {
-    method: 'POST', headers: { 'content-type': 'application/json' },
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
     body: JSON.stringify({ username: users[actor].username, password, transport: 'cookie' }),
   });
   expect(res.status).toBe(200);
@@ -190,7 +280,11 @@ describe('authorisation matrix', () => {
           headers.authorization = `Bearer ${session.accessToken}`;
           if (session.cookie) headers.cookie = session.cookie;
         }
-        const res = await fetch(server.url + (path || template), { method, headers, body: body === undefined ? undefined : raw ? body : JSON.stringify(body) });
+        const res = await fetch(server.url + (path || template), {
+          method,
+          headers,
+          body: body === undefined ? undefined : raw ? body : JSON.stringify(body),
+        });
         got[actor] = res.status;
         if (res.status >= 400) expect((await res.json()).error.code).toEqual(expect.any(String));
         // logout-all ends the actor's every session: the fixtures need a live one again.
@@ -205,7 +299,10 @@ describe('authorisation matrix', () => {
       const got: Partial<Row<WsOutcome>> = {};
       for (const actor of actors) {
         const f = await fixture();
-        const client = actor === 'anonymous' ? await RawClient.connect(server.wsUrl) : (await RawClient.hello(server.wsUrl, users[actor].accessToken)).client;
+        const client =
+          actor === 'anonymous'
+            ? await RawClient.connect(server.wsUrl)
+            : (await RawClient.hello(server.wsUrl, users[actor].accessToken)).client;
         try {
           const data = op === 'hello' ? { token: actor === 'anonymous' ? 'not-a-token' : users[actor].accessToken } : await row.data(f);
           if (op === 'hello' && actor !== 'anonymous') {

@@ -94,7 +94,11 @@ describe('scale-out cluster', () => {
     const sends: Promise<{ seq: number }>[] = [];
     for (let i = 0; i < 100; i++) {
       sends.push(ca.send(room.id, `a${i}`), cb.send(room.id, `b${i}`));
-      sends.push(http.call('POST', `/api/v1/rooms/${room.id}/messages`, { body: `h${i}`, clientMsgId: `h${i}` }, a.accessToken).then((r) => r.body.message));
+      sends.push(
+        http
+          .call('POST', `/api/v1/rooms/${room.id}/messages`, { body: `h${i}`, clientMsgId: `h${i}` }, a.accessToken)
+          .then((r) => r.body.message),
+      );
     }
     const acked = (await Promise.all(sends)).map((m) => m.seq).sort((x, y) => x - y);
     expect(acked).toEqual(range(300));

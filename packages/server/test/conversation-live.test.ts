@@ -17,16 +17,28 @@ async function fourUsers() {
   return { a, b, c, d, room, a1: a1!, a2: a2!, b1: b1!, b2: b2!, c1: c1!, c2: c2!, d1: d1!, d2: d2!, devices };
 }
 
-const codeOf = (p: Promise<unknown>) => p.then(() => 'ok', (e: { code?: string }) => e.code ?? 'unknown');
+const codeOf = (p: Promise<unknown>) =>
+  p.then(
+    () => 'ok',
+    (e: { code?: string }) => e.code ?? 'unknown',
+  );
 
 describe('replies', () => {
   it('carries the quote to every device, follows edits and deletion live, and after a reconnect', async () => {
     const t = await fourUsers();
     const original = await t.a1.send(t.room.id, 'Shall we meet at ten tomorrow? The long version of the plan follows here.');
     const reply = await t.b1.send(t.room.id, 'yes', { replyTo: original.id });
-    const quote = { messageId: original.id, seq: original.seq, senderId: t.a.user.id, excerpt: original.body, deleted: false, edited: false };
+    const quote = {
+      messageId: original.id,
+      seq: original.seq,
+      senderId: t.a.user.id,
+      excerpt: original.body,
+      deleted: false,
+      edited: false,
+    };
     expect(reply.replyTo).toEqual(quote);
-    for (const dev of t.devices) await waitFor(() => dev.messages(t.room.id).find((m) => m.id === reply.id)?.replyTo?.seq === original.seq, { what: 'quote' });
+    for (const dev of t.devices)
+      await waitFor(() => dev.messages(t.room.id).find((m) => m.id === reply.id)?.replyTo?.seq === original.seq, { what: 'quote' });
 
     await t.a1.edit(original.id, 'Eleven instead');
     await waitFor(() => t.c2.messages(t.room.id).find((m) => m.id === reply.id)?.replyTo?.edited, { what: 'quote edited' });
@@ -36,19 +48,35 @@ describe('replies', () => {
 
     const fresh = await connect(t.c);
     await fresh.loadHistory(t.room.id);
-    expect(fresh.messages(t.room.id).find((m) => m.id === reply.id)?.replyTo).toEqual({ ...quote, excerpt: '', edited: true, deleted: true });
+    expect(fresh.messages(t.room.id).find((m) => m.id === reply.id)?.replyTo).toEqual({
+      ...quote,
+      excerpt: '',
+      edited: true,
+      deleted: true,
+    });
   });
 
-  it('refuses a reply to another room\'s message or to one the sender cannot see', async () => {
+  it("refuses a reply to another room's message or to one the sender cannot see", async () => {
     const t = await fourUsers();
     const other = await env.http.createRoom(t.a.accessToken, 'Other', []);
     const hidden = await env.http.createRoom(t.c.accessToken, 'Hidden', []);
     const there = await t.a1.request('message.send', { roomId: other.id, body: 'elsewhere', clientMsgId: 'x1' });
     const secret = await t.c1.request('message.send', { roomId: hidden.id, body: 'secret', clientMsgId: 'x2' });
-    await expect(codeOf(t.a1.request('message.send', { roomId: t.room.id, body: 'r', clientMsgId: 'x3', replyTo: there.message.id }))).resolves.toBe('invalid');
-    await expect(codeOf(t.a1.request('message.send', { roomId: t.room.id, body: 'r', clientMsgId: 'x4', replyTo: secret.message.id }))).resolves.toBe('not_found');
-    await expect(codeOf(t.a1.request('message.send', { roomId: t.room.id, body: 'r', clientMsgId: 'x5', replyTo: 'no-such-message' }))).resolves.toBe('not_found');
-    const res = await env.http.call('POST', `/api/v1/rooms/${t.room.id}/messages`, { body: 'r', clientMsgId: 'x6', replyTo: secret.message.id }, t.a.accessToken);
+    await expect(
+      codeOf(t.a1.request('message.send', { roomId: t.room.id, body: 'r', clientMsgId: 'x3', replyTo: there.message.id })),
+    ).resolves.toBe('invalid');
+    await expect(
+      codeOf(t.a1.request('message.send', { roomId: t.room.id, body: 'r', clientMsgId: 'x4', replyTo: secret.message.id })),
+    ).resolves.toBe('not_found');
+    await expect(
+      codeOf(t.a1.request('message.send', { roomId: t.room.id, body: 'r', clientMsgId: 'x5', replyTo: 'no-such-message' })),
+    ).resolves.toBe('not_found');
+    const res = await env.http.call(
+      'POST',
+      `/api/v1/rooms/${t.room.id}/messages`,
+      { body: 'r', clientMsgId: 'x6', replyTo: secret.message.id },
+      t.a.accessToken,
+    );
     expect(res.status).toBe(404);
   });
 });
@@ -67,17 +95,32 @@ describe('reactions', () => {
     for (const dev of t.devices) {
       await waitFor(() => seen(dev).length === 2 && seen(dev)[0]!.count === 2, { what: 'counts on every device' });
     }
-    expect(seen(t.b2)).toEqual([{ emoji: '👍', count: 2, me: true }, { emoji: '🎉', count: 1, me: true }]);
-    expect(seen(t.c2)).toEqual([{ emoji: '👍', count: 2, me: true }, { emoji: '🎉', count: 1, me: false }]);
-    expect(seen(t.a2)).toEqual([{ emoji: '👍', count: 2, me: false }, { emoji: '🎉', count: 1, me: false }]);
+    expect(seen(t.b2)).toEqual([
+      { emoji: '👍', count: 2, me: true },
+      { emoji: '🎉', count: 1, me: true },
+    ]);
+    expect(seen(t.c2)).toEqual([
+      { emoji: '👍', count: 2, me: true },
+      { emoji: '🎉', count: 1, me: false },
+    ]);
+    expect(seen(t.a2)).toEqual([
+      { emoji: '👍', count: 2, me: false },
+      { emoji: '🎉', count: 1, me: false },
+    ]);
 
     proxy.cut();
     await waitFor(() => roaming.status !== 'connected', { what: 'roaming offline' });
     await t.d1.react(m.id, '🎉');
     await t.b1.unreact(m.id, '👍');
     proxy.resume();
-    await waitFor(() => seen(roaming)[1]?.count === 2 && seen(roaming)[0]?.count === 1, { what: 'counts after reconnect', timeoutMs: 10_000 });
-    expect(seen(roaming)).toEqual([{ emoji: '👍', count: 1, me: false }, { emoji: '🎉', count: 2, me: true }]);
+    await waitFor(() => seen(roaming)[1]?.count === 2 && seen(roaming)[0]?.count === 1, {
+      what: 'counts after reconnect',
+      timeoutMs: 10_000,
+    });
+    expect(seen(roaming)).toEqual([
+      { emoji: '👍', count: 1, me: false },
+      { emoji: '🎉', count: 2, me: true },
+    ]);
     expect(await t.a1.whoReacted(m.id)).toEqual([
       { emoji: '👍', userIds: [t.c.user.id] },
       { emoji: '🎉', userIds: [t.b.user.id, t.d.user.id] },
@@ -94,7 +137,9 @@ describe('reactions', () => {
       await expect(codeOf(t.b1.request('reaction.add', { messageId: m.id, emoji: bad }))).resolves.toBe('invalid');
     }
     for (const ok of ['👍🏽', '👨‍👩‍👧', '🇰🇷', '1️⃣', '❤️']) await t.b1.react(m.id, ok);
-    const emoji = [...'😀😁😂🤣😃😄😅😆😉😊😋😎😍😘🥰😗😙😚🙂🤗🤩🤔🤨😐😑😶🙄😏😣😥😮🤐😯😪😫😴😌😛😜😝🤤😒😓😔😕🙃🤑😲🙁😖😞😟😤😢😭😦😧😨😩🤯😬😰😱🥵🥶😳🤪😵😡😠🤬😷🤒🤕🤢🤮🤧😇🥳🥺🤠🤡🤥🤫🤭🧐🤓😈👿👹👺💀👻👽🤖💩😺😸😹😻😼😽🙀'];
+    const emoji = [
+      ...'😀😁😂🤣😃😄😅😆😉😊😋😎😍😘🥰😗😙😚🙂🤗🤩🤔🤨😐😑😶🙄😏😣😥😮🤐😯😪😫😴😌😛😜😝🤤😒😓😔😕🙃🤑😲🙁😖😞😟😤😢😭😦😧😨😩🤯😬😰😱🥵🥶😳🤪😵😡😠🤬😷🤒🤕🤢🤮🤧😇🥳🥺🤠🤡🤥🤫🤭🧐🤓😈👿👹👺💀👻👽🤖💩😺😸😹😻😼😽🙀',
+    ];
     const results: string[] = [];
     for (const e of emoji.slice(0, 100)) results.push(await codeOf(t.c1.request('reaction.add', { messageId: m.id, emoji: e })));
     expect(results.filter((r) => r === 'ok')).toHaveLength(20 - 5);
@@ -135,7 +180,9 @@ describe('mentions', () => {
 
   it('lets owners and admins mention @all; a plain member gets forbidden', async () => {
     const t = await fourUsers();
-    await expect(codeOf(t.b1.request('message.send', { roomId: t.room.id, body: 'hello @all', clientMsgId: 'all-1' }))).resolves.toBe('forbidden');
+    await expect(codeOf(t.b1.request('message.send', { roomId: t.room.id, body: 'hello @all', clientMsgId: 'all-1' }))).resolves.toBe(
+      'forbidden',
+    );
     const all = await t.a1.send(t.room.id, 'meeting now @all');
     expect(all.mentionsAll).toBe(true);
     for (const dev of [t.b1, t.c2, t.d1]) await waitFor(() => dev.room(t.room.id)?.mentionCount === 1, { what: '@all counted' });
@@ -161,7 +208,9 @@ describe('notification settings', () => {
     expect(t.b2.room(t.room.id)?.unreadCount).toBe(2);
 
     await t.b2.setRoomSettings(t.room.id, { notify: 'none' });
-    await waitFor(() => t.b1.room(t.room.id)?.notify === 'none' && t.b1.room(t.room.id)?.muteUntil === null, { what: 'none on the first device' });
+    await waitFor(() => t.b1.room(t.room.id)?.notify === 'none' && t.b1.room(t.room.id)?.muteUntil === null, {
+      what: 'none on the first device',
+    });
     const again = await connect(t.b);
     expect(again.room(t.room.id)).toMatchObject({ notify: 'none', muteUntil: null });
     const http = await env.http.call('PUT', `/api/v1/rooms/${t.room.id}/settings`, { notify: 'mentions' }, t.b.accessToken);
@@ -198,7 +247,8 @@ describe('pins', () => {
     await t.b1.edit(m.id, 'pin me (edited)');
     await waitFor(() => fresh.room(t.room.id)?.pins[0]?.message.body === 'pin me (edited)', { what: 'pinned message edited' });
     await t.b1.delete(m.id);
-    for (const dev of [t.a2, t.c1, fresh]) await waitFor(() => dev.room(t.room.id)?.pins.length === 0, { what: 'pin gone with the message' });
+    for (const dev of [t.a2, t.c1, fresh])
+      await waitFor(() => dev.room(t.room.id)?.pins.length === 0, { what: 'pin gone with the message' });
     await expect(codeOf(t.a1.request('pin.remove', { messageId: m.id }))).resolves.toBe('not_found');
   });
 });
@@ -266,7 +316,10 @@ describe('room settings', () => {
   it('renames and describes the room live for every member', async () => {
     const t = await fourUsers();
     await t.a1.api.updateRoom(t.room.id, { name: 'Renamed', description: 'What we talk about' });
-    for (const dev of t.devices) await waitFor(() => dev.room(t.room.id)?.description === 'What we talk about' && dev.room(t.room.id)?.name === 'Renamed', { what: 'room updated' });
+    for (const dev of t.devices)
+      await waitFor(() => dev.room(t.room.id)?.description === 'What we talk about' && dev.room(t.room.id)?.name === 'Renamed', {
+        what: 'room updated',
+      });
     await t.a1.api.updateRoom(t.room.id, { description: '' });
     await waitFor(() => t.d2.room(t.room.id)?.description === null, { what: 'description cleared' });
     const fresh = await connect(t.c);

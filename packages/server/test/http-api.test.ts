@@ -20,10 +20,19 @@ describe('health', () => {
   it('serves the OpenAPI document and its UI', async () => {
     const doc = await http.call('GET', '/api/openapi.json');
     expect(doc.status).toBe(200);
-    expect(Object.keys(doc.body.paths)).toEqual(expect.arrayContaining([
-      '/api/v1/auth/signup', '/api/v1/auth/login', '/api/v1/auth/refresh', '/api/v1/me', '/api/v1/rooms',
-      '/api/v1/rooms/direct', '/api/v1/rooms/{roomId}/members', '/api/v1/rooms/{roomId}/members/me', '/api/v1/rooms/{roomId}/messages',
-    ]));
+    expect(Object.keys(doc.body.paths)).toEqual(
+      expect.arrayContaining([
+        '/api/v1/auth/signup',
+        '/api/v1/auth/login',
+        '/api/v1/auth/refresh',
+        '/api/v1/me',
+        '/api/v1/rooms',
+        '/api/v1/rooms/direct',
+        '/api/v1/rooms/{roomId}/members',
+        '/api/v1/rooms/{roomId}/members/me',
+        '/api/v1/rooms/{roomId}/messages',
+      ]),
+    );
     // Declared once by the authenticated scope, for every route inside it and none outside.
     expect(doc.body.paths['/api/v1/me'].get.security).toEqual([{ bearerAuth: [] }]);
     expect(doc.body.paths['/api/v1/rooms/{roomId}/messages'].post.responses['401']).toBeDefined();
@@ -35,7 +44,11 @@ describe('health', () => {
 
 describe('auth', () => {
   it('signs up, logs in, reads me, and rotates refresh tokens once each', async () => {
-    const signup = await http.call('POST', '/api/v1/auth/signup', { username: 'Alice', password: 'correct horse battery', displayName: 'Alice A' });
+    const signup = await http.call('POST', '/api/v1/auth/signup', {
+      username: 'Alice',
+      password: 'correct horse battery',
+      displayName: 'Alice A',
+    });
     expect(signup.status).toBe(201);
     expect(signup.body.user).toMatchObject({ username: 'Alice', displayName: 'Alice A', avatarUrl: null });
     expect(signup.body.user.passwordHash).toBeUndefined();
@@ -57,7 +70,11 @@ describe('auth', () => {
 
   it('rejects a duplicated username, case-insensitively', async () => {
     await http.signup('bob_dup');
-    const again = await http.call('POST', '/api/v1/auth/signup', { username: 'BOB_dup', password: 'correct horse battery', displayName: 'b' });
+    const again = await http.call('POST', '/api/v1/auth/signup', {
+      username: 'BOB_dup',
+      password: 'correct horse battery',
+      displayName: 'b',
+    });
     expect(again).toMatchObject({ status: 409, body: { error: { code: 'conflict' } } });
   });
 
@@ -76,7 +93,11 @@ describe('auth', () => {
     expect(missing.body.error.message).toMatch(/password|displayName/);
     const shortPw = await http.call('POST', '/api/v1/auth/signup', { username: 'dave', password: 'x', displayName: 'd' });
     expect(shortPw.status).toBe(400);
-    const badName = await http.call('POST', '/api/v1/auth/signup', { username: 'no spaces!', password: 'correct horse battery', displayName: 'd' });
+    const badName = await http.call('POST', '/api/v1/auth/signup', {
+      username: 'no spaces!',
+      password: 'correct horse battery',
+      displayName: 'd',
+    });
     expect(badName.status).toBe(400);
     const notJson = await http.call('POST', '/api/v1/auth/login', '{not json');
     expect(notJson).toMatchObject({ status: 400, body: { error: { code: 'invalid' } } });

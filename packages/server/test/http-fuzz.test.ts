@@ -29,7 +29,19 @@ interface Operation {
 const hostileString = fc.oneof(
   fc.string({ maxLength: 80 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
-  fc.constantFrom('\u0000', '../../etc/passwd', '%', '%E0%A4%A', '//evil.example/x.png', '/\\evil', 'a'.repeat(5000), '', ' ', '__proto__', 'constructor'),
+  fc.constantFrom(
+    '\u0000',
+    '../../etc/passwd',
+    '%',
+    '%E0%A4%A',
+    '//evil.example/x.png',
+    '/\\evil',
+    'a'.repeat(5000),
+    '',
+    ' ',
+    '__proto__',
+    'constructor',
+  ),
 );
 const hostileValue = fc.oneof(
   hostileString,
@@ -42,14 +54,26 @@ const hostileValue = fc.oneof(
 );
 
 function bodyArbitrary(keys: string[] | null) {
-  const raw = fc.oneof(fc.jsonValue().map((v) => JSON.stringify(v)), fc.string({ maxLength: 50 }), fc.constant('{"a":'), fc.constant(''));
+  const raw = fc.oneof(
+    fc.jsonValue().map((v) => JSON.stringify(v)),
+    fc.string({ maxLength: 50 }),
+    fc.constant('{"a":'),
+    fc.constant(''),
+  );
   if (!keys) return fc.option(raw, { nil: undefined });
   const shaped = fc.record(Object.fromEntries(keys.map((k) => [k, hostileValue])), { requiredKeys: [] }).map((v) => JSON.stringify(v));
   return fc.oneof({ weight: 3, arbitrary: shaped }, { weight: 1, arbitrary: raw }, { weight: 1, arbitrary: fc.constant(undefined) });
 }
 
 function paramArbitrary() {
-  return fc.oneof(fc.constant(() => roomId), hostileString.map((s) => () => encodeURIComponent(s) || 'x'), fc.constantFrom(() => '%E0%A4%A', () => '%00'));
+  return fc.oneof(
+    fc.constant(() => roomId),
+    hostileString.map((s) => () => encodeURIComponent(s) || 'x'),
+    fc.constantFrom(
+      () => '%E0%A4%A',
+      () => '%00',
+    ),
+  );
 }
 
 async function check(res: Response) {
@@ -120,6 +144,8 @@ describe('HTTP fuzz', () => {
     }
     // Others were served all along, and still are.
     expect((await http.call('GET', '/api/v1/me', undefined, bystanderToken)).status).toBe(200);
-    expect((await http.call('POST', '/api/v1/auth/signup', { username: `after${Date.now().toString(36)}`, password, displayName: 'a' })).status).toBe(201);
+    expect(
+      (await http.call('POST', '/api/v1/auth/signup', { username: `after${Date.now().toString(36)}`, password, displayName: 'a' })).status,
+    ).toBe(201);
   }, 300_000);
 });

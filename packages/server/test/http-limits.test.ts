@@ -24,11 +24,13 @@ describe('login throttling', () => {
     const victim = await http.signup();
     const bystander = await http.signup();
     const statuses: number[] = [];
-    const results = await Promise.all(Array.from({ length: 200 }, async () => {
-      const res = await http.call('POST', '/api/v1/auth/login', { username: victim.user.username, password: 'wrong password here' });
-      statuses.push(res.status);
-      return res;
-    }));
+    const results = await Promise.all(
+      Array.from({ length: 200 }, async () => {
+        const res = await http.call('POST', '/api/v1/auth/login', { username: victim.user.username, password: 'wrong password here' });
+        statuses.push(res.status);
+        return res;
+      }),
+    );
     // Only the free failures and the one that locked reached argon2, though all 200 were in flight at once.
     expect(statuses.filter((s) => s === 401).length).toBe(6);
     const limited = results.filter((r) => r.status === 429);
@@ -49,7 +51,8 @@ describe('login throttling', () => {
     clock.advance(16 * 60_000);
     const answers = async (username: string) => {
       const out: number[] = [];
-      for (let i = 0; i < 7; i++) out.push((await http.call('POST', '/api/v1/auth/login', { username, password: 'nope nope nope' })).status);
+      for (let i = 0; i < 7; i++)
+        out.push((await http.call('POST', '/api/v1/auth/login', { username, password: 'nope nope nope' })).status);
       return out;
     };
     // Same IP for both: move past the IP lockout in between.
@@ -81,8 +84,11 @@ describe('HTTP abuse limits', () => {
     const busy = await startTestServer({ PASSWORD_HASH_CONCURRENCY: '1', PASSWORD_HASH_QUEUE: '0' });
     try {
       const client = httpClient(busy.url);
-      const results = await Promise.all(Array.from({ length: 6 }, (_, i) =>
-        client.call('POST', '/api/v1/auth/signup', { username: `busy${i}`, password, displayName: 'b' })));
+      const results = await Promise.all(
+        Array.from({ length: 6 }, (_, i) =>
+          client.call('POST', '/api/v1/auth/signup', { username: `busy${i}`, password, displayName: 'b' }),
+        ),
+      );
       expect(results.some((r) => r.status === 201)).toBe(true);
       const refused = results.filter((r) => r.status === 503);
       expect(refused.length).toBeGreaterThan(0);
@@ -123,8 +129,17 @@ describe('edge validation', () => {
 
   it('accepts only same-origin attachment paths as avatars', async () => {
     const a = await http.signup();
-    for (const avatarUrl of ['//evil.example/x.png', '/\\evil.example/x.png', 'https://evil.example/x.png', '/api/v1/attachments/../x', 'javascript:alert(1)']) {
-      expect(await http.call('PATCH', '/api/v1/me', { avatarUrl }, a.accessToken), avatarUrl).toMatchObject({ status: 400, body: { error: { code: 'invalid' } } });
+    for (const avatarUrl of [
+      '//evil.example/x.png',
+      '/\\evil.example/x.png',
+      'https://evil.example/x.png',
+      '/api/v1/attachments/../x',
+      'javascript:alert(1)',
+    ]) {
+      expect(await http.call('PATCH', '/api/v1/me', { avatarUrl }, a.accessToken), avatarUrl).toMatchObject({
+        status: 400,
+        body: { error: { code: 'invalid' } },
+      });
     }
     expect((await http.call('PATCH', '/api/v1/me', { avatarUrl: '/api/v1/attachments/abc_123' }, a.accessToken)).status).toBe(200);
     expect((await http.call('PATCH', '/api/v1/me', { avatarUrl: null }, a.accessToken)).status).toBe(200);
@@ -144,7 +159,9 @@ describe('edge validation', () => {
       expect(await http.call(method, url, body, a.accessToken), url).toMatchObject({ status: 400, body: { error: { code: 'invalid' } } });
     }
     expect((await http.call('GET', `/api/v1/rooms/${room.id}/messages?afterSeq=1e308`, undefined, a.accessToken)).status).toBe(400);
-    expect((await http.call('GET', `/api/v1/rooms/${room.id}/messages?afterSeq=${Number.MAX_SAFE_INTEGER}`, undefined, a.accessToken)).status).toBe(200);
+    expect(
+      (await http.call('GET', `/api/v1/rooms/${room.id}/messages?afterSeq=${Number.MAX_SAFE_INTEGER}`, undefined, a.accessToken)).status,
+    ).toBe(200);
   });
 
   it('answers a malformed percent-encoding in the one error shape', async () => {

@@ -25,7 +25,12 @@ describe('edge validation on PostgreSQL', () => {
     const room = await http.createRoom(a.accessToken, 'pg', []);
     for (const seq of ['1e308', String(Number.MAX_SAFE_INTEGER), String(2 ** 31), String(2 ** 53), '-1']) {
       for (const param of ['afterSeq', 'beforeSeq']) {
-        const res = await http.call('GET', `/api/v1/rooms/${room.id}/messages?${param}=${seq}&limit=${Limits.maxHistoryPage}`, undefined, a.accessToken);
+        const res = await http.call(
+          'GET',
+          `/api/v1/rooms/${room.id}/messages?${param}=${seq}&limit=${Limits.maxHistoryPage}`,
+          undefined,
+          a.accessToken,
+        );
         expect([200, 400], `${param}=${seq}: ${JSON.stringify(res.body)}`).toContain(res.status);
       }
     }

@@ -61,15 +61,27 @@ describe('sessions end', () => {
     const a = await http.signup();
     const b = await login(a.user.username);
     const { client: socketB } = await RawClient.hello(server.wsUrl, b.accessToken);
-    const wrong = await http.call('POST', '/api/v1/auth/password', { currentPassword: 'not it at all', newPassword: 'a new long password' }, a.accessToken);
+    const wrong = await http.call(
+      'POST',
+      '/api/v1/auth/password',
+      { currentPassword: 'not it at all', newPassword: 'a new long password' },
+      a.accessToken,
+    );
     expect(wrong).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
-    const changed = await http.call('POST', '/api/v1/auth/password', { currentPassword: password, newPassword: 'a new long password' }, a.accessToken);
+    const changed = await http.call(
+      'POST',
+      '/api/v1/auth/password',
+      { currentPassword: password, newPassword: 'a new long password' },
+      a.accessToken,
+    );
     expect(changed.status).toBe(204);
     expect(await socketB.waitForClose()).toBe(CloseCodes.SessionEnded.code);
     expect((await me(b.accessToken)).status).toBe(401);
     expect((await me(a.accessToken)).status).toBe(200);
     expect((await http.call('POST', '/api/v1/auth/login', { username: a.user.username, password })).status).toBe(401);
-    expect((await http.call('POST', '/api/v1/auth/login', { username: a.user.username, password: 'a new long password' })).status).toBe(200);
+    expect((await http.call('POST', '/api/v1/auth/login', { username: a.user.username, password: 'a new long password' })).status).toBe(
+      200,
+    );
   });
 
   it('refresh never extends a session past its absolute lifetime', async () => {
@@ -83,7 +95,10 @@ describe('sessions end', () => {
       refreshToken = res.body.refreshToken;
     }
     clock.advance(25 * 60_000);
-    expect(await http.call('POST', '/api/v1/auth/refresh', { refreshToken })).toMatchObject({ status: 401, body: { error: { code: 'unauthorized' } } });
+    expect(await http.call('POST', '/api/v1/auth/refresh', { refreshToken })).toMatchObject({
+      status: 401,
+      body: { error: { code: 'unauthorized' } },
+    });
   });
 
   it('sweeps expired sessions and refresh tokens', async () => {
@@ -107,7 +122,11 @@ describe('cookie transport', () => {
 
   it('keeps the refresh token in an HttpOnly cookie, rotates it on refresh and clears it on logout', async () => {
     const name = `cookie${Date.now().toString(36)}`;
-    const signup = await post('/api/v1/auth/signup', { username: name, password, displayName: name, transport: 'cookie' }, { 'x-forwarded-proto': 'https' });
+    const signup = await post(
+      '/api/v1/auth/signup',
+      { username: name, password, displayName: name, transport: 'cookie' },
+      { 'x-forwarded-proto': 'https' },
+    );
     expect(signup.status).toBe(201);
     const body = await signup.json();
     expect(body.refreshToken).toBeUndefined();

@@ -41,7 +41,11 @@ describe('read pointers', () => {
     expect(notRead(await pointers(), message.seq)).toBe(3);
 
     const counts: number[] = [];
-    for (const [reader, userId] of [[b1, b.user.id], [c1, c.user.id], [d1, d.user.id]] as const) {
+    for (const [reader, userId] of [
+      [b1, b.user.id],
+      [c1, c.user.id],
+      [d1, d.user.id],
+    ] as const) {
       const reply = await reader.request('room.read', { roomId: room.id, seq: message.seq });
       expect(reply).toMatchObject({ lastReadSeq: message.seq, unreadCount: 0 });
       // a's second device sees the read live (coalesced into a room.read batch).
@@ -76,7 +80,11 @@ describe('read pointers', () => {
   it('bounds room.read frames per client by the coalescing window when 200 members read at once', async () => {
     const members = await Promise.all(Array.from({ length: 200 }, () => http.signup()));
     const [owner, ...rest] = members;
-    const room = await http.createRoom(owner!.accessToken, 'Big', rest.map((m) => m.user.id));
+    const room = await http.createRoom(
+      owner!.accessToken,
+      'Big',
+      rest.map((m) => m.user.id),
+    );
     const clients = await Promise.all(members.map((m) => device(m.accessToken).then((d) => d.client)));
     const { message } = await clients[0]!.request('message.send', { roomId: room.id, body: 'everyone read this', clientMsgId: 'big' });
     await Promise.all(clients.map((c) => c.waitForEvent('message.created', (e) => e.message.seq === message.seq)));
@@ -92,7 +100,9 @@ describe('read pointers', () => {
       const wave = readers.slice(w * perWave, (w + 1) * perWave);
       await Promise.all(wave.map((c) => c.request('room.read', { roomId: room.id, seq: message.seq })));
       const seen = Math.min(readers.length, (w + 1) * perWave);
-      await Promise.all(clients.map((c) => waitFor(() => readersSeen(c) >= seen, { what: `reads of wave ${w + 1} seen`, timeoutMs: 20_000 })));
+      await Promise.all(
+        clients.map((c) => waitFor(() => readersSeen(c) >= seen, { what: `reads of wave ${w + 1} seen`, timeoutMs: 20_000 })),
+      );
     }
     // Frames bounded by the schedule, not one frame per reader (199).
     for (const c of clients) expect(c.eventsOf('room.read').length).toBeLessThanOrEqual(waves * 2);
@@ -150,7 +160,12 @@ describe('presence', () => {
     expect(offline.lastSeenAt).not.toBeNull();
     // The offline event needs all three closes handled, so it is the marker: one device of several
     // going away was not a change anyone saw (no offline/online flicker before it).
-    expect(watcher.eventsOf('presence.updated').filter((e) => e.userId === b.user.id).map((e) => e.online)).toEqual([true, false]);
+    expect(
+      watcher
+        .eventsOf('presence.updated')
+        .filter((e) => e.userId === b.user.id)
+        .map((e) => e.online),
+    ).toEqual([true, false]);
   });
 
   it('notices a device that vanishes without a close frame within two heartbeats', async () => {
@@ -173,7 +188,12 @@ describe('profiles', () => {
     const { client: b1 } = await device(b.accessToken);
     const { client: a2 } = await device(a.accessToken);
     const { client: s1 } = await device(stranger.accessToken);
-    const res = await http.call('PATCH', '/api/v1/me', { displayName: 'Alice Renamed', statusMessage: 'busy', avatarUrl: '/api/v1/attachments/a-png' }, a.accessToken);
+    const res = await http.call(
+      'PATCH',
+      '/api/v1/me',
+      { displayName: 'Alice Renamed', statusMessage: 'busy', avatarUrl: '/api/v1/attachments/a-png' },
+      a.accessToken,
+    );
     expect(res.status).toBe(200);
     expect(res.body.user).toMatchObject({ displayName: 'Alice Renamed', statusMessage: 'busy' });
     for (const c of [b1, a2]) {
@@ -211,7 +231,12 @@ describe('notices and announcements', () => {
     expect(byMember).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
     const byOutsider = await http.call('POST', `/api/v1/rooms/${room.id}/notices`, { body: 'hi' }, outsider.accessToken);
     expect(byOutsider).toMatchObject({ status: 404, body: { error: { code: 'not_found' } } });
-    const tooLong = await http.call('POST', `/api/v1/rooms/${room.id}/notices`, { body: 'n'.repeat(Limits.maxNoticeChars + 1) }, owner.accessToken);
+    const tooLong = await http.call(
+      'POST',
+      `/api/v1/rooms/${room.id}/notices`,
+      { body: 'n'.repeat(Limits.maxNoticeChars + 1) },
+      owner.accessToken,
+    );
     expect(tooLong.status).toBe(400);
 
     const removed = await http.call('DELETE', `/api/v1/rooms/${room.id}/notices/${posted.body.notice.id}`, undefined, owner.accessToken);
@@ -255,7 +280,12 @@ describe('participants and roles', () => {
     // Members may not do admin things.
     const kickByMember = await http.call('DELETE', `/api/v1/rooms/${room.id}/members/${admin.user.id}`, undefined, member.accessToken);
     expect(kickByMember).toMatchObject({ status: 403, body: { error: { code: 'forbidden' } } });
-    const roleByAdmin = await http.call('PATCH', `/api/v1/rooms/${room.id}/members/${member.user.id}`, { role: 'admin' }, admin.accessToken);
+    const roleByAdmin = await http.call(
+      'PATCH',
+      `/api/v1/rooms/${room.id}/members/${member.user.id}`,
+      { role: 'admin' },
+      admin.accessToken,
+    );
     expect(roleByAdmin.status).toBe(403);
     const renameByMember = await http.call('PATCH', `/api/v1/rooms/${room.id}`, { name: 'mine now' }, member.accessToken);
     expect(renameByMember.status).toBe(403);
@@ -277,8 +307,10 @@ describe('participants and roles', () => {
     await o1.request('message.send', { roomId: kept.id, body: 'marker', clientMsgId: 'k-marker' });
     await m1.waitForEvent('message.created', (e) => e.message.roomId === kept.id);
     expect(m1.events.slice(before).filter((e) => !('message' in e.data && e.data.message.roomId === kept.id))).toEqual([]);
-    expect(await m1.call('message.send', { roomId: room.id, body: 'let me back', clientMsgId: 'k2' }))
-      .toMatchObject({ ok: false, error: { code: 'not_found' } });
+    expect(await m1.call('message.send', { roomId: room.id, body: 'let me back', clientMsgId: 'k2' })).toMatchObject({
+      ok: false,
+      error: { code: 'not_found' },
+    });
   });
 });
 

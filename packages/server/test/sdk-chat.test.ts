@@ -14,7 +14,11 @@ async function team() {
   const [a, b, c] = await Promise.all([env.http.signup(), env.http.signup(), env.http.signup()]);
   const room: Room = await env.http.createRoom(a.accessToken, 'Team', [b.user.id, c.user.id]);
   const devices = {
-    a1: await connect(a), a2: await connect(a), b1: await connect(b), b2: await connect(b), c1: await connect(c),
+    a1: await connect(a),
+    a2: await connect(a),
+    b1: await connect(b),
+    b2: await connect(b),
+    c1: await connect(c),
   };
   return { a, b, c, room, devices, all: Object.values(devices) };
 }
@@ -104,7 +108,8 @@ describe('SDK against the real server', () => {
     const lastSeq = ackedSeqs.at(-1)!;
     for (const d of [sender, receiver, steady]) {
       await waitFor(() => seqs(d, room.id).at(-1) === lastSeq && seqs(d, room.id).length === lastSeq, {
-        what: 'every acknowledged message on screen', timeoutMs: 15_000,
+        what: 'every acknowledged message on screen',
+        timeoutMs: 15_000,
       });
       expect(seqs(d, room.id)).toEqual(range(lastSeq));
     }

@@ -35,7 +35,11 @@ describe('live state through the SDK', () => {
     const late = await env.http.signup();
     await t.a1.api.addMembers(t.room.id, [late.user.id]);
     const lateDevice = await connect(late);
-    for (const [name, dev] of [['a1', t.a1], ['b1', t.b1], ['late', lateDevice]] as const) {
+    for (const [name, dev] of [
+      ['a1', t.a1],
+      ['b1', t.b1],
+      ['late', lateDevice],
+    ] as const) {
       await waitFor(() => dev.readers(t.room.id)?.some((m) => m.userId === late.user.id), { what: `late joiner in readers of ${name}` });
       expect(dev.readCount(t.room.id, early.seq)).toBe(3);
     }
@@ -90,7 +94,8 @@ describe('live state through the SDK', () => {
     for (const dev of [t.b1, t.d2]) await waitFor(() => dev.room(t.room.id)?.notice?.id === notice.notice.id, { what: 'notice' });
     await t.a1.api.kickMember(t.room.id, t.d.user.id);
     for (const dev of [t.d1, t.d2]) await waitFor(() => !dev.room(t.room.id), { what: 'room removed for the kicked' });
-    for (const dev of [t.b1, t.c2]) await waitFor(() => dev.readers(t.room.id)?.every((m) => m.userId !== t.d.user.id), { what: 'member gone' });
+    for (const dev of [t.b1, t.c2])
+      await waitFor(() => dev.readers(t.room.id)?.every((m) => m.userId !== t.d.user.id), { what: 'member gone' });
     const group = await env.http.createRoom(t.b.accessToken, 'New', [t.a.user.id]);
     await waitFor(() => t.a2.room(group.id), { what: 'room added live' });
   });

@@ -9,7 +9,10 @@ import { startTestServer, type TestServer } from './helpers/test-server.js';
 /** A stand-in build: what the server does with apps/web/dist does not depend on its content. */
 const webDir = mkdtempSync(path.join(os.tmpdir(), 'chatchat-web-'));
 mkdirSync(path.join(webDir, 'assets'));
-writeFileSync(path.join(webDir, 'index.html'), '<!doctype html><title>ChatChat</title><script type="module" src="/assets/app-abc123.js"></script>');
+writeFileSync(
+  path.join(webDir, 'index.html'),
+  '<!doctype html><title>ChatChat</title><script type="module" src="/assets/app-abc123.js"></script>',
+);
 writeFileSync(path.join(webDir, 'assets', 'app-abc123.js'), 'console.log(1)');
 writeFileSync(path.join(webDir, 'favicon.svg'), '<svg xmlns="http://www.w3.org/2000/svg"/>');
 
@@ -92,5 +95,4 @@ describe('refresh cookie (browsers)', () => {
   const cookieOf = (res: Response) => res.headers.get('set-cookie') ?? '';
   const post = (p: string, body: unknown, headers: Record<string, string> = {}) =>
     fetch(`${server.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-
 });

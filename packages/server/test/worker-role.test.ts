@@ -26,7 +26,11 @@ describe('ROLE=worker', () => {
   beforeAll(async () => {
     db = await createTestDatabase();
     const env = {
-      DATABASE_URL: db.url, REDIS_URL, REDIS_PREFIX: prefix, JWT_SECRET: 'worker-test-secret-0123456789', PRESENCE_TTL_MS: '300',
+      DATABASE_URL: db.url,
+      REDIS_URL,
+      REDIS_PREFIX: prefix,
+      JWT_SECRET: 'worker-test-secret-0123456789',
+      PRESENCE_TTL_MS: '300',
     };
     api = await startTestServer({ ...env, ROLE: 'api', MIGRATE_ON_START: 'true' });
     worker = await startTestServer({ ...env, ROLE: 'worker' });
@@ -61,7 +65,10 @@ describe('ROLE=worker', () => {
     await deadGateway.connect(a.user.id, 'c1');
     await deadGateway.heartbeat();
 
-    const offline = await waitFor(() => seen.find((d) => d.userId === a.user.id && !d.online), { what: 'a reported offline', timeoutMs: 10_000 });
+    const offline = await waitFor(() => seen.find((d) => d.userId === a.user.id && !d.online), {
+      what: 'a reported offline',
+      timeoutMs: 10_000,
+    });
     expect(offline.lastSeenAt).not.toBeNull();
     expect((await api.services.presence.lookup([a.user.id]))[0]?.online).toBe(false);
     const metrics = await (await fetch(`${worker.url}/metrics`, { headers: { authorization: `Bearer ${testMetricsToken}` } })).text();

@@ -31,11 +31,33 @@ const heapAfterGc = () => {
 
 // ---- generators ----
 
-const prototypeNames = ['__proto__', 'constructor', 'prototype', 'toString', 'valueOf', 'hasOwnProperty', 'isPrototypeOf', '__defineGetter__'];
+const prototypeNames = [
+  '__proto__',
+  'constructor',
+  'prototype',
+  'toString',
+  'valueOf',
+  'hasOwnProperty',
+  'isPrototypeOf',
+  '__defineGetter__',
+];
 const hostileString = fc.oneof(
   fc.string({ maxLength: 40 }),
   fc.string({ unit: 'binary', maxLength: 80 }),
-  fc.constantFrom('', ' ', '\u0000', 'a\u0000b', '\uD800', '\uDFFF\uD800', '🙂'.repeat(30), '\u202E', 'null', '{}', '%00', ...prototypeNames),
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    'a\u0000b',
+    '\uD800',
+    '\uDFFF\uD800',
+    '🙂'.repeat(30),
+    '\u202E',
+    'null',
+    '{}',
+    '%00',
+    ...prototypeNames,
+  ),
   fc.string({ unit: 'binary-ascii', minLength: 60, maxLength: 70 }),
 );
 const hugeNumber = fc.constantFrom(1e308, -1e308, 2 ** 53, 2 ** 53 + 2, -1, -0, 0.5, 1e-300, 2 ** 31, 2 ** 63, Number.MAX_SAFE_INTEGER);
@@ -46,8 +68,9 @@ const anyJson: fc.Arbitrary<unknown> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom(null, true, false, [], {}) },
 );
 /** Arrays or objects nested far deeper than any schema. */
-const deepNesting = fc.integer({ min: 50, max: 1500 }).chain((depth) =>
-  fc.constantFrom('[', '{"a":').map((open) => open.repeat(depth) + '1' + (open === '[' ? ']' : '}').repeat(depth)));
+const deepNesting = fc
+  .integer({ min: 50, max: 1500 })
+  .chain((depth) => fc.constantFrom('[', '{"a":').map((open) => open.repeat(depth) + '1' + (open === '[' ? ']' : '}').repeat(depth)));
 
 /** Ids the fuzzer knows are real (its own room and messages), so valid-shaped requests reach the services. */
 const knownIds: string[] = [];
@@ -67,9 +90,7 @@ function arbitraryFor(schema: TSchema, key = ''): fc.Arbitrary<unknown> {
     }
     case 'string': {
       const plain = fc.string({ minLength: s.minLength ?? 0, maxLength: Math.min(s.maxLength ?? 200, 200) });
-      return /Id$/.test(key) || key === 'roomId'
-        ? fc.oneof(plain, fc.constantFrom(...(knownIds.length ? knownIds : ['none'])))
-        : plain;
+      return /Id$/.test(key) || key === 'roomId' ? fc.oneof(plain, fc.constantFrom(...(knownIds.length ? knownIds : ['none']))) : plain;
     }
     case 'integer':
       return fc.oneof(fc.integer({ min: s.minimum ?? -10, max: Math.min(s.maximum ?? 1000, 1000) }), fc.integer({ min: s.minimum ?? 0 }));
@@ -120,11 +141,34 @@ function frameArbitrary(): fc.Arbitrary<Frame> {
     { weight: 5, arbitrary: envelope(requestId, fc.oneof(hostileString, fc.constantFrom(...prototypeNames)), anyJson) },
     { weight: 4, arbitrary: envelope(fc.oneof(fc.string({ minLength: 65, maxLength: 90 }), fc.constant(''), hugeNumber), op, anyJson) },
     // Not an envelope at all.
-    { weight: 6, arbitrary: fc.oneof(hostileString, fc.jsonValue().map((v) => JSON.stringify(v) ?? 'null')).map((text): Frame => ({ text })) },
+    {
+      weight: 6,
+      arbitrary: fc
+        .oneof(
+          hostileString,
+          fc.jsonValue().map((v) => JSON.stringify(v) ?? 'null'),
+        )
+        .map((text): Frame => ({ text })),
+    },
     { weight: 4, arbitrary: deepNesting.map((text): Frame => ({ text })) },
-    { weight: 4, arbitrary: fc.tuple(requestId, op, deepNesting).map(([i, o, d]): Frame => ({ text: `{"id":${JSON.stringify(i)},"op":${JSON.stringify(o)},"data":${d}}` })) },
-    { weight: 2, arbitrary: fc.uint8Array({ maxLength: 64 }).map((bytes): Frame => ({ text: Buffer.from(bytes).toString('latin1'), binary: true })) },
-    { weight: 3, arbitrary: fc.tuple(requestId, op, fc.string({ unit: 'binary', maxLength: 600 })).map(([i, o, big]): Frame => ({ text: JSON.stringify({ id: i, op: o, data: { roomId: big, body: big, token: big, clientMsgId: big } }) })) },
+    {
+      weight: 4,
+      arbitrary: fc
+        .tuple(requestId, op, deepNesting)
+        .map(([i, o, d]): Frame => ({ text: `{"id":${JSON.stringify(i)},"op":${JSON.stringify(o)},"data":${d}}` })),
+    },
+    {
+      weight: 2,
+      arbitrary: fc.uint8Array({ maxLength: 64 }).map((bytes): Frame => ({ text: Buffer.from(bytes).toString('latin1'), binary: true })),
+    },
+    {
+      weight: 3,
+      arbitrary: fc.tuple(requestId, op, fc.string({ unit: 'binary', maxLength: 600 })).map(
+        ([i, o, big]): Frame => ({
+          text: JSON.stringify({ id: i, op: o, data: { roomId: big, body: big, token: big, clientMsgId: big } }),
+        }),
+      ),
+    },
   );
 }
 
@@ -159,7 +203,8 @@ function wellFormedReply(frame: ServerFrame): string | null {
   if (frame.ok === true) return 'data' in frame ? null : 'ok reply without data';
   if (frame.ok !== false) return 'ok is not a boolean';
   const error = (frame as { error?: { code?: unknown; message?: unknown } }).error;
-  if (!error || typeof error.code !== 'string' || !Object.hasOwn(ErrorCodes, error.code)) return `error code not in the catalogue: ${JSON.stringify(error)}`;
+  if (!error || typeof error.code !== 'string' || !Object.hasOwn(ErrorCodes, error.code))
+    return `error code not in the catalogue: ${JSON.stringify(error)}`;
   if (typeof error.message !== 'string') return 'error without message';
   if (error.code === 'internal' && error.message !== 'internal error') return 'internal error leaks detail';
   return null;
@@ -228,10 +273,11 @@ describe('protocol fuzz', () => {
         outstanding: 0,
         // Its hello reply is not the fuzzer's business.
         seenFrames: client.frames.length,
-        settled: () => new Promise<void>((resolve) => {
-          wake = resolve;
-          check();
-        }),
+        settled: () =>
+          new Promise<void>((resolve) => {
+            wake = resolve;
+            check();
+          }),
       };
       const check = () => {
         collect(h);
@@ -297,7 +343,10 @@ describe('protocol fuzz', () => {
 
     // The honest pair saw every message, in order, and nothing else went wrong for them.
     await b.waitForEvent('message.created', (d) => d.message.clientMsgId === `h-${honestSent - 1}`, 10_000);
-    const seen = b.eventsOf('message.created').filter((d) => d.message.roomId === honestRoom.id).map((d) => d.message.clientMsgId);
+    const seen = b
+      .eventsOf('message.created')
+      .filter((d) => d.message.roomId === honestRoom.id)
+      .map((d) => d.message.clientMsgId);
     expect(seen).toEqual(Array.from({ length: honestSent }, (_, i) => `h-${i}`));
     expect((await b.call('ping', {})).ok).toBe(true);
     expect(b.closeCode).toBeUndefined();
@@ -306,7 +355,9 @@ describe('protocol fuzz', () => {
     // This process is the fuzzer and the server: CPU, not wall time (the machine may be shared).
     console.info(`[ws-fuzz] CPU: ${cpuSec(cpu0, cpu1)} s generating, ${cpuSec(cpu1, process.cpuUsage())} s sending and answering`);
     const grown = heapAfterGc() - baseline;
-    console.info(`[ws-fuzz] ${sent} frames sent, ${reconnects} hostile sockets ended by a refused hello, heap after GC ${grown >= 0 ? '+' : ''}${(grown / 1e6).toFixed(1)} MB`);
+    console.info(
+      `[ws-fuzz] ${sent} frames sent, ${reconnects} hostile sockets ended by a refused hello, heap after GC ${grown >= 0 ? '+' : ''}${(grown / 1e6).toFixed(1)} MB`,
+    );
     // Generous: the server's caches (prepared statements, compiled validators) and the test's own arrays.
     expect(grown).toBeLessThan(150e6);
     const health = await fetch(`${server.url}/healthz`);

@@ -53,17 +53,32 @@ async function startGatewayWithFailingSnapshots() {
   };
   const server = http.createServer((_req, res) => res.writeHead(404).end());
   const gateway: Gateway = createGateway({
-    server, bus, services: wired, log, metrics,
-    heartbeatMs: 60_000, authTimeoutMs: 10_000, maxBufferedBytes: 1 << 22,
-    rateLimitOpsPerSec: 1000, rateLimitBurst: 1000, maxSocketsPerUser: 10,
-    maxAnonymousSocketsPerAddress: 100, maxInFlightPerSocket: 32, allowedOrigins: null, trustProxy: false,
+    server,
+    bus,
+    services: wired,
+    log,
+    metrics,
+    heartbeatMs: 60_000,
+    authTimeoutMs: 10_000,
+    maxBufferedBytes: 1 << 22,
+    rateLimitOpsPerSec: 1000,
+    rateLimitBurst: 1000,
+    maxSocketsPerUser: 10,
+    maxAnonymousSocketsPerAddress: 100,
+    maxInFlightPerSocket: 32,
+    allowedOrigins: null,
+    trustProxy: false,
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const wsUrl = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/ws`;
   let n = 0;
   return {
-    wsUrl, services, gateway, failing,
-    signup: (name = `u${Date.now().toString(36)}${n++}`) => services.auth.signup({ username: name, password: 'correct horse battery', displayName: name }),
+    wsUrl,
+    services,
+    gateway,
+    failing,
+    signup: (name = `u${Date.now().toString(36)}${n++}`) =>
+      services.auth.signup({ username: name, password: 'correct horse battery', displayName: name }),
     async close() {
       await gateway.close();
       await new Promise((resolve) => server.close(resolve));

@@ -45,11 +45,13 @@ describe('connection caps', () => {
   it('closes the hello of a user over MAX_SOCKETS_PER_USER with 4430, and keeps the others', async () => {
     const { server, api } = await start({ MAX_SOCKETS_PER_USER: '3' });
     const a = await api.signup();
-    const first = await Promise.all([1, 2, 3].map(async () => {
-      const c = await connect(server);
-      await c.request('hello', { token: a.accessToken });
-      return c;
-    }));
+    const first = await Promise.all(
+      [1, 2, 3].map(async () => {
+        const c = await connect(server);
+        await c.request('hello', { token: a.accessToken });
+        return c;
+      }),
+    );
     const extra = await connect(server);
     expect(await extra.call('hello', { token: a.accessToken })).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
     expect(await extra.waitForClose()).toBe(CloseCodes.TooManyConnections.code);
@@ -80,11 +82,13 @@ describe('connection caps', () => {
   it('rate-limits a user across all their sockets, not per socket', async () => {
     const { server, api } = await start({ RATE_LIMIT_OPS_PER_SEC: '1', RATE_LIMIT_BURST: '6' });
     const a = await api.signup();
-    const sockets = await Promise.all([1, 2, 3].map(async () => {
-      const c = await connect(server);
-      await c.request('hello', { token: a.accessToken });
-      return c;
-    }));
+    const sockets = await Promise.all(
+      [1, 2, 3].map(async () => {
+        const c = await connect(server);
+        await c.request('hello', { token: a.accessToken });
+        return c;
+      }),
+    );
     // 3 × 4 pings: each socket alone stays inside a burst of 6, the user does not.
     const replies = (await Promise.all(sockets.map((c) => Promise.all([1, 2, 3, 4].map(() => c.call('ping', {})))))).flat();
     const limited = replies.filter((r) => !r.ok && r.error.code === 'rate_limited').length;
@@ -103,8 +107,9 @@ describe('connection caps', () => {
     const client = await connect(server);
     await client.request('hello', { token: a.accessToken });
     // Sends of one socket commit one after another, so they stay in flight together.
-    const replies = await Promise.all(Array.from({ length: 6 }, (_, i) =>
-      client.call('message.send', { roomId: room.id, body: 'x', clientMsgId: `f${i}` })));
+    const replies = await Promise.all(
+      Array.from({ length: 6 }, (_, i) => client.call('message.send', { roomId: room.id, body: 'x', clientMsgId: `f${i}` })),
+    );
     expect(replies.filter((r) => !r.ok && r.error.code === 'rate_limited').length).toBeGreaterThan(0);
     expect(replies.filter((r) => r.ok).length).toBeGreaterThanOrEqual(2);
     expect((await client.call('ping', {})).ok).toBe(true);
@@ -123,21 +128,24 @@ describe('what a socket that stops reading can make the server hold', () => {
     // 200 bodies of 4000 control characters, 6 bytes each in JSON: one full page is a reply of ~4.9 MB.
     const body = '\u0001'.repeat(Limits.maxMessageChars);
     for (let i = 0; i < Limits.maxHistoryPage; i += 20) {
-      await Promise.all(Array.from({ length: 20 }, (_, k) =>
-        writer.request('message.send', { roomId: room.id, body, clientMsgId: `big-${i + k}` })));
+      await Promise.all(
+        Array.from({ length: 20 }, (_, k) => writer.request('message.send', { roomId: room.id, body, clientMsgId: `big-${i + k}` })),
+      );
     }
     const sockets = 10;
     const perSocket = 8;
-    const readers = await Promise.all(Array.from({ length: sockets }, async () => {
-      const ws = new WebSocket(server.wsUrl);
-      open.push(ws);
-      await new Promise((resolve) => ws.once('open', resolve));
-      ws.send(JSON.stringify({ id: 'h', op: 'hello', data: { token: a.accessToken } }));
-      await new Promise((resolve) => ws.once('message', resolve));
-      // From here on this client reads nothing: kernel buffers fill, then the server's.
-      (ws as unknown as { _socket: net.Socket })._socket.pause();
-      return ws;
-    }));
+    const readers = await Promise.all(
+      Array.from({ length: sockets }, async () => {
+        const ws = new WebSocket(server.wsUrl);
+        open.push(ws);
+        await new Promise((resolve) => ws.once('open', resolve));
+        ws.send(JSON.stringify({ id: 'h', op: 'hello', data: { token: a.accessToken } }));
+        await new Promise((resolve) => ws.once('message', resolve));
+        // From here on this client reads nothing: kernel buffers fill, then the server's.
+        (ws as unknown as { _socket: net.Socket })._socket.pause();
+        return ws;
+      }),
+    );
     for (const ws of readers) {
       for (let i = 0; i < perSocket; i++) {
         ws.send(JSON.stringify({ id: `l${i}`, op: 'message.list', data: { roomId: room.id, afterSeq: 0, limit: Limits.maxHistoryPage } }));
@@ -145,17 +153,30 @@ describe('what a socket that stops reading can make the server hold', () => {
     }
     // One scrape, as soon as every stalled socket was closed (well inside the 10 s in which a
     // closed socket that does not read keeps its buffer): what the server held for them then.
-    const scrape = await waitFor(async () => {
-      const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${testMetricsToken}` } })).text();
-      return metric(text, 'chatchat_ws_closes_total', 'reason="slow_consumer"') === sockets ? text : null;
-    }, { what: 'every stalled socket closed', timeoutMs: 20_000, intervalMs: 20 });
+    const scrape = await waitFor(
+      async () => {
+        const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${testMetricsToken}` } })).text();
+        return metric(text, 'chatchat_ws_closes_total', 'reason="slow_consumer"') === sockets ? text : null;
+      },
+      { what: 'every stalled socket closed', timeoutMs: 20_000, intervalMs: 20 },
+    );
     const buffered = metric(scrape, 'chatchat_ws_buffered_bytes');
-    console.info(`[ws-limits] ${sockets} stalled sockets × ${perSocket} pages of ~4.9 MB: `
-      + `${(buffered / 1e6).toFixed(1)} MB held by the server at their close (limit ${sockets} × ${(maxBuffered / 1e6).toFixed(1)} MB)`);
+    console.info(
+      `[ws-limits] ${sockets} stalled sockets × ${perSocket} pages of ~4.9 MB: ` +
+        `${(buffered / 1e6).toFixed(1)} MB held by the server at their close (limit ${sockets} × ${(maxBuffered / 1e6).toFixed(1)} MB)`,
+    );
     expect(buffered).toBeGreaterThan(0);
     expect(buffered).toBeLessThanOrEqual(sockets * maxBuffered);
-    await waitFor(async () => metric(await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${testMetricsToken}` } })).text(), 'chatchat_ws_ops_total', 'op="message.list"') === sockets * perSocket,
-      { what: 'every message.list handled', timeoutMs: 20_000, intervalMs: 50 });
+    await waitFor(
+      async () =>
+        metric(
+          await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${testMetricsToken}` } })).text(),
+          'chatchat_ws_ops_total',
+          'op="message.list"',
+        ) ===
+        sockets * perSocket,
+      { what: 'every message.list handled', timeoutMs: 20_000, intervalMs: 50 },
+    );
     // Everyone else is still served.
     expect((await writer.call('ping', {})).ok).toBe(true);
   });
@@ -169,8 +190,10 @@ function rawUpgrade(port: number, path: string): Promise<{ statusLine: string; e
     socket.on('data', (d) => (data += d));
     socket.on('error', reject);
     socket.on('close', () => resolve({ statusLine: data.split('\r\n')[0] ?? '', ended: true }));
-    socket.write(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`
-      + 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n');
+    socket.write(
+      `GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n` +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n',
+    );
   });
 }
 

@@ -132,7 +132,8 @@ describe('metrics', () => {
       /^chatchat_send_commit_seconds_count [1-9]/m,
       /^chatchat_bus_published_messages [1-9]/m,
       /^nodejs_eventloop_lag_seconds /m,
-    ]) expect(text).toMatch(line);
+    ])
+      expect(text).toMatch(line);
   });
 });
 

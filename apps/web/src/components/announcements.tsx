@@ -18,7 +18,8 @@ export function Announcements() {
       </p>
       <p className="announcement-body">{latest.body}</p>
       <button
-        type="button" className="small"
+        type="button"
+        className="small"
         onClick={() => {
           localStorage.setItem(dismissedKey, latest.id);
           setDismissed(latest.id);

@@ -20,4 +20,3 @@ export function Avatar({ name, seed, userId, size = 36 }: { name: string; seed: 
     </span>
   );
 }
-

@@ -44,12 +44,16 @@ function NoticeBanner({ room }: { room: Room }) {
       {fresh && (
         <div className="notice-alert" role="alert" data-testid="notice-alert">
           <span>{t('notice.new')}</span>
-          <button type="button" className="small" onClick={() => stores.noticeAlert.set(null)}>{t('common.dismiss')}</button>
+          <button type="button" className="small" onClick={() => stores.noticeAlert.set(null)}>
+            {t('common.dismiss')}
+          </button>
         </div>
       )}
       {room.notice && (
         <section className="notice-banner" aria-label={t('notice.label')} data-testid="notice-banner">
-          <span className="notice-icon" aria-hidden="true">📌</span>
+          <span className="notice-icon" aria-hidden="true">
+            📌
+          </span>
           <p className="notice-body">{room.notice.body}</p>
           {allowed && (
             <button type="button" className="small" onClick={() => void client.api.removeNotice(room.id, room.notice!.id).catch(() => {})}>
@@ -58,32 +62,45 @@ function NoticeBanner({ room }: { room: Room }) {
           )}
         </section>
       )}
-      {allowed && (editing ? (
-        <form
-          className="notice-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (!draft.trim()) return;
-            client.api.postNotice(room.id, draft).then(
-              () => {
-                setEditing(false);
-                setDraft('');
-                setError(null);
-              },
-              (err: unknown) => setError(t(errorMessageId(err))),
-            );
-          }}
-        >
-          <label htmlFor="notice-input" className="visually-hidden">{t('notice.label')}</label>
-          <input id="notice-input" value={draft} onChange={(e) => setDraft(e.target.value)} placeholder={t('notice.placeholder')} />
-          <button type="submit" className="small primary">{t('notice.post')}</button>
-          <button type="button" className="small" onClick={() => setEditing(false)}>{t('common.cancel')}</button>
-          {error && <p className="form-error" role="alert">{error}</p>}
-        </form>
-      ) : null)}
+      {allowed &&
+        (editing ? (
+          <form
+            className="notice-form"
+            onSubmit={(e) => {
+              e.preventDefault();
+              if (!draft.trim()) return;
+              client.api.postNotice(room.id, draft).then(
+                () => {
+                  setEditing(false);
+                  setDraft('');
+                  setError(null);
+                },
+                (err: unknown) => setError(t(errorMessageId(err))),
+              );
+            }}
+          >
+            <label htmlFor="notice-input" className="visually-hidden">
+              {t('notice.label')}
+            </label>
+            <input id="notice-input" value={draft} onChange={(e) => setDraft(e.target.value)} placeholder={t('notice.placeholder')} />
+            <button type="submit" className="small primary">
+              {t('notice.post')}
+            </button>
+            <button type="button" className="small" onClick={() => setEditing(false)}>
+              {t('common.cancel')}
+            </button>
+            {error && (
+              <p className="form-error" role="alert">
+                {error}
+              </p>
+            )}
+          </form>
+        ) : null)}
       {allowed && !editing && (
         <div className="notice-tools">
-          <button type="button" className="link small" onClick={() => setEditing(true)}>{t('notice.postNew')}</button>
+          <button type="button" className="link small" onClick={() => setEditing(true)}>
+            {t('notice.postNew')}
+          </button>
         </div>
       )}
     </>
@@ -109,7 +126,9 @@ export function ChatView({ room, showPeople, onTogglePeople }: { room: Room; sho
         </button>
         <Avatar name={room.name} seed={room.id} userId={room.kind === 'direct' ? room.peerId : null} />
         <div className="chat-title-block">
-          <h1 id="chat-title" ref={headingRef} tabIndex={-1}>{room.name}</h1>
+          <h1 id="chat-title" ref={headingRef} tabIndex={-1}>
+            {room.name}
+          </h1>
           <p className="chat-subtitle">
             {room.kind === 'direct'
               ? `${peerOnline ? t('presence.online') : t('presence.offline')}${peer?.statusMessage ? ` · ${peer.statusMessage}` : ''}`

@@ -62,7 +62,9 @@ export function Composer({ room }: { room: Room }) {
         send();
       }}
     >
-      <label htmlFor="composer" className="visually-hidden">{t('composer.label', { room: room.name })}</label>
+      <label htmlFor="composer" className="visually-hidden">
+        {t('composer.label', { room: room.name })}
+      </label>
       <textarea
         id="composer"
         ref={ref}
@@ -79,7 +81,9 @@ export function Composer({ room }: { room: Room }) {
         }}
         onKeyDown={onKeyDown}
       />
-      <button type="submit" className="primary send" disabled={!text.trim()}>{t('composer.send')}</button>
+      <button type="submit" className="primary send" disabled={!text.trim()}>
+        {t('composer.send')}
+      </button>
       {error && (
         <p id="composer-error" className="form-error composer-error" role="alert">
           {error}

@@ -24,7 +24,9 @@ export function ConnectionBanner() {
         {offline ? t('conn.offline') : t('conn.lost')}{' '}
         {conn.state === 'waiting' && seconds > 0 ? t('conn.retryIn', { seconds }) : t('conn.connecting')}
       </span>
-      <button type="button" onClick={() => client.reconnect()}>{t('conn.retryNow')}</button>
+      <button type="button" onClick={() => client.reconnect()}>
+        {t('conn.retryNow')}
+      </button>
     </div>
   );
 }

@@ -7,10 +7,16 @@ export function LocaleSwitch() {
   const id = useId();
   return (
     <span className="locale-switch">
-      <label htmlFor={id} className="visually-hidden">{t('locale.label')}</label>
+      <label htmlFor={id} className="visually-hidden">
+        {t('locale.label')}
+      </label>
       <select id={id} value={locale} onChange={(e) => setLocale(e.target.value as Locale)}>
-        <option value="en" lang="en">English</option>
-        <option value="ko" lang="ko">한국어</option>
+        <option value="en" lang="en">
+          English
+        </option>
+        <option value="ko" lang="ko">
+          한국어
+        </option>
       </select>
     </span>
   );

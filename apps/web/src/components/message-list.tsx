@@ -1,6 +1,15 @@
 import {
-  createContext, useCallback, useContext, useEffect, useLayoutEffect, useMemo, useRef, useState,
-  type KeyboardEvent, type ReactNode, type Ref,
+  createContext,
+  useCallback,
+  useContext,
+  useEffect,
+  useLayoutEffect,
+  useMemo,
+  useRef,
+  useState,
+  type KeyboardEvent,
+  type ReactNode,
+  type Ref,
 } from 'react';
 import { Virtualizer, type CacheSnapshot, type VirtualizerHandle } from 'virtua';
 import type { OutboxEntry } from '@chatchat/client';
@@ -20,10 +29,7 @@ const bottomSlackPx = 32;
 /** Start fetching older history when the reader is this close to the top. */
 const prefetchPx = 600;
 
-type RowBody =
-  | { kind: 'msg'; message: Message }
-  | { kind: 'pending'; entry: OutboxEntry }
-  | { kind: 'failed'; failed: FailedSend };
+type RowBody = { kind: 'msg'; message: Message } | { kind: 'pending'; entry: OutboxEntry } | { kind: 'failed'; failed: FailedSend };
 
 type Row = RowBody & {
   key: string;
@@ -36,11 +42,18 @@ type Row = RowBody & {
   unreadStart: boolean;
 };
 
-function buildRows(messages: readonly Message[], pending: readonly OutboxEntry[], failed: readonly FailedSend[], meId: string, unreadFrom: number | null): Row[] {
+function buildRows(
+  messages: readonly Message[],
+  pending: readonly OutboxEntry[],
+  failed: readonly FailedSend[],
+  meId: string,
+  unreadFrom: number | null,
+): Row[] {
   const rows: Row[] = [];
   const bodies: (RowBody & { key: string; senderId: string; at: string })[] = [];
   for (const m of messages) bodies.push({ kind: 'msg', message: m, key: `m${m.seq}`, senderId: m.senderId, at: m.createdAt });
-  for (const e of pending) bodies.push({ kind: 'pending', entry: e, key: `p${e.clientMsgId}`, senderId: meId, at: new Date(e.createdAt).toISOString() });
+  for (const e of pending)
+    bodies.push({ kind: 'pending', entry: e, key: `p${e.clientMsgId}`, senderId: meId, at: new Date(e.createdAt).toISOString() });
   for (const f of failed) bodies.push({ kind: 'failed', failed: f, key: `f${f.id}`, senderId: meId, at: new Date().toISOString() });
   let unreadMarked = false;
   for (let i = 0; i < bodies.length; i++) {
@@ -50,8 +63,13 @@ function buildRows(messages: readonly Message[], pending: readonly OutboxEntry[]
     const unreadStart = !unreadMarked && unreadFrom !== null && b.kind === 'msg' && b.message.seq >= unreadFrom && b.senderId !== meId;
     if (unreadStart) unreadMarked = true;
     const system = b.kind === 'msg' && b.message.kind === 'system';
-    const groupStart = !prev || day !== null || unreadStart || system || prev.senderId !== b.senderId
-      || Date.parse(b.at) - Date.parse(prev.at) > groupWindowMs;
+    const groupStart =
+      !prev ||
+      day !== null ||
+      unreadStart ||
+      system ||
+      prev.senderId !== b.senderId ||
+      Date.parse(b.at) - Date.parse(prev.at) > groupWindowMs;
     rows.push({ ...b, groupStart, day, unreadStart });
   }
   return rows;
@@ -97,10 +115,22 @@ function Item({ style, index, children, ref }: { style: React.CSSProperties; ind
   );
 }
 
-function MessageRow({ row, room, meId, menuOpen, setMenu, editing, setEditing }: {
-  row: Row; room: Room; meId: string;
-  menuOpen: boolean; setMenu: (key: string | null) => void;
-  editing: boolean; setEditing: (key: string | null) => void;
+function MessageRow({
+  row,
+  room,
+  meId,
+  menuOpen,
+  setMenu,
+  editing,
+  setEditing,
+}: {
+  row: Row;
+  room: Room;
+  meId: string;
+  menuOpen: boolean;
+  setMenu: (key: string | null) => void;
+  editing: boolean;
+  setEditing: (key: string | null) => void;
 }) {
   const t = useT();
   const locale = useLocale();
@@ -118,7 +148,9 @@ function MessageRow({ row, room, meId, menuOpen, setMenu, editing, setEditing }:
   const message = row.kind === 'msg' ? row.message : null;
   const deleted = Boolean(message?.deletedAt);
   const canEdit = Boolean(message && mine && !deleted && message.kind === 'text');
-  const canDelete = Boolean(message && !deleted && message.kind !== 'system' && (mine || canInRoom(room.kind, room.role, 'moderateMessages')));
+  const canDelete = Boolean(
+    message && !deleted && message.kind !== 'system' && (mine || canInRoom(room.kind, room.role, 'moderateMessages')),
+  );
   const unread = message && !deleted ? client.readCount(room.id, message.seq) : undefined;
   const body = row.kind === 'msg' ? row.message.body : row.kind === 'pending' ? row.entry.body : row.failed.body;
 
@@ -137,14 +169,18 @@ function MessageRow({ row, room, meId, menuOpen, setMenu, editing, setEditing }:
       )}
       {message?.kind === 'system' ? (
         <p className="system-line" id={`${row.key}-text`}>
-          <span id={`${row.key}-who`} className="visually-hidden">{t('chat.system')}</span>
+          <span id={`${row.key}-who`} className="visually-hidden">
+            {t('chat.system')}
+          </span>
           {message.body}
         </p>
       ) : (
         <div className={classes}>
           {!mine && (row.groupStart ? <Avatar2 name={name} seed={row.senderId} userId={row.senderId} /> : <span className="avatar-gap" />)}
           <div className="msg-col">
-            <p className={`msg-sender${row.groupStart && !mine ? '' : ' visually-hidden'}`} id={`${row.key}-who`}>{name}</p>
+            <p className={`msg-sender${row.groupStart && !mine ? '' : ' visually-hidden'}`} id={`${row.key}-who`}>
+              {name}
+            </p>
             <div className="msg-line">
               {editing ? (
                 <form
@@ -152,12 +188,20 @@ function MessageRow({ row, room, meId, menuOpen, setMenu, editing, setEditing }:
                   onSubmit={(e) => {
                     e.preventDefault();
                     if (!message || !editText.trim()) return;
-                    client.edit(message.id, editText).then(() => setEditing(null), () => setActionError(t('error.generic')));
+                    client.edit(message.id, editText).then(
+                      () => setEditing(null),
+                      () => setActionError(t('error.generic')),
+                    );
                   }}
                 >
-                  <label htmlFor={`${row.key}-edit`} className="visually-hidden">{t('chat.editLabel')}</label>
+                  <label htmlFor={`${row.key}-edit`} className="visually-hidden">
+                    {t('chat.editLabel')}
+                  </label>
                   <textarea
-                    id={`${row.key}-edit`} autoFocus value={editText} onChange={(e) => setEditText(e.target.value)}
+                    id={`${row.key}-edit`}
+                    autoFocus
+                    value={editText}
+                    onChange={(e) => setEditText(e.target.value)}
                     onKeyDown={(e) => {
                       if (e.key === 'Escape') {
                         e.stopPropagation();
@@ -165,8 +209,12 @@ function MessageRow({ row, room, meId, menuOpen, setMenu, editing, setEditing }:
                       }
                     }}
                   />
-                  <button type="submit" className="small primary">{t('common.save')}</button>
-                  <button type="button" className="small" onClick={() => setEditing(null)}>{t('common.cancel')}</button>
+                  <button type="submit" className="small primary">
+                    {t('common.save')}
+                  </button>
+                  <button type="button" className="small" onClick={() => setEditing(null)}>
+                    {t('common.cancel')}
+                  </button>
                 </form>
               ) : (
                 <div className={`bubble${deleted ? ' deleted' : ''}`} id={`${row.key}-text`}>
@@ -176,7 +224,9 @@ function MessageRow({ row, room, meId, menuOpen, setMenu, editing, setEditing }:
               )}
               <span className="msg-meta">
                 {unread !== undefined && unread > 0 && (
-                  <span className="read-count" data-testid="read-count" role="img" aria-label={t('chat.unreadBy', { count: unread })}>{unread}</span>
+                  <span className="read-count" data-testid="read-count" role="img" aria-label={t('chat.unreadBy', { count: unread })}>
+                    {unread}
+                  </span>
                 )}
                 {row.kind === 'pending' && <span className="status">{t('chat.sending')}</span>}
                 {row.kind === 'failed' && <span className="status failed">{t('chat.failed')}</span>}
@@ -186,7 +236,8 @@ function MessageRow({ row, room, meId, menuOpen, setMenu, editing, setEditing }:
             {row.kind === 'failed' && (
               <div className="failed-actions">
                 <button
-                  type="button" className="small"
+                  type="button"
+                  className="small"
                   onClick={() => {
                     session.stores.failed.set((l) => l.filter((f) => f.id !== row.failed.id));
                     sendMessage(session, row.failed.roomId, row.failed.body);
@@ -194,7 +245,11 @@ function MessageRow({ row, room, meId, menuOpen, setMenu, editing, setEditing }:
                 >
                   {t('chat.retry')}
                 </button>
-                <button type="button" className="small" onClick={() => session.stores.failed.set((l) => l.filter((f) => f.id !== row.failed.id))}>
+                <button
+                  type="button"
+                  className="small"
+                  onClick={() => session.stores.failed.set((l) => l.filter((f) => f.id !== row.failed.id))}
+                >
                   {t('chat.discard')}
                 </button>
               </div>
@@ -202,14 +257,20 @@ function MessageRow({ row, room, meId, menuOpen, setMenu, editing, setEditing }:
             {(canEdit || canDelete) && !editing && (
               <div className="msg-actions">
                 <button
-                  type="button" className="icon small" aria-expanded={menuOpen} aria-label={t('chat.actions')}
+                  type="button"
+                  className="icon small"
+                  aria-expanded={menuOpen}
+                  aria-label={t('chat.actions')}
                   tabIndex={-1}
                   onClick={() => setMenu(menuOpen ? null : row.key)}
                 >
                   ⋯
                 </button>
                 {menuOpen && (
-                  <div className="menu" role="group" aria-label={t('chat.actions')}
+                  <div
+                    className="menu"
+                    role="group"
+                    aria-label={t('chat.actions')}
                     onKeyDown={(e) => {
                       if (e.key === 'Escape') {
                         e.stopPropagation();
@@ -220,37 +281,53 @@ function MessageRow({ row, room, meId, menuOpen, setMenu, editing, setEditing }:
                     }}
                   >
                     {canEdit && (
-                      <button type="button" className="small" autoFocus onClick={() => {
-                        setEditText(body);
-                        setEditing(row.key);
-                        setMenu(null);
-                      }}>
+                      <button
+                        type="button"
+                        className="small"
+                        autoFocus
+                        onClick={() => {
+                          setEditText(body);
+                          setEditing(row.key);
+                          setMenu(null);
+                        }}
+                      >
                         {t('chat.edit')}
                       </button>
                     )}
-                    {canDelete && (confirmDelete ? (
-                      <button type="button" className="small danger" autoFocus onClick={() => {
-                        if (message) client.delete(message.id).catch(() => setActionError(t('error.generic')));
-                        setMenu(null);
-                        setConfirmDelete(false);
-                      }}>
-                        {t('chat.confirmDelete')}
-                      </button>
-                    ) : (
-                      <button type="button" className="small" autoFocus={!canEdit} onClick={() => setConfirmDelete(true)}>{t('chat.delete')}</button>
-                    ))}
+                    {canDelete &&
+                      (confirmDelete ? (
+                        <button
+                          type="button"
+                          className="small danger"
+                          autoFocus
+                          onClick={() => {
+                            if (message) client.delete(message.id).catch(() => setActionError(t('error.generic')));
+                            setMenu(null);
+                            setConfirmDelete(false);
+                          }}
+                        >
+                          {t('chat.confirmDelete')}
+                        </button>
+                      ) : (
+                        <button type="button" className="small" autoFocus={!canEdit} onClick={() => setConfirmDelete(true)}>
+                          {t('chat.delete')}
+                        </button>
+                      ))}
                   </div>
                 )}
               </div>
             )}
-            {actionError && <p className="form-error" role="alert">{actionError}</p>}
+            {actionError && (
+              <p className="form-error" role="alert">
+                {actionError}
+              </p>
+            )}
           </div>
         </div>
       )}
     </>
   );
 }
-
 
 export function MessageList({ room }: { room: Room }) {
   const t = useT();
@@ -264,7 +341,14 @@ export function MessageList({ room }: { room: Room }) {
   const [unreadFrom] = useState(() => (room.unreadCount > 0 ? room.lastReadSeq + 1 : null));
   const messages = window?.messages;
   const rows = useMemo(
-    () => buildRows(messages ?? [], outbox.filter((e) => e.roomId === room.id), failedAll.filter((f) => f.roomId === room.id), meId, unreadFrom),
+    () =>
+      buildRows(
+        messages ?? [],
+        outbox.filter((e) => e.roomId === room.id),
+        failedAll.filter((f) => f.roomId === room.id),
+        meId,
+        unreadFrom,
+      ),
     [messages, outbox, failedAll, room.id, meId, unreadFrom],
   );
 
@@ -327,7 +411,12 @@ export function MessageList({ room }: { room: Room }) {
     const bottom = top + h.viewportSize;
     let i = Math.min(rows.length - 1, h.findItemIndex(bottom));
     // Only what is wholly in view counts as seen (a message taller than the view: its top).
-    while (i >= 0 && h.getItemOffset(i) + h.getItemSize(i) > bottom + 1 && !(h.getItemSize(i) > h.viewportSize && h.getItemOffset(i) >= top)) i--;
+    while (
+      i >= 0 &&
+      h.getItemOffset(i) + h.getItemSize(i) > bottom + 1 &&
+      !(h.getItemSize(i) > h.viewportSize && h.getItemOffset(i) >= top)
+    )
+      i--;
     for (; i >= 0; i--) {
       const r = rows[i]!;
       if (h.getItemOffset(i) + h.getItemSize(i) < top) return;
@@ -468,26 +557,32 @@ export function MessageList({ room }: { room: Room }) {
     if (olderBusy.current || !client.hasMoreHistory(room.id) || rows.length === 0) return;
     olderBusy.current = true;
     setOlderLoading(true);
-    client.loadHistory(room.id, { limit: Limits.maxHistoryPage }).catch(() => {}).finally(() => {
-      olderBusy.current = false;
-      setOlderLoading(false);
-    });
+    client
+      .loadHistory(room.id, { limit: Limits.maxHistoryPage })
+      .catch(() => {})
+      .finally(() => {
+        olderBusy.current = false;
+        setOlderLoading(false);
+      });
   }, [client, room.id, rows.length]);
 
   const frame = useRef(0);
-  const onScroll = useCallback((offset: number) => {
-    const h = handle.current;
-    if (!h || !positioned.current) return;
-    atBottom.current = offset + h.viewportSize >= h.scrollSize - bottomSlackPx;
-    if (atBottom.current) setNewCount(0);
-    if (offset < prefetchPx) loadOlder();
-    cancelAnimationFrame(frame.current);
-    frame.current = requestAnimationFrame(() => {
-      markVisible();
-      updateUnreadAbove();
-      remember();
-    });
-  }, [loadOlder, markVisible, updateUnreadAbove, remember]);
+  const onScroll = useCallback(
+    (offset: number) => {
+      const h = handle.current;
+      if (!h || !positioned.current) return;
+      atBottom.current = offset + h.viewportSize >= h.scrollSize - bottomSlackPx;
+      if (atBottom.current) setNewCount(0);
+      if (offset < prefetchPx) loadOlder();
+      cancelAnimationFrame(frame.current);
+      frame.current = requestAnimationFrame(() => {
+        markVisible();
+        updateUnreadAbove();
+        remember();
+      });
+    },
+    [loadOlder, markVisible, updateUnreadAbove, remember],
+  );
 
   useEffect(() => {
     if (!wantFocus.current) return;
@@ -495,38 +590,53 @@ export function MessageList({ room }: { room: Room }) {
     scroller.current?.querySelector<HTMLElement>(`article[data-index="${focusIndex}"]`)?.focus({ preventScroll: true });
   });
 
-  const onKeyDown = useCallback((e: KeyboardEvent<HTMLDivElement>) => {
-    if (!(e.target instanceof HTMLElement) || e.target.tagName !== 'ARTICLE') {
-      if (e.key === 'Escape' && !e.defaultPrevented) document.getElementById('composer')?.focus();
-      return;
-    }
-    let next = focusIndex;
-    switch (e.key) {
-      case 'ArrowDown': next = Math.min(rows.length - 1, focusIndex + 1); break;
-      case 'ArrowUp': next = Math.max(0, focusIndex - 1); break;
-      case 'Home': next = 0; break;
-      case 'End': next = rows.length - 1; break;
-      case 'PageDown': next = Math.min(rows.length - 1, focusIndex + 5); break;
-      case 'PageUp': next = Math.max(0, focusIndex - 5); break;
-      case 'Enter': {
-        const row = rows[focusIndex];
-        if (row) setMenuFor(row.key);
-        e.preventDefault();
+  const onKeyDown = useCallback(
+    (e: KeyboardEvent<HTMLDivElement>) => {
+      if (!(e.target instanceof HTMLElement) || e.target.tagName !== 'ARTICLE') {
+        if (e.key === 'Escape' && !e.defaultPrevented) document.getElementById('composer')?.focus();
         return;
       }
-      case 'Escape':
-        e.preventDefault();
-        document.getElementById('composer')?.focus();
-        return;
-      default:
-        return;
-    }
-    e.preventDefault();
-    const key = rows[next]?.key ?? null;
-    setFocusKey(key);
-    wantFocus.current = true;
-    handle.current?.scrollToIndex(next, { align: 'nearest' });
-  }, [focusIndex, rows]);
+      let next = focusIndex;
+      switch (e.key) {
+        case 'ArrowDown':
+          next = Math.min(rows.length - 1, focusIndex + 1);
+          break;
+        case 'ArrowUp':
+          next = Math.max(0, focusIndex - 1);
+          break;
+        case 'Home':
+          next = 0;
+          break;
+        case 'End':
+          next = rows.length - 1;
+          break;
+        case 'PageDown':
+          next = Math.min(rows.length - 1, focusIndex + 5);
+          break;
+        case 'PageUp':
+          next = Math.max(0, focusIndex - 5);
+          break;
+        case 'Enter': {
+          const row = rows[focusIndex];
+          if (row) setMenuFor(row.key);
+          e.preventDefault();
+          return;
+        }
+        case 'Escape':
+          e.preventDefault();
+          document.getElementById('composer')?.focus();
+          return;
+        default:
+          return;
+      }
+      e.preventDefault();
+      const key = rows[next]?.key ?? null;
+      setFocusKey(key);
+      wantFocus.current = true;
+      handle.current?.scrollToIndex(next, { align: 'nearest' });
+    },
+    [focusIndex, rows],
+  );
 
   const ctx: ListCtx = { rows, focusIndex, busy: olderLoading || !ready, label: t('chat.feed', { room: room.name }), onKeyDown };
   const keep = useMemo(() => [focusIndex], [focusIndex]);
@@ -534,15 +644,23 @@ export function MessageList({ room }: { room: Room }) {
   return (
     <div className="messages">
       {unreadAbove && (
-        <button type="button" className="jump-unread" onClick={() => {
-          const idx = rows.findIndex((r) => r.unreadStart);
-          if (idx >= 0) handle.current?.scrollToIndex(idx, { align: 'start' });
-        }}>
+        <button
+          type="button"
+          className="jump-unread"
+          onClick={() => {
+            const idx = rows.findIndex((r) => r.unreadStart);
+            if (idx >= 0) handle.current?.scrollToIndex(idx, { align: 'start' });
+          }}
+        >
           {t('chat.jumpUnread')}
         </button>
       )}
       <div className="message-scroller" ref={scroller} data-testid="message-scroller">
-        {olderLoading && <p className="loading-older" role="status">{t('chat.loadingOlder')}</p>}
+        {olderLoading && (
+          <p className="loading-older" role="status">
+            {t('chat.loadingOlder')}
+          </p>
+        )}
         {ready && rows.length === 0 && <p className="empty-room">{t('chat.empty')}</p>}
         <ListContext.Provider value={ctx}>
           <Virtualizer
@@ -560,9 +678,14 @@ export function MessageList({ room }: { room: Room }) {
           >
             {(row: Row) => (
               <MessageRow
-                key={row.key} row={row} room={room} meId={meId}
-                menuOpen={menuFor === row.key} setMenu={setMenuFor}
-                editing={editing === row.key} setEditing={setEditing}
+                key={row.key}
+                row={row}
+                room={room}
+                meId={meId}
+                menuOpen={menuFor === row.key}
+                setMenu={setMenuFor}
+                editing={editing === row.key}
+                setEditing={setEditing}
               />
             )}
           </Virtualizer>
@@ -570,7 +693,9 @@ export function MessageList({ room }: { room: Room }) {
       </div>
       {newCount > 0 && (
         <button
-          type="button" className="new-pill" data-testid="new-pill"
+          type="button"
+          className="new-pill"
+          data-testid="new-pill"
           onClick={() => {
             handle.current?.scrollToIndex(rows.length - 1, { align: 'end' });
             atBottom.current = true;

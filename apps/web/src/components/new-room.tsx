@@ -44,35 +44,65 @@ export function NewRoom({ kind }: { kind: 'group' | 'direct' }) {
   return (
     <section className="side-page" aria-labelledby="new-room-title">
       <header className="side-header">
-        <button type="button" className="back" onClick={() => history.back()} aria-label={t('common.back')}>‹</button>
-        <h1 id="new-room-title" ref={headingRef} tabIndex={-1}>{t(kind === 'group' ? 'newRoom.groupTitle' : 'newRoom.directTitle')}</h1>
+        <button type="button" className="back" onClick={() => history.back()} aria-label={t('common.back')}>
+          ‹
+        </button>
+        <h1 id="new-room-title" ref={headingRef} tabIndex={-1}>
+          {t(kind === 'group' ? 'newRoom.groupTitle' : 'newRoom.directTitle')}
+        </h1>
       </header>
       {kind === 'group' ? (
         <form onSubmit={createGroup} className="stack" noValidate>
           <label htmlFor={nameId}>{t('newRoom.name')}</label>
-          <input id={nameId} value={name} onChange={(e) => setName(e.target.value)} aria-invalid={Boolean(error) || undefined} aria-describedby={error ? `${nameId}-err` : undefined} />
+          <input
+            id={nameId}
+            value={name}
+            onChange={(e) => setName(e.target.value)}
+            aria-invalid={Boolean(error) || undefined}
+            aria-describedby={error ? `${nameId}-err` : undefined}
+          />
           <p className="muted">{t('newRoom.picked', { count: picked.length })}</p>
           <ul className="chips" aria-label={t('newRoom.pickedLabel')}>
             {picked.map((u) => (
               <li key={u.id}>
                 {u.displayName}{' '}
-                <button type="button" className="small" aria-label={t('newRoom.unpick', { name: u.displayName })} onClick={() => setPicked((p) => p.filter((x) => x.id !== u.id))}>×</button>
+                <button
+                  type="button"
+                  className="small"
+                  aria-label={t('newRoom.unpick', { name: u.displayName })}
+                  onClick={() => setPicked((p) => p.filter((x) => x.id !== u.id))}
+                >
+                  ×
+                </button>
               </li>
             ))}
           </ul>
           <UserSearch actionLabel={t('newRoom.add')} exclude={picked.map((u) => u.id)} onPick={(u) => setPicked((p) => [...p, u])} />
-          {error && <p id={`${nameId}-err`} className="form-error" role="alert">{error}</p>}
-          <button type="submit" className="primary">{t('newRoom.create')}</button>
+          {error && (
+            <p id={`${nameId}-err`} className="form-error" role="alert">
+              {error}
+            </p>
+          )}
+          <button type="submit" className="primary">
+            {t('newRoom.create')}
+          </button>
         </form>
       ) : (
         <div className="stack">
           <UserSearch
             actionLabel={t('newRoom.chat')}
             onPick={(u) => {
-              client.api.directRoom(u.id).then(({ room }) => open(room.id), (err: unknown) => setError(t(errorMessageId(err))));
+              client.api.directRoom(u.id).then(
+                ({ room }) => open(room.id),
+                (err: unknown) => setError(t(errorMessageId(err))),
+              );
             }}
           />
-          {error && <p className="form-error" role="alert">{error}</p>}
+          {error && (
+            <p className="form-error" role="alert">
+              {error}
+            </p>
+          )}
         </div>
       )}
     </section>

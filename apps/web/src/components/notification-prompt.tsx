@@ -13,7 +13,9 @@ export function NotificationPrompt() {
   if (permission === 'default') {
     return (
       <div className="notify-prompt">
-        <button type="button" className="small" onClick={() => void askPermission()}>{t('notify.enable')}</button>
+        <button type="button" className="small" onClick={() => void askPermission()}>
+          {t('notify.enable')}
+        </button>
       </div>
     );
   }
@@ -22,7 +24,8 @@ export function NotificationPrompt() {
       <div className="notify-prompt" role="note" data-testid="notify-denied">
         <p>{t('notify.denied')}</p>
         <button
-          type="button" className="small"
+          type="button"
+          className="small"
           onClick={() => {
             localStorage.setItem(deniedSeenKey, '1');
             setDeniedSeen(true);

@@ -42,14 +42,20 @@ export function RoomList({ activeRoomId }: { activeRoomId: string | null }) {
           <span className="visually-hidden"> ({t('profile.title')})</span>
         </button>
         <div className="rooms-actions">
-          <button type="button" onClick={() => navigate({ name: 'new-direct' })}>{t('rooms.newDirect')}</button>
-          <button type="button" onClick={() => navigate({ name: 'new-group' })}>{t('rooms.newGroup')}</button>
+          <button type="button" onClick={() => navigate({ name: 'new-direct' })}>
+            {t('rooms.newDirect')}
+          </button>
+          <button type="button" onClick={() => navigate({ name: 'new-group' })}>
+            {t('rooms.newGroup')}
+          </button>
         </div>
       </header>
       <NotificationPrompt />
       <Announcements />
       <div className="room-filter">
-        <label htmlFor={filterId} className="visually-hidden">{t('rooms.filter')}</label>
+        <label htmlFor={filterId} className="visually-hidden">
+          {t('rooms.filter')}
+        </label>
         <input id={filterId} type="search" placeholder={t('rooms.filter')} value={filter} onChange={(e) => setFilter(e.target.value)} />
       </div>
       <h2 className="visually-hidden">{t('rooms.label')}</h2>
@@ -77,18 +83,35 @@ export function RoomList({ activeRoomId }: { activeRoomId: string | null }) {
                   <span className="room-main">
                     <span className="room-top">
                       <span className="room-name">{room.name}</span>
-                      {room.kind === 'group' && <span className="room-count" role="img" aria-label={t('rooms.members', { count: room.memberCount })}>{room.memberCount}</span>}
-                      <time className="room-time" dateTime={when}>{formatWhen(locale, when)}</time>
+                      {room.kind === 'group' && (
+                        <span className="room-count" role="img" aria-label={t('rooms.members', { count: room.memberCount })}>
+                          {room.memberCount}
+                        </span>
+                      )}
+                      <time className="room-time" dateTime={when}>
+                        {formatWhen(locale, when)}
+                      </time>
                     </span>
                     <span className="room-bottom">
-                      {room.notice && <span className="marker notice-marker" title={t('rooms.hasNotice')}>{t('rooms.noticeMarker')}</span>}
+                      {room.notice && (
+                        <span className="marker notice-marker" title={t('rooms.hasNotice')}>
+                          {t('rooms.noticeMarker')}
+                        </span>
+                      )}
                       {draft ? (
-                        <span className="room-preview"><span className="marker draft-marker">{t('rooms.draft')}</span> {draft}</span>
+                        <span className="room-preview">
+                          <span className="marker draft-marker">{t('rooms.draft')}</span> {draft}
+                        </span>
                       ) : (
                         <span className="room-preview">{preview(room, t)}</span>
                       )}
                       {room.unreadCount > 0 && (
-                        <span className="badge" data-testid="unread-badge" role="img" aria-label={t('rooms.unread', { count: room.unreadCount })}>
+                        <span
+                          className="badge"
+                          data-testid="unread-badge"
+                          role="img"
+                          aria-label={t('rooms.unread', { count: room.unreadCount })}
+                        >
                           {room.unreadCount > 999 ? '999+' : room.unreadCount}
                         </span>
                       )}

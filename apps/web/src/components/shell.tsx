@@ -38,7 +38,12 @@ export function Shell() {
     if (roomId && !room && stores.connection.get().state === 'connected') navigate({ name: 'home' }, true);
   }, [roomId, room, stores]);
 
-  const side = route.name === 'profile' ? <Profile /> : route.name === 'new-group' || route.name === 'new-direct' ? <NewRoom kind={route.name === 'new-group' ? 'group' : 'direct'} /> : null;
+  const side =
+    route.name === 'profile' ? (
+      <Profile />
+    ) : route.name === 'new-group' || route.name === 'new-direct' ? (
+      <NewRoom kind={route.name === 'new-group' ? 'group' : 'direct'} />
+    ) : null;
   const pane = route.name === 'home' ? 'list' : route.name === 'room' ? 'chat' : 'side';
 
   return (
@@ -49,14 +54,15 @@ export function Shell() {
           <RoomList activeRoomId={roomId} />
         </nav>
         <main className="chat-pane" aria-label={room ? room.name : t('shell.main')}>
-          {side ?? (room ? (
-            <ChatView key={room.id} room={room} showPeople={showPeople} onTogglePeople={() => setShowPeople((v) => !v)} />
-          ) : (
-            <div className="empty-chat">
-              <h1>ChatChat</h1>
-              <p>{t('chat.pickRoom')}</p>
-            </div>
-          ))}
+          {side ??
+            (room ? (
+              <ChatView key={room.id} room={room} showPeople={showPeople} onTogglePeople={() => setShowPeople((v) => !v)} />
+            ) : (
+              <div className="empty-chat">
+                <h1>ChatChat</h1>
+                <p>{t('chat.pickRoom')}</p>
+              </div>
+            ))}
         </main>
         {room && showPeople && !side && (
           <aside className="people-pane" aria-label={t('people.label')}>

@@ -36,18 +36,28 @@ export function SignIn({ onSignedIn }: { onSignedIn: (r: SignedIn) => void }) {
     e.preventDefault();
     const problem = check(mode, username, password, displayName);
     if (problem) {
-      setError({ ...problem, values: { min: Limits.minPasswordChars, max: problem.field === 'displayName' ? Limits.maxDisplayNameChars : Limits.maxUsernameChars } });
+      setError({
+        ...problem,
+        values: {
+          min: Limits.minPasswordChars,
+          max: problem.field === 'displayName' ? Limits.maxDisplayNameChars : Limits.maxUsernameChars,
+        },
+      });
       document.getElementById(`${ids}-${problem.field}`)?.focus();
       return;
     }
     setBusy(true);
     setError(null);
     try {
-      const result = mode === 'in' ? await signIn({ username, password }) : await signUp({ username, password, displayName: displayName || username });
+      const result =
+        mode === 'in' ? await signIn({ username, password }) : await signUp({ username, password, displayName: displayName || username });
       onSignedIn(result);
     } catch (err) {
       const id = errorMessageId(err);
-      setError({ field: 'form', id: mode === 'up' && id === 'error.conflict' ? 'signin.taken' : mode === 'in' && id === 'error.unauthorized' ? 'signin.wrong' : id });
+      setError({
+        field: 'form',
+        id: mode === 'up' && id === 'error.conflict' ? 'signin.taken' : mode === 'in' && id === 'error.unauthorized' ? 'signin.wrong' : id,
+      });
       setBusy(false);
     }
   }
@@ -68,25 +78,39 @@ export function SignIn({ onSignedIn }: { onSignedIn: (r: SignedIn) => void }) {
         <form onSubmit={submit} noValidate>
           <label htmlFor={`${ids}-username`}>{t('signin.username')}</label>
           <input
-            id={`${ids}-username`} name="username" autoComplete="username" value={username} required
-            aria-invalid={error?.field === 'username' || undefined} aria-describedby={describedBy('username')}
+            id={`${ids}-username`}
+            name="username"
+            autoComplete="username"
+            value={username}
+            required
+            aria-invalid={error?.field === 'username' || undefined}
+            aria-describedby={describedBy('username')}
             onChange={(e) => setUsername(e.target.value)}
           />
           {mode === 'up' && (
             <>
               <label htmlFor={`${ids}-displayName`}>{t('signin.displayName')}</label>
               <input
-                id={`${ids}-displayName`} name="displayName" autoComplete="nickname" value={displayName}
-                aria-invalid={error?.field === 'displayName' || undefined} aria-describedby={describedBy('displayName')}
+                id={`${ids}-displayName`}
+                name="displayName"
+                autoComplete="nickname"
+                value={displayName}
+                aria-invalid={error?.field === 'displayName' || undefined}
+                aria-describedby={describedBy('displayName')}
                 onChange={(e) => setDisplayName(e.target.value)}
               />
             </>
           )}
           <label htmlFor={`${ids}-password`}>{t('signin.password')}</label>
           <input
-            id={`${ids}-password`} name="password" type="password" value={password} required
+            id={`${ids}-password`}
+            name="password"
+            type="password"
+            value={password}
+            required
             autoComplete={mode === 'in' ? 'current-password' : 'new-password'}
-            aria-invalid={error?.field === 'password' || undefined} aria-describedby={describedBy('password')}
+            aria-invalid={error?.field === 'password' || undefined}
+            aria-describedby={describedBy('password')}
             onChange={(e) => setPassword(e.target.value)}
           />
           {error && (
@@ -99,7 +123,8 @@ export function SignIn({ onSignedIn }: { onSignedIn: (r: SignedIn) => void }) {
           </button>
         </form>
         <button
-          type="button" className="link"
+          type="button"
+          className="link"
           onClick={() => {
             setMode(mode === 'in' ? 'up' : 'in');
             setError(null);

@@ -5,7 +5,15 @@ import { useT } from '../i18n/i18n';
 import { Avatar } from './avatar';
 
 /** Directory look-up by username or display-name prefix; `exclude` hides people already chosen or present. */
-export function UserSearch({ onPick, exclude = [], actionLabel }: { onPick: (u: User) => void; exclude?: readonly string[]; actionLabel: string }) {
+export function UserSearch({
+  onPick,
+  exclude = [],
+  actionLabel,
+}: {
+  onPick: (u: User) => void;
+  exclude?: readonly string[];
+  actionLabel: string;
+}) {
   const t = useT();
   const client = useClient();
   const me = useMe();
@@ -42,7 +50,14 @@ export function UserSearch({ onPick, exclude = [], actionLabel }: { onPick: (u: 
   return (
     <div className="user-search">
       <label htmlFor={id}>{t('search.label')}</label>
-      <input id={id} type="search" value={query} onChange={(e) => setQuery(e.target.value)} placeholder={t('search.placeholder')} autoComplete="off" />
+      <input
+        id={id}
+        type="search"
+        value={query}
+        onChange={(e) => setQuery(e.target.value)}
+        placeholder={t('search.placeholder')}
+        autoComplete="off"
+      />
       <ul className="user-results" aria-label={t('search.results')} data-testid="user-results">
         {shown.map((u) => (
           <li key={u.id}>

@@ -83,7 +83,8 @@ export function createGateway(options: GatewayOptions) {
     if (tornDown.has(conn) || !conn.userId) return;
     tornDown.add(conn);
     userRateLimits.release(conn.userId);
-    const done = services.presence.disconnected(conn.userId, conn.id)
+    const done = services.presence
+      .disconnected(conn.userId, conn.id)
       .catch((err) => log.error({ err }, 'presence disconnect failed'))
       .finally(() => leaving.delete(done));
     leaving.add(done);

@@ -60,9 +60,12 @@ export function createHello({ services, registry, maxSocketsPerUser, onIdentifie
     /** After the error reply: a hello that failed closes its socket with the matching code. */
     afterError(conn: Connection, err: unknown): { code: number; reason: string } {
       const code = err instanceof AppError ? err.code : 'internal';
-      const close = code === 'unauthorized' ? CloseCodes.Unauthorized
-        : code === 'rate_limited' ? CloseCodes.TooManyConnections
-        : CloseCodes.InternalError;
+      const close =
+        code === 'unauthorized'
+          ? CloseCodes.Unauthorized
+          : code === 'rate_limited'
+            ? CloseCodes.TooManyConnections
+            : CloseCodes.InternalError;
       teardown(conn);
       conn.close(close);
       return close;

@@ -57,7 +57,10 @@ export function createOpHandlers({ services, hello }: OpHandlersOptions): OpHand
     'reaction.remove': { handle: ({ userId }, data) => services.reactions.remove(userId, data.messageId, data.emoji) },
     'reaction.list': { handle: ({ userId }, data) => services.reactions.who(userId, data.messageId) },
     'reaction.counts': {
-      handle: async ({ userId }, { roomId, messageIds }) => ({ roomId, reactions: await services.reactions.counts(userId, roomId, messageIds) }),
+      handle: async ({ userId }, { roomId, messageIds }) => ({
+        roomId,
+        reactions: await services.reactions.counts(userId, roomId, messageIds),
+      }),
     },
     'pin.add': { handle: ({ userId }, data) => services.pins.add(userId, data.messageId) },
     'pin.remove': { handle: ({ userId }, data) => services.pins.remove(userId, data.messageId) },

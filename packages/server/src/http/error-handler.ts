@@ -14,7 +14,10 @@ export function installErrorHandler(app: FastifyInstance, log: Logger, onUnexpec
       if (err.retryAfterSec !== undefined) void reply.header('retry-after', String(err.retryAfterSec));
     } else if (err.validation) {
       status = ErrorCodes.invalid;
-      body = { code: 'invalid', message: `${err.validationContext ?? 'request'}${err.validation[0]?.instancePath ?? ''} ${err.validation[0]?.message ?? 'is invalid'}` };
+      body = {
+        code: 'invalid',
+        message: `${err.validationContext ?? 'request'}${err.validation[0]?.instancePath ?? ''} ${err.validation[0]?.message ?? 'is invalid'}`,
+      };
     } else if (err.statusCode && err.statusCode >= 400 && err.statusCode < 500) {
       status = err.statusCode;
       body = { code: codeForStatus(status), message: err.message };
@@ -27,6 +30,8 @@ export function installErrorHandler(app: FastifyInstance, log: Logger, onUnexpec
     void reply.status(status).send({ error: body });
   });
   app.setNotFoundHandler((req, reply) => {
-    void reply.status(ErrorCodes.not_found).send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
+    void reply
+      .status(ErrorCodes.not_found)
+      .send({ error: { code: 'not_found', message: `no route ${req.method} ${req.url.split('?')[0]}` } });
   });
 }

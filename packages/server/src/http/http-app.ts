@@ -72,7 +72,9 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     schemaController: { compilersFactory: { buildValidator: createValidatorFactory() as never } },
     // A malformed percent-encoding never reaches a route: answer it in the one error shape.
     frameworkErrors: (err, _req, reply) => {
-      void (reply as FastifyReply).status(400).send({ error: { code: 'invalid', message: err.code === 'FST_ERR_BAD_URL' ? 'malformed URL' : 'bad request' } });
+      void (reply as FastifyReply)
+        .status(400)
+        .send({ error: { code: 'invalid', message: err.code === 'FST_ERR_BAD_URL' ? 'malformed URL' : 'bad request' } });
     },
   });
   app.addHook('onRoute', (route) => {
@@ -116,7 +118,11 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
   await app.register(swagger, {
     openapi: {
       openapi: '3.0.3',
-      info: { title: 'ChatChat HTTP API', version: '1.0.0', description: 'Everything that is not live. Live traffic is WebSocket /ws: see docs/protocol.md.' },
+      info: {
+        title: 'ChatChat HTTP API',
+        version: '1.0.0',
+        description: 'Everything that is not live. Live traffic is WebSocket /ws: see docs/protocol.md.',
+      },
       components: { securitySchemes: { bearerAuth: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT' } } },
     },
   });

@@ -19,7 +19,10 @@ export function registerPublicMetrics(app: FastifyInstance, { metrics, token }: 
   if (!token) return;
   app.get('/metrics', { schema: { hide: true } }, async (req, reply) => {
     if (!tokenMatches(req.headers.authorization, token)) {
-      return reply.status(401).header('www-authenticate', 'Bearer').send({ error: { code: 'unauthorized', message: 'metrics need the metrics token' } });
+      return reply
+        .status(401)
+        .header('www-authenticate', 'Bearer')
+        .send({ error: { code: 'unauthorized', message: 'metrics need the metrics token' } });
     }
     return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
@@ -28,7 +31,9 @@ export function registerPublicMetrics(app: FastifyInstance, { metrics, token }: 
 /** A separate listener for Prometheus (METRICS_PORT): keep it off the public network. */
 export async function startMetricsServer(options: { metrics: Metrics; port: number; host: string }): Promise<FastifyInstance> {
   const app = Fastify({ logger: false });
-  app.get('/metrics', async (_req, reply) => reply.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics()));
+  app.get('/metrics', async (_req, reply) =>
+    reply.type(options.metrics.registry.contentType).send(await options.metrics.registry.metrics()),
+  );
   await app.listen({ port: options.port, host: options.host });
   return app;
 }

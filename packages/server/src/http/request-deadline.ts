@@ -13,7 +13,9 @@ export function installRequestDeadline(app: FastifyInstance, timeoutMs: number) 
       if (req.raw.complete) return;
       const socket = req.raw.socket;
       if (!socket.destroyed && socket.writable) {
-        socket.end(`HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`);
+        socket.end(
+          `HTTP/1.1 408 Request Timeout\r\nConnection: close\r\nContent-Type: application/json\r\nContent-Length: ${Buffer.byteLength(body)}\r\n\r\n${body}`,
+        );
       }
       socket.destroy();
     }, timeoutMs);

@@ -1,7 +1,8 @@
 import type { FastifyInstance } from 'fastify';
 
 /** The docs UI loads its own scripts and styles; nothing from elsewhere, and it may not be framed. */
-export const docsCsp = "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'";
+export const docsCsp =
+  "default-src 'self'; img-src 'self' data:; style-src 'self' 'unsafe-inline'; script-src 'self'; frame-ancestors 'none'";
 /** API answers are data: nothing in them may run, load or be framed. */
 const apiCsp = "default-src 'none'; frame-ancestors 'none'";
 

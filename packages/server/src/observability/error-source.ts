@@ -9,6 +9,10 @@ export function errorSource(err: unknown): 'store' | 'redis' | 'other' {
   const name = typeof e?.name === 'string' ? e.name : '';
   if (code.startsWith('SQLITE') || /^[0-9A-Z]{5}$/.test(code)) return 'store';
   if (name === 'ReplyError' || name === 'MaxRetriesPerRequestError' || name === 'AbortError') return 'redis';
-  if (typeof e?.message === 'string' && /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(e.message)) return 'store';
+  if (
+    typeof e?.message === 'string' &&
+    /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/.test(e.message)
+  )
+    return 'store';
   return 'other';
 }

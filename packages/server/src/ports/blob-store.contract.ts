@@ -36,7 +36,11 @@ export function describeBlobStoreContract(name: string, make: () => Promise<Blob
 
     it('stores a stream and reads it back whole and by range', async () => {
       const k = key();
-      const info = await store.put(k, Readable.from([Buffer.from('hello '), Buffer.from('world')]), { maxBytes: 100, contentType: 'text/plain', size: 11 });
+      const info = await store.put(k, Readable.from([Buffer.from('hello '), Buffer.from('world')]), {
+        maxBytes: 100,
+        contentType: 'text/plain',
+        size: 11,
+      });
       expect(info.size).toBe(11);
       expect(await store.head(k)).toEqual({ size: 11 });
       expect(await text((await store.read(k))!)).toBe('hello world');
@@ -62,10 +66,14 @@ export function describeBlobStoreContract(name: string, make: () => Promise<Blob
 
     it('stops at the byte limit with too_large and leaves nothing (or the old object) visible', async () => {
       const k = key();
-      await expect(store.put(k, Buffer.alloc(101), { maxBytes: 100, contentType: 'text/plain' })).rejects.toMatchObject({ code: 'too_large' });
+      await expect(store.put(k, Buffer.alloc(101), { maxBytes: 100, contentType: 'text/plain' })).rejects.toMatchObject({
+        code: 'too_large',
+      });
       expect(await store.head(k)).toBeUndefined();
       await store.put(k, Buffer.from('kept'), { maxBytes: 100, contentType: 'text/plain' });
-      await expect(store.put(k, byteStream(1000), { maxBytes: 100, contentType: 'text/plain', size: 100 })).rejects.toMatchObject({ code: 'too_large' });
+      await expect(store.put(k, byteStream(1000), { maxBytes: 100, contentType: 'text/plain', size: 100 })).rejects.toMatchObject({
+        code: 'too_large',
+      });
       expect(await text((await store.read(k))!)).toBe('kept');
     });
 

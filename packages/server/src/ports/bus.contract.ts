@@ -19,10 +19,8 @@ function record(bus: Bus): Received {
 const waitFor = (what: string, condition: () => boolean, timeoutMs = 15_000) =>
   poll(condition, { what, timeoutMs, intervalMs: 5 }).then(() => {});
 
-const has = (received: Received, channel: string, payload: string) =>
-  received.some(([c, p]) => c === channel && p === payload);
-const count = (received: Received, channel: string, payload: string) =>
-  received.filter(([c, p]) => c === channel && p === payload).length;
+const has = (received: Received, channel: string, payload: string) => received.some(([c, p]) => c === channel && p === payload);
+const count = (received: Received, channel: string, payload: string) => received.filter(([c, p]) => c === channel && p === payload).length;
 
 /**
  * The behaviour every Bus adapter must have. Absence is proven without sleeping:
@@ -41,7 +39,7 @@ export function describeBusContract(name: string, makeNodes: (count: number) => 
     });
 
     it('delivers across nodes, only to buses subscribed to the channel', async () => {
-      const [a, b, c] = await start(3) as [Bus, Bus, Bus];
+      const [a, b, c] = (await start(3)) as [Bus, Bus, Bus];
       const [ra, rb, rc] = [record(a), record(b), record(c)];
       await b.subscribe('room:1');
       await c.subscribe('room:2');
@@ -55,7 +53,7 @@ export function describeBusContract(name: string, makeNodes: (count: number) => 
     });
 
     it('delivers asynchronously: publish never runs a handler before it returns', async () => {
-      const [a] = await start(1) as [Bus];
+      const [a] = (await start(1)) as [Bus];
       let calls = 0;
       a.onMessage((_channel, payload) => {
         calls++;
@@ -70,7 +68,7 @@ export function describeBusContract(name: string, makeNodes: (count: number) => 
     });
 
     it('keeps publish order under a burst of 10,000 messages, locally and across nodes', async () => {
-      const [a, b] = await start(2) as [Bus, Bus];
+      const [a, b] = (await start(2)) as [Bus, Bus];
       const [ra, rb] = [record(a), record(b)];
       await a.subscribe('burst');
       await b.subscribe('burst');
@@ -85,7 +83,7 @@ export function describeBusContract(name: string, makeNodes: (count: number) => 
     });
 
     it('stops delivering a channel after unsubscribe, and keeps the others', async () => {
-      const [a, b] = await start(2) as [Bus, Bus];
+      const [a, b] = (await start(2)) as [Bus, Bus];
       const rb = record(b);
       await b.subscribe('x');
       await b.subscribe('y');
@@ -96,22 +94,28 @@ export function describeBusContract(name: string, makeNodes: (count: number) => 
       await a.publish('x', 'second');
       await a.publish('y', 'marker');
       await waitFor('marker', () => has(rb, 'y', 'marker'));
-      expect(rb).toEqual([['x', 'first'], ['y', 'marker']]);
+      expect(rb).toEqual([
+        ['x', 'first'],
+        ['y', 'marker'],
+      ]);
     });
 
     it('subscribing twice still delivers each message once', async () => {
-      const [a, b] = await start(2) as [Bus, Bus];
+      const [a, b] = (await start(2)) as [Bus, Bus];
       const rb = record(b);
       await b.subscribe('twice');
       await b.subscribe('twice');
       await a.publish('twice', 'one');
       await a.publish('twice', 'marker');
       await waitFor('marker', () => has(rb, 'twice', 'marker'));
-      expect(rb).toEqual([['twice', 'one'], ['twice', 'marker']]);
+      expect(rb).toEqual([
+        ['twice', 'one'],
+        ['twice', 'marker'],
+      ]);
     });
 
     it("delivers a node's own publish to its own subscribers exactly once", async () => {
-      const [a, b] = await start(2) as [Bus, Bus];
+      const [a, b] = (await start(2)) as [Bus, Bus];
       const [ra, rb] = [record(a), record(b)];
       await a.subscribe('self');
       await b.subscribe('self');
@@ -122,11 +126,14 @@ export function describeBusContract(name: string, makeNodes: (count: number) => 
       await b.publish('self', 'reply');
       await waitFor('a to see the reply', () => has(ra, 'self', 'reply'));
       expect(count(ra, 'self', 'mine')).toBe(1);
-      expect(ra).toEqual([['self', 'mine'], ['self', 'reply']]);
+      expect(ra).toEqual([
+        ['self', 'mine'],
+        ['self', 'reply'],
+      ]);
     });
 
     it('replaces the handler on a second onMessage', async () => {
-      const [a] = await start(1) as [Bus];
+      const [a] = (await start(1)) as [Bus];
       const first = record(a);
       const second = record(a);
       await a.subscribe('h');

@@ -31,9 +31,12 @@ export function describeConversationStoreContract(name: string, makeStore: () =>
     const group = (creator: UserRecord, others: UserRecord[] = []) =>
       store.createRoom({ kind: 'group', name: 'room', creatorId: creator.id, memberIds: others.map((u) => u.id), now: now() });
     const send = async (room: RoomRecord, sender: UserRecord, body: string, extra: Partial<NewMessage> = {}) =>
-      (await store.insertMessage({ roomId: room.id, senderId: sender.id, kind: 'text', body, clientMsgId: null, now: now(), ...extra })).message;
+      (await store.insertMessage({ roomId: room.id, senderId: sender.id, kind: 'text', body, clientMsgId: null, now: now(), ...extra }))
+        .message;
     const search = async (user: UserRecord, query: string, opts: { roomId?: string; before?: number; limit?: number } = {}) =>
-      (await store.searchMessages({ userId: user.id, terms: queryTerms(query), limit: opts.limit ?? 50, ...opts })).map((h) => h.message.body);
+      (await store.searchMessages({ userId: user.id, terms: queryTerms(query), limit: opts.limit ?? 50, ...opts })).map(
+        (h) => h.message.body,
+      );
     const extras = async (user: UserRecord, room: RoomRecord) => (await store.roomExtras(user.id, [room.id], 100)).get(room.id);
 
     describe('search', () => {
@@ -69,7 +72,26 @@ export function describeConversationStoreContract(name: string, makeStore: () =>
         const [a] = await users(1);
         const room = await group(a!);
         await send(room, a!, 'NEAR the 100% "quoted" back\\slash star*');
-        for (const q of ['"', '*', 'NEAR', 'NEAR(', '%', '\\', "' or 1=1 --", 'a AND', 'OR', '"quoted', 'star*', '100%', '^x', 'col:x', "''", '(', '-x', '&|!<->:*']) {
+        for (const q of [
+          '"',
+          '*',
+          'NEAR',
+          'NEAR(',
+          '%',
+          '\\',
+          "' or 1=1 --",
+          'a AND',
+          'OR',
+          '"quoted',
+          'star*',
+          '100%',
+          '^x',
+          'col:x',
+          "''",
+          '(',
+          '-x',
+          '&|!<->:*',
+        ]) {
           await expect(search(a!, q)).resolves.toBeInstanceOf(Array);
         }
         expect(await search(a!, 'NEAR')).toHaveLength(1);
@@ -113,7 +135,14 @@ export function describeConversationStoreContract(name: string, makeStore: () =>
         const [a, b] = await users(2);
         const room = await group(a!, [b!]);
         const original = await send(room, a!, 'the original text');
-        const quote = { messageId: original.id, seq: original.seq, senderId: a!.id, excerpt: 'the original', deleted: false, edited: false };
+        const quote = {
+          messageId: original.id,
+          seq: original.seq,
+          senderId: a!.id,
+          excerpt: 'the original',
+          deleted: false,
+          edited: false,
+        };
         const reply = await send(room, b!, 'a reply', { replyTo: quote });
         expect(reply.replyTo).toEqual(quote);
         expect((await store.getMessage(reply.id))?.replyTo).toEqual(quote);
@@ -170,7 +199,13 @@ export function describeConversationStoreContract(name: string, makeStore: () =>
         expect(await add(a!, '😀', 2)).toBe('full');
         expect(await add(a!, '🎉', 2)).toBe('added');
         expect(await store.reactionCounts(room.id, [m.id], a!.id)).toEqual([
-          { messageId: m.id, reactions: [{ emoji: '👍', count: 2, me: true }, { emoji: '🎉', count: 2, me: true }] },
+          {
+            messageId: m.id,
+            reactions: [
+              { emoji: '👍', count: 2, me: true },
+              { emoji: '🎉', count: 2, me: true },
+            ],
+          },
         ]);
         expect(await store.reactionUsers(m.id)).toEqual([
           { emoji: '👍', userIds: [a!.id, b!.id] },
@@ -179,7 +214,13 @@ export function describeConversationStoreContract(name: string, makeStore: () =>
         expect(await store.removeReaction(m.id, a!.id, '👍')).toBe(true);
         expect(await store.removeReaction(m.id, a!.id, '👍')).toBe(false);
         expect(await store.reactionCounts(room.id, [m.id], a!.id)).toEqual([
-          { messageId: m.id, reactions: [{ emoji: '👍', count: 1, me: false }, { emoji: '🎉', count: 2, me: true }] },
+          {
+            messageId: m.id,
+            reactions: [
+              { emoji: '👍', count: 1, me: false },
+              { emoji: '🎉', count: 2, me: true },
+            ],
+          },
         ]);
         // Another room's id gives nothing, and a deleted message loses its reactions.
         expect(await store.reactionCounts(randomUUID(), [m.id], a!.id)).toEqual([]);
@@ -192,8 +233,11 @@ export function describeConversationStoreContract(name: string, makeStore: () =>
         const room = await group(us[0]!, us.slice(1));
         const m = await send(room, us[0]!, 'storm');
         const emojis = ['😀', '😁', '😂', '🤣', '😃', '😄'];
-        const results = await Promise.all(us.map((u, i) =>
-          store.addReaction({ roomId: room.id, messageId: m.id, userId: u.id, emoji: emojis[i]!, now: now(), maxDistinct: 3 })));
+        const results = await Promise.all(
+          us.map((u, i) =>
+            store.addReaction({ roomId: room.id, messageId: m.id, userId: u.id, emoji: emojis[i]!, now: now(), maxDistinct: 3 }),
+          ),
+        );
         expect(results.filter((r) => r === 'added')).toHaveLength(3);
         expect((await store.reactionCounts(room.id, [m.id], null))[0]!.reactions).toHaveLength(3);
       });
@@ -207,7 +251,10 @@ export function describeConversationStoreContract(name: string, makeStore: () =>
         const m2 = await send(room, a!, 'second');
         const m3 = await send(room, a!, 'third');
         const pin = (m: typeof m1) => store.addPin({ roomId: room.id, messageId: m.id, seq: m.seq, userId: a!.id, now: now(), max: 2 });
-        expect(await pin(m1)).toMatchObject({ status: 'added', pin: { messageId: m1.id, seq: m1.seq, pinnedBy: a!.id, message: { body: 'first' } } });
+        expect(await pin(m1)).toMatchObject({
+          status: 'added',
+          pin: { messageId: m1.id, seq: m1.seq, pinnedBy: a!.id, message: { body: 'first' } },
+        });
         expect(await pin(m1)).toEqual({ status: 'exists' });
         expect((await pin(m2)).status).toBe('added');
         expect(await pin(m3)).toEqual({ status: 'full' });
@@ -223,7 +270,10 @@ export function describeConversationStoreContract(name: string, makeStore: () =>
         const room = await group(a!, [b!]);
         expect(await extras(b!, room)).toMatchObject({ notify: 'all', muteUntil: null });
         const until = '2031-01-01T00:00:00.000Z';
-        expect(await store.setRoomSettings(room.id, b!.id, { notify: 'mentions', muteUntil: until })).toEqual({ notify: 'mentions', muteUntil: until });
+        expect(await store.setRoomSettings(room.id, b!.id, { notify: 'mentions', muteUntil: until })).toEqual({
+          notify: 'mentions',
+          muteUntil: until,
+        });
         expect(await extras(b!, room)).toMatchObject({ notify: 'mentions', muteUntil: until });
         expect(await extras(a!, room)).toMatchObject({ notify: 'all', muteUntil: null });
         const err = await store.setRoomSettings(room.id, c!.id, { notify: 'none', muteUntil: null }).catch((e: unknown) => e);

@@ -35,7 +35,14 @@ export interface ConversationStore {
   resolveMentionedMembers(roomId: string, usernames: readonly string[]): Promise<string[]>;
 
   /** Adds one user's emoji; `full` when the emoji would be one more than `maxDistinct` on the message. */
-  addReaction(input: { roomId: string; messageId: string; userId: string; emoji: string; now: string; maxDistinct: number }): Promise<AddReactionResult>;
+  addReaction(input: {
+    roomId: string;
+    messageId: string;
+    userId: string;
+    emoji: string;
+    now: string;
+    maxDistinct: number;
+  }): Promise<AddReactionResult>;
   /** False when there was no such reaction. */
   removeReaction(messageId: string, userId: string, emoji: string): Promise<boolean>;
   /**
@@ -59,5 +66,11 @@ export interface ConversationStore {
    * Messages matching every term, newest first, only from rooms the user is a current member of
    * (all of a room's history, as the history route shows it), deleted ones never.
    */
-  searchMessages(input: { userId: string; terms: readonly QueryTerm[]; roomId?: string; before?: number; limit: number }): Promise<SearchHit[]>;
+  searchMessages(input: {
+    userId: string;
+    terms: readonly QueryTerm[];
+    roomId?: string;
+    before?: number;
+    limit: number;
+  }): Promise<SearchHit[]>;
 }

@@ -84,7 +84,7 @@ export function describePresenceContract(name: string, makeNodes: MakeNodes): vo
     const user = () => `u-${randomUUID()}`;
 
     it('reports online only for the first connection, across nodes', async () => {
-      const [a, b] = await start(2, LONG_TTL_MS) as [Presence, Presence];
+      const [a, b] = (await start(2, LONG_TTL_MS)) as [Presence, Presence];
       const u = user();
       expect(await a.connect(u, 'c1')).toBe(true);
       expect(await a.connect(u, 'c2')).toBe(false);
@@ -94,7 +94,7 @@ export function describePresenceContract(name: string, makeNodes: MakeNodes): vo
     });
 
     it('reports offline only when the last connection on any node leaves, and records lastSeenAt', async () => {
-      const [a, b] = await start(2, LONG_TTL_MS) as [Presence, Presence];
+      const [a, b] = (await start(2, LONG_TTL_MS)) as [Presence, Presence];
       const u = user();
       await a.connect(u, 'c1');
       await b.connect(u, 'c2');
@@ -109,7 +109,7 @@ export function describePresenceContract(name: string, makeNodes: MakeNodes): vo
     });
 
     it('ignores disconnects of unknown connections and answers lookups for strangers', async () => {
-      const [a] = await start(1, LONG_TTL_MS) as [Presence];
+      const [a] = (await start(1, LONG_TTL_MS)) as [Presence];
       const [u, stranger] = [user(), user()];
       await a.connect(u, 'c1');
       expect(await a.disconnect(u, 'nope', nowIso())).toBe(false);
@@ -121,7 +121,7 @@ export function describePresenceContract(name: string, makeNodes: MakeNodes): vo
     });
 
     it('reports exactly one transition when nodes connect and disconnect one user concurrently', async () => {
-      const [a, b, c] = await start(3, LONG_TTL_MS) as [Presence, Presence, Presence];
+      const [a, b, c] = (await start(3, LONG_TTL_MS)) as [Presence, Presence, Presence];
       for (let round = 0; round < 20; round++) {
         const u = user();
         const online = await Promise.all([a.connect(u, 'a'), b.connect(u, 'b'), c.connect(u, 'c')]);
@@ -135,7 +135,7 @@ export function describePresenceContract(name: string, makeNodes: MakeNodes): vo
 
     it('reaps the users of a node that stops heartbeating, within the ttl, and nobody else', async () => {
       const ttlMs = SHORT_TTL_MS;
-      const [dying, alive] = await start(2, ttlMs) as [Presence, Presence];
+      const [dying, alive] = (await start(2, ttlMs)) as [Presence, Presence];
       const [gone, stays, shared] = [user(), user(), user()];
       await dying.connect(gone, 'c1');
       await dying.connect(shared, 'c2');
@@ -145,7 +145,11 @@ export function describePresenceContract(name: string, makeNodes: MakeNodes): vo
       const lastBeat = time().now();
 
       const reaped = await reapUntil({
-        time: time(), live: [alive], reapers: [alive], ttlMs, timeoutMs: ttlMs * 10,
+        time: time(),
+        live: [alive],
+        reapers: [alive],
+        ttlMs,
+        timeoutMs: ttlMs * 10,
         done: (r) => r.includes(gone),
       });
       const elapsed = time().now() - lastBeat;
@@ -161,7 +165,12 @@ export function describePresenceContract(name: string, makeNodes: MakeNodes): vo
 
       // A node that keeps heartbeating is never reaped.
       const later = await reapUntil({
-        time: time(), live: [alive], reapers: [alive], ttlMs, timeoutMs: ttlMs * 3, done: () => false,
+        time: time(),
+        live: [alive],
+        reapers: [alive],
+        ttlMs,
+        timeoutMs: ttlMs * 3,
+        done: () => false,
       });
       expect(later).toEqual([]);
       expect(await alive.disconnect(shared, 'c4', nowIso())).toBe(true);
@@ -169,7 +178,7 @@ export function describePresenceContract(name: string, makeNodes: MakeNodes): vo
 
     it('reports each reaped user exactly once when several nodes reap at the same time', async () => {
       const ttlMs = SHORT_TTL_MS;
-      const [dying, r1, r2] = await start(3, ttlMs) as [Presence, Presence, Presence];
+      const [dying, r1, r2] = (await start(3, ttlMs)) as [Presence, Presence, Presence];
       const users = Array.from({ length: 40 }, user);
       for (const [i, u] of users.entries()) {
         await dying.connect(u, `c${i}`);
@@ -177,7 +186,11 @@ export function describePresenceContract(name: string, makeNodes: MakeNodes): vo
       }
       await dying.heartbeat();
       const reaped = await reapUntil({
-        time: time(), live: [r1, r2], reapers: [r1, r2, r1, r2], ttlMs, timeoutMs: ttlMs * 10,
+        time: time(),
+        live: [r1, r2],
+        reapers: [r1, r2, r1, r2],
+        ttlMs,
+        timeoutMs: ttlMs * 10,
         done: (r) => new Set(r).size === users.length,
       });
       expect(reaped.length).toBe(users.length);
@@ -186,11 +199,18 @@ export function describePresenceContract(name: string, makeNodes: MakeNodes): vo
 
     it('brings the users of a reaped node back online when it heartbeats again', async () => {
       const ttlMs = SHORT_TTL_MS;
-      const [stalled, other] = await start(2, ttlMs) as [Presence, Presence];
+      const [stalled, other] = (await start(2, ttlMs)) as [Presence, Presence];
       const u = user();
       await stalled.connect(u, 'c1');
       await stalled.heartbeat();
-      const reaped = await reapUntil({ time: time(), live: [other], reapers: [other], ttlMs, timeoutMs: ttlMs * 10, done: (r) => r.includes(u) });
+      const reaped = await reapUntil({
+        time: time(),
+        live: [other],
+        reapers: [other],
+        ttlMs,
+        timeoutMs: ttlMs * 10,
+        done: (r) => r.includes(u),
+      });
       expect(reaped).toEqual([u]);
       await stalled.heartbeat();
       expect((await other.lookup([u])).get(u)?.online).toBe(true);
@@ -203,11 +223,18 @@ export function describePresenceContract(name: string, makeNodes: MakeNodes): vo
     });
 
     it('hands the users of a closed node to the next reaper at once, without waiting for the ttl', async () => {
-      const [closing, other] = await start(2, LONG_TTL_MS) as [Presence, Presence];
+      const [closing, other] = (await start(2, LONG_TTL_MS)) as [Presence, Presence];
       const u = user();
       await closing.connect(u, 'c1');
       await closing.close();
-      const reaped = await reapUntil({ time: time(), live: [other], reapers: [other], ttlMs: LONG_TTL_MS, timeoutMs: 5_000, done: (r) => r.includes(u) });
+      const reaped = await reapUntil({
+        time: time(),
+        live: [other],
+        reapers: [other],
+        ttlMs: LONG_TTL_MS,
+        timeoutMs: 5_000,
+        done: (r) => r.includes(u),
+      });
       expect(reaped).toEqual([u]);
       expect((await other.lookup([u])).get(u)?.online).toBe(false);
     });

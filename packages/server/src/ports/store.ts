@@ -34,9 +34,10 @@ export interface Store extends UploadStore, JobStore, ConversationStore {
    * the same hash, exactly one gets `{ status: 'ok' }`. A hash already used gives
    * `{ status: 'reused' }` (the caller revokes the family).
    */
-  useRefreshToken(tokenHash: string, now: string): Promise<
-    { status: 'ok'; row: RefreshTokenRow } | { status: 'reused'; row: RefreshTokenRow } | { status: 'missing' }
-  >;
+  useRefreshToken(
+    tokenHash: string,
+    now: string,
+  ): Promise<{ status: 'ok'; row: RefreshTokenRow } | { status: 'reused'; row: RefreshTokenRow } | { status: 'missing' }>;
   revokeRefreshFamily(familyId: string): Promise<void>;
 
   // sessions (one per login; the id is the refresh family and the access token's sid)

@@ -23,9 +23,7 @@ export interface Envelope {
   dedupeId?: string;
 }
 
-export type RoutingEffect =
-  | { kind: 'join'; roomId: string; userId: string }
-  | { kind: 'leave'; roomId: string; userId: string };
+export type RoutingEffect = { kind: 'join'; roomId: string; userId: string } | { kind: 'leave'; roomId: string; userId: string };
 
 export function encodeEnvelope(header: Envelope, eventJson: string): string {
   return `${JSON.stringify(header)}\n${eventJson}`;

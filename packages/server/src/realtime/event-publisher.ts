@@ -24,8 +24,7 @@ export function serializeEvent<K extends EventName>(ev: K, data: EventData<K>): 
 }
 
 export function createEventPublisher({ bus }: { bus: Bus }): EventPublisher {
-  const publish = (channel: string, header: Envelope, eventJson: string) =>
-    bus.publish(channel, encodeEnvelope(header, eventJson));
+  const publish = (channel: string, header: Envelope, eventJson: string) => bus.publish(channel, encodeEnvelope(header, eventJson));
   return {
     toRoom: (roomId, ev, data, routing) =>
       publish(Channels.room(roomId), { event: ev, rooms: [roomId], ...(routing && { routing }) }, serializeEvent(ev, data)),

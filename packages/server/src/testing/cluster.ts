@@ -53,14 +53,21 @@ export async function startNode(name: string, env: Record<string, string>): Prom
   });
   child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
-    child.on('exit', (code, signal) => resolve({ code, signal })));
+    child.on('exit', (code, signal) => resolve({ code, signal })),
+  );
   let dead = false;
   void exited.then(() => (dead = true));
   await waitFor(() => port || (dead ? Promise.reject(new Error(`${name} died: ${output.join('\n')}`)) : 0), {
-    what: `${name} to listen`, timeoutMs: 60_000,
+    what: `${name} to listen`,
+    timeoutMs: 60_000,
   });
   return {
-    name, port, url: `http://127.0.0.1:${port}`, child, exited, output,
+    name,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    child,
+    exited,
+    output,
     kill: (signal = 'SIGTERM') => {
       if (!dead) child.kill(signal);
     },
@@ -139,7 +146,12 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
   let closing: Promise<void> | undefined;
   const lb = await startLoadBalancer({ gateways: gateways.map((g) => ({ port: g.port })), apis: apis.map((a) => ({ port: a.port })) });
   return {
-    env, lb, url: `http://127.0.0.1:${lb.port}`, gateways, apis, workers,
+    env,
+    lb,
+    url: `http://127.0.0.1:${lb.port}`,
+    gateways,
+    apis,
+    workers,
     async startGateway(name) {
       const node = await start(name, 'gateway');
       gateways.push(node);

@@ -46,7 +46,10 @@ export function ensureFerretDbBinary(log: (line: string) => void = () => {}): st
   try {
     if (!stale()) return ferretDbBinary;
     log('building FerretDB (tools/ferretdb), first time only; cold this takes minutes');
-    const res = spawnSync(goCommand(), ['build', '-trimpath', '-o', 'bin/ferretdb', '.'], { cwd: toolDir, stdio: ['ignore', 'inherit', 'inherit'] });
+    const res = spawnSync(goCommand(), ['build', '-trimpath', '-o', 'bin/ferretdb', '.'], {
+      cwd: toolDir,
+      stdio: ['ignore', 'inherit', 'inherit'],
+    });
     if (res.status !== 0) throw new Error(`building FerretDB failed (exit ${res.status ?? res.signal})`);
     return ferretDbBinary;
   } finally {

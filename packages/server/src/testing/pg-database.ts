@@ -12,9 +12,7 @@ const DEFAULT_ADMIN_URL = 'postgres://postgres@127.0.0.1:5432/test';
  * A fresh, empty PostgreSQL database for one test file (test files run in parallel
  * workers, so none may share one). `drop()` removes it even with connections open.
  */
-export async function createTestDatabase(
-  options: TestDatabaseOptions = {},
-): Promise<{ url: string; drop: () => Promise<void> }> {
+export async function createTestDatabase(options: TestDatabaseOptions = {}): Promise<{ url: string; drop: () => Promise<void> }> {
   const adminUrl = options.adminUrl ?? DEFAULT_ADMIN_URL;
   const name = `chatchat_t_${randomBytes(6).toString('hex')}`;
   await withAdmin(adminUrl, (c) => c.query(`create database ${name}`));

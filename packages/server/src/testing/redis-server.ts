@@ -50,5 +50,15 @@ export async function startRedisServer(): Promise<RedisServer> {
     await gone;
   };
   await start();
-  return { port, url: `redis://127.0.0.1:${port}`, restart: async () => { await stop(); await start(); }, stop, start, close: stop };
+  return {
+    port,
+    url: `redis://127.0.0.1:${port}`,
+    restart: async () => {
+      await stop();
+      await start();
+    },
+    stop,
+    start,
+    close: stop,
+  };
 }

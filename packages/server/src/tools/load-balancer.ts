@@ -71,10 +71,13 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
         res.writeHead(502, { 'content-type': 'application/json' }).end('{"error":{"code":"unavailable","message":"no backend"}}');
         return;
       }
-      const upstream = http.request({ host: backend.host ?? '127.0.0.1', port: backend.port, method: req.method, path: req.url, headers: req.headers }, (up) => {
-        res.writeHead(up.statusCode ?? 502, up.headers);
-        up.pipe(res);
-      });
+      const upstream = http.request(
+        { host: backend.host ?? '127.0.0.1', port: backend.port, method: req.method, path: req.url, headers: req.headers },
+        (up) => {
+          res.writeHead(up.statusCode ?? 502, up.headers);
+          up.pipe(res);
+        },
+      );
       upstream.once('error', (err: NodeJS.ErrnoException) => {
         // Only a refused connection is safe to retry elsewhere: the request never reached a backend.
         if (err.code === 'ECONNREFUSED' && !res.headersSent) attempt(rest);
@@ -87,14 +90,18 @@ export async function startLoadBalancer(options: LoadBalancerOptions): Promise<L
 
   server.on('upgrade', (req, client: Duplex, head: Buffer) => {
     track(client);
-    connectFirst(nextGateways(), (upstream) => {
-      track(upstream);
-      upstream.write(rawHead(req));
-      if (head.length) upstream.write(head);
-      upstream.pipe(client).pipe(upstream);
-      upstream.on('close', () => client.destroy());
-      client.on('close', () => upstream.destroy());
-    }, () => client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n'));
+    connectFirst(
+      nextGateways(),
+      (upstream) => {
+        track(upstream);
+        upstream.write(rawHead(req));
+        if (head.length) upstream.write(head);
+        upstream.pipe(client).pipe(upstream);
+        upstream.on('close', () => client.destroy());
+        client.on('close', () => upstream.destroy());
+      },
+      () => client.end('HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n'),
+    );
   });
   server.on('connection', track);
 

@@ -37,16 +37,19 @@ export function startJobRunner({ jobs, log, metrics }: JobRunnerOptions): JobRun
     if (closed) return;
     const timer = setTimeout(() => {
       timers.delete(timer);
-      const run = job.run().then(
-        () => void metrics.jobRuns.inc({ job: job.name, outcome: 'ok' }),
-        (err) => {
-          metrics.jobRuns.inc({ job: job.name, outcome: 'error' });
-          log.error({ err, job: job.name }, 'periodic job failed');
-        },
-      ).finally(() => {
-        running.delete(run);
-        schedule(job);
-      });
+      const run = job
+        .run()
+        .then(
+          () => void metrics.jobRuns.inc({ job: job.name, outcome: 'ok' }),
+          (err) => {
+            metrics.jobRuns.inc({ job: job.name, outcome: 'error' });
+            log.error({ err, job: job.name }, 'periodic job failed');
+          },
+        )
+        .finally(() => {
+          running.delete(run);
+          schedule(job);
+        });
       running.add(run);
     }, job.intervalMs);
     timer.unref();

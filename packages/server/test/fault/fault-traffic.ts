@@ -50,19 +50,30 @@ export function startTraffic(options: TrafficOptions): Traffic {
       if (n >= options.maxInFlight) continue;
       inFlight.set(device, n + 1);
       const body = `${device.user.user.username} ${counter++}`;
-      settling.push(device.client.send(options.roomId, body).then(
-        (m) => void acked.set(m.id, m),
-        (err: ChatClientError) => {
-          if (err.code !== 'closed') unknown++;
-        },
-      ).finally(() => inFlight.set(device, (inFlight.get(device) ?? 1) - 1)));
+      settling.push(
+        device.client
+          .send(options.roomId, body)
+          .then(
+            (m) => void acked.set(m.id, m),
+            (err: ChatClientError) => {
+              if (err.code !== 'closed') unknown++;
+            },
+          )
+          .finally(() => inFlight.set(device, (inFlight.get(device) ?? 1) - 1)),
+      );
       if (counter % 5 === 0) settling.push(device.client.markRead(options.roomId).catch(() => {}));
     }
     if (options.http) {
       const { url, user } = options.http;
       const clientMsgId = `h-${options.roomId.slice(-12)}-${counter++}`;
-      settling.push(httpClient(url).call('POST', `/api/v1/rooms/${options.roomId}/messages`, { body: clientMsgId, clientMsgId }, user.accessToken)
-        .then((res) => (res.status === 201 ? void acked.set(res.body.message.id, res.body.message) : unknown++), () => unknown++));
+      settling.push(
+        httpClient(url)
+          .call('POST', `/api/v1/rooms/${options.roomId}/messages`, { body: clientMsgId, clientMsgId }, user.accessToken)
+          .then(
+            (res) => (res.status === 201 ? void acked.set(res.body.message.id, res.body.message) : unknown++),
+            () => unknown++,
+          ),
+      );
     }
   };
   const timer = setInterval(tick, options.intervalMs);
@@ -92,7 +103,8 @@ async function history(url: string, token: string, roomId: string): Promise<Mess
 
 const pointers = (members: readonly Member[] | undefined) =>
   Object.fromEntries((members ?? []).map((m) => [m.userId, m.lastReadSeq]).sort(([a], [b]) => (a! < b! ? -1 : 1)));
-const roomCounts = (room: Room | undefined) => room && { lastSeq: room.lastSeq, lastReadSeq: room.lastReadSeq, unreadCount: room.unreadCount };
+const roomCounts = (room: Room | undefined) =>
+  room && { lastSeq: room.lastSeq, lastReadSeq: room.lastReadSeq, unreadCount: room.unreadCount };
 
 export interface Convergence {
   /** From the call (the fault healed, traffic settled) until every view matched. */
@@ -106,7 +118,13 @@ export interface Convergence {
  * client's view once, views are history (gap-free, increasing), and each client's pointers
  * and unread counts, built from the events it received, equal a fresh snapshot.
  */
-export async function expectConverged(options: { url: string; roomId: string; devices: Device[]; result: TrafficResult; timeoutMs: number }): Promise<Convergence> {
+export async function expectConverged(options: {
+  url: string;
+  roomId: string;
+  devices: Device[];
+  result: TrafficResult;
+  timeoutMs: number;
+}): Promise<Convergence> {
   const { url, roomId, devices, result } = options;
   const started = Date.now();
   const token = devices[0]!.user.accessToken;
@@ -123,17 +141,27 @@ export async function expectConverged(options: { url: string; roomId: string; de
   const ids = stored.map((m) => m.id).join();
   for (const d of devices) {
     const view = () => d.client.messages(roomId);
-    await waitFor(() => view().map((m) => m.id).join() === ids, { what: 'view', timeoutMs: options.timeoutMs }).catch(async () => {
+    await waitFor(
+      () =>
+        view()
+          .map((m) => m.id)
+          .join() === ids,
+      { what: 'view', timeoutMs: options.timeoutMs },
+    ).catch(async () => {
       const held = new Set(view().map((m) => m.seq));
       const missing = seqs.filter((q) => !held.has(q));
       const window = d.client.getState().windows[roomId];
       // What the client's own connection would have answered a gap fill.
-      const probe = await d.client.request('message.list', { roomId, afterSeq: window?.contiguousSeq ?? 0, limit: 5 })
-        .then((r) => r.messages.map((m) => m.seq).join(','), (err: Error) => String(err));
-      throw new Error(`${d.user.user.username}'s view never equalled history (${stored.length} messages): ` +
-        `${view().length} held, missing seqs ${missing.slice(0, 20).join(',')}${missing.length > 20 ? '…' : ''}; ` +
-        `client lastSeq ${d.client.room(roomId)?.lastSeq}, contiguousSeq ${window?.contiguousSeq}, status ${d.client.status}; ` +
-        `message.list after it now: ${probe}`);
+      const probe = await d.client.request('message.list', { roomId, afterSeq: window?.contiguousSeq ?? 0, limit: 5 }).then(
+        (r) => r.messages.map((m) => m.seq).join(','),
+        (err: Error) => String(err),
+      );
+      throw new Error(
+        `${d.user.user.username}'s view never equalled history (${stored.length} messages): ` +
+          `${view().length} held, missing seqs ${missing.slice(0, 20).join(',')}${missing.length > 20 ? '…' : ''}; ` +
+          `client lastSeq ${d.client.room(roomId)?.lastSeq}, contiguousSeq ${window?.contiguousSeq}, status ${d.client.status}; ` +
+          `message.list after it now: ${probe}`,
+      );
     });
   }
 
@@ -144,9 +172,15 @@ export async function expectConverged(options: { url: string; roomId: string; de
       await fresh.connect();
       await waitFor(() => fresh.readers(roomId), { what: 'fresh readers', timeoutMs: options.timeoutMs });
       const expected = { room: roomCounts(fresh.room(roomId)), readers: pointers(fresh.readers(roomId)) };
-      await waitFor(() => JSON.stringify({ room: roomCounts(d.client.room(roomId)), readers: pointers(d.client.readers(roomId)) }) === JSON.stringify(expected), {
-        what: `${d.user.user.username}'s pointers and unread count to equal a fresh snapshot ${JSON.stringify(expected)}`, timeoutMs: options.timeoutMs,
-      });
+      await waitFor(
+        () =>
+          JSON.stringify({ room: roomCounts(d.client.room(roomId)), readers: pointers(d.client.readers(roomId)) }) ===
+          JSON.stringify(expected),
+        {
+          what: `${d.user.user.username}'s pointers and unread count to equal a fresh snapshot ${JSON.stringify(expected)}`,
+          timeoutMs: options.timeoutMs,
+        },
+      );
     } finally {
       fresh.close();
     }

@@ -1,7 +1,15 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { AuthResponse } from '@chatchat/protocol';
 import {
-  createTcpProxy, httpClient, sdkClient, startCluster, startRedisServer, waitFor, type Cluster, type NodeProcess, type RedisServer,
+  createTcpProxy,
+  httpClient,
+  sdkClient,
+  startCluster,
+  startRedisServer,
+  waitFor,
+  type Cluster,
+  type NodeProcess,
+  type RedisServer,
   type TcpProxy,
 } from '@chatchat/server/testing';
 import { expectConverged, startTraffic, type Device, type TrafficOptions } from './fault-traffic.js';
@@ -62,7 +70,9 @@ afterAll(async () => {
   await pgProxy?.close();
   await redis?.close();
   if (figures.length) {
-    const rows = figures.map((f) => `| ${f.fault} | ${f.acked} | ${f.lost} | ${f.duplicated} | ${f.unknown} | ${(f.convergeMs / 1000).toFixed(1)} s |`);
+    const rows = figures.map(
+      (f) => `| ${f.fault} | ${f.acked} | ${f.lost} | ${f.duplicated} | ${f.unknown} | ${(f.convergeMs / 1000).toFixed(1)} s |`,
+    );
     console.log(['| fault | acked | lost | duplicated | unknown | time to converge |', '|---|---|---|---|---|---|', ...rows].join('\n'));
   }
 });
@@ -75,7 +85,11 @@ const later = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 async function underTraffic(name: string, fault: () => Promise<void>, extra: Partial<TrafficOptions> = {}) {
   const http = httpClient(cluster.url);
-  const room = await http.createRoom(users[0]!.accessToken, name, users.slice(1).map((u) => u.user.id));
+  const room = await http.createRoom(
+    users[0]!.accessToken,
+    name,
+    users.slice(1).map((u) => u.user.id),
+  );
   for (const d of devices) await waitFor(() => d.client.room(room.id), { what: 'room on every device', timeoutMs: 15_000 });
   const traffic = startTraffic({ roomId: room.id, devices, intervalMs: 100, maxInFlight: 20, ...extra });
   // Traffic runs for trafficMs before the fault and for trafficMs after it healed: both sides count.
@@ -100,13 +114,17 @@ describe('fault suite', () => {
   }, 120_000);
 
   it('kill -9 of an api process', async () => {
-    await underTraffic('kill -9 of an api process', async () => {
-      const victim = cluster.apis[0]!;
-      victim.kill('SIGKILL');
-      await victim.exited;
-      // The balancer skips a refused backend by itself; the list is trimmed as an operator would.
-      cluster.lb.setApis(alive(cluster.apis).map((a) => ({ port: a.port })));
-    }, { http: { url: cluster.url, user: users[1]! } });
+    await underTraffic(
+      'kill -9 of an api process',
+      async () => {
+        const victim = cluster.apis[0]!;
+        victim.kill('SIGKILL');
+        await victim.exited;
+        // The balancer skips a refused backend by itself; the list is trimmed as an operator would.
+        cluster.lb.setApis(alive(cluster.apis).map((a) => ({ port: a.port })));
+      },
+      { http: { url: cluster.url, user: users[1]! } },
+    );
   }, 120_000);
 
   it('Redis restart (kill -9, empty again)', async () => {

@@ -17,7 +17,13 @@ describeBlobStoreContract('local directory', async () => {
 describeBlobStoreContract('S3 (s3rver)', async () => {
   const s3 = await startS3Server();
   const store = createS3BlobStore({ ...s3.options, clock: systemClock });
-  return { store, cleanup: async () => { await store.close(); await s3.close(); } };
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await s3.close();
+    },
+  };
 });
 
 describe('local blob store', () => {
@@ -42,7 +48,9 @@ describe('local blob store', () => {
 
   it('refuses keys that could leave its directory', async () => {
     const store = createLocalBlobStore({ dir: os.tmpdir() });
-    await expect(store.put('../etc/passwd', Readable.from([]), { maxBytes: 1, contentType: 'x' })).rejects.toMatchObject({ code: 'invalid' });
+    await expect(store.put('../etc/passwd', Readable.from([]), { maxBytes: 1, contentType: 'x' })).rejects.toMatchObject({
+      code: 'invalid',
+    });
   });
 });
 

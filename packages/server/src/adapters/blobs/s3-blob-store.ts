@@ -1,5 +1,10 @@
 import {
-  DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3Client, S3ServiceException,
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3Client,
+  S3ServiceException,
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
@@ -61,16 +66,24 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
       const abort = new AbortController();
       // pipeline, not pipe: an error of the source or the limit must reach us, not the process;
       // and the request stops at once instead of waiting on a body that will never come.
-      const limited = Buffer.isBuffer(body) ? body : pipeline(body, byteLimit(maxBytes), (err) => {
-        if (!err) return;
-        streamError = err;
-        abort.abort();
-      });
+      const limited = Buffer.isBuffer(body)
+        ? body
+        : pipeline(body, byteLimit(maxBytes), (err) => {
+            if (!err) return;
+            streamError = err;
+            abort.abort();
+          });
       try {
-        await client.send(new PutObjectCommand({
-          Bucket: bucket, Key: Key(key), Body: limited, ContentType: contentType,
-          ContentLength: Buffer.isBuffer(body) ? body.length : size,
-        }), { abortSignal: abort.signal });
+        await client.send(
+          new PutObjectCommand({
+            Bucket: bucket,
+            Key: Key(key),
+            Body: limited,
+            ContentType: contentType,
+            ContentLength: Buffer.isBuffer(body) ? body.length : size,
+          }),
+          { abortSignal: abort.signal },
+        );
       } catch (err) {
         translate(streamError ?? err);
       }
@@ -89,9 +102,13 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
 
     async read(key, range) {
       try {
-        const res = await client.send(new GetObjectCommand({
-          Bucket: bucket, Key: Key(key), ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}),
-        }));
+        const res = await client.send(
+          new GetObjectCommand({
+            Bucket: bucket,
+            Key: Key(key),
+            ...(range ? { Range: `bytes=${range.start}-${range.end}` } : {}),
+          }),
+        );
         return res.Body as Readable;
       } catch (err) {
         if (isMissing(err)) return undefined;
@@ -115,7 +132,10 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
           Bucket: bucket,
           Key: Key(key),
           // S3 refuses a body outside this range or of another type before storing anything.
-          Conditions: [['content-length-range', 1, maxBytes], ['eq', '$Content-Type', contentType]],
+          Conditions: [
+            ['content-length-range', 1, maxBytes],
+            ['eq', '$Content-Type', contentType],
+          ],
           Fields: { 'Content-Type': contentType },
           Expires: expiresInSec,
         });
@@ -126,9 +146,16 @@ export function createS3BlobStore(options: S3BlobStoreOptions): BlobStore {
     },
 
     async createDirectDownload(key, { expiresInSec, contentType, contentDisposition }) {
-      return getSignedUrl(client, new GetObjectCommand({
-        Bucket: bucket, Key: Key(key), ResponseContentType: contentType, ResponseContentDisposition: contentDisposition,
-      }), { expiresIn: expiresInSec, signingDate: clock.now() });
+      return getSignedUrl(
+        client,
+        new GetObjectCommand({
+          Bucket: bucket,
+          Key: Key(key),
+          ResponseContentType: contentType,
+          ResponseContentDisposition: contentDisposition,
+        }),
+        { expiresIn: expiresInSec, signingDate: clock.now() },
+      );
     },
 
     async close() {

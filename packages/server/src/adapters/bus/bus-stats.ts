@@ -16,5 +16,8 @@ export function createBusStats(): BusStats {
  */
 export function reportHandlerError(err: unknown, logger: BusLogger | undefined): void {
   if (logger) logger.error({ err }, 'bus handler threw');
-  else queueMicrotask(() => { throw err; });
+  else
+    queueMicrotask(() => {
+      throw err;
+    });
 }

@@ -16,9 +16,7 @@ const waitFor = (what: string, condition: () => boolean, timeoutMs = 15_000) =>
 function redisBuses(count: number, options: Partial<RedisBusOptions> & { urls?: string[] } = {}) {
   // A random prefix per call: parallel test files share the Redis server.
   const prefix = `test:${randomUUID()}:`;
-  const buses = Array.from({ length: count }, (_, i) =>
-    createRedisBus({ url: options.urls?.[i] ?? REDIS_URL, prefix, ...options }),
-  );
+  const buses = Array.from({ length: count }, (_, i) => createRedisBus({ url: options.urls?.[i] ?? REDIS_URL, prefix, ...options }));
   return {
     prefix,
     buses,
@@ -32,7 +30,12 @@ function redisBuses(count: number, options: Partial<RedisBusOptions> & { urls?: 
 describeBusContract('memory hub', async (count) => {
   const hub = createMemoryHub();
   const buses = Array.from({ length: count }, () => hub.createBus());
-  return { buses, cleanup: async () => { await Promise.all(buses.map((bus) => bus.close())); } };
+  return {
+    buses,
+    cleanup: async () => {
+      await Promise.all(buses.map((bus) => bus.close()));
+    },
+  };
 });
 
 for (const sharded of [false, true]) {
@@ -132,7 +135,9 @@ for (const sharded of [false, true]) {
       const { a, prefix } = await setup();
       await a.subscribe('probe');
       const admin = new Redis(REDIS_URL);
-      cleanups.push(async () => { await admin.quit(); });
+      cleanups.push(async () => {
+        await admin.quit();
+      });
       const name = `${prefix}probe`;
       const [, shardSubs] = (await admin.call('PUBSUB', 'SHARDNUMSUB', name)) as [string, number];
       const [, classicSubs] = (await admin.call('PUBSUB', 'NUMSUB', name)) as [string, number];

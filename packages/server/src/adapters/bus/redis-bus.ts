@@ -159,7 +159,9 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
     }
   }
 
-  pub.on('error', (err) => { lastError = err; });
+  pub.on('error', (err) => {
+    lastError = err;
+  });
   pub.on('ready', () => {
     pubReady = true;
     pubEverReady = true;
@@ -170,7 +172,9 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
     pubReady = false;
   });
 
-  sub.on('error', (err) => { lastError = err; });
+  sub.on('error', (err) => {
+    lastError = err;
+  });
   sub.on('ready', () => {
     const generation = ++subGeneration;
     void resubscribeAll(generation);
@@ -199,7 +203,10 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
         continue;
       }
       outstandingPing.set(conn, true);
-      conn.ping().then(() => outstandingPing.delete(conn), () => outstandingPing.delete(conn));
+      conn.ping().then(
+        () => outstandingPing.delete(conn),
+        () => outstandingPing.delete(conn),
+      );
     }
   }, pingIntervalMs);
   pinger.unref();

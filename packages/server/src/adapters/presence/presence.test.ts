@@ -37,15 +37,19 @@ describePresenceContract('memory', async (count, ttlMs) => {
       clock.advance(ms);
     },
   };
-  return { nodes, time, cleanup: async () => { await Promise.all(nodes.map((node) => node.close())); } };
+  return {
+    nodes,
+    time,
+    cleanup: async () => {
+      await Promise.all(nodes.map((node) => node.close()));
+    },
+  };
 });
 
 describePresenceContract('redis', async (count, ttlMs) => {
   // A random prefix per call: parallel test files share the Redis server.
   const prefix = `test:${randomUUID()}:`;
-  const nodes = Array.from({ length: count }, (_, i) =>
-    createRedisPresence({ url: REDIS_URL, prefix, nodeId: `node${i}`, ttlMs }),
-  );
+  const nodes = Array.from({ length: count }, (_, i) => createRedisPresence({ url: REDIS_URL, prefix, nodeId: `node${i}`, ttlMs }));
   return {
     nodes,
     // Leases run on Redis's own clock (TIME): only real time moves them.

@@ -3,7 +3,13 @@ import { Redis } from 'ioredis';
 import type { Presence } from '../../ports/presence.js';
 import { DEFAULT_PRESENCE_TTL_MS, presenceLeaseMs } from './presence-lease.js';
 import {
-  connectScript, disconnectScript, heartbeatScript, lookupScript, reapScript, registerScript, releaseScript,
+  connectScript,
+  disconnectScript,
+  heartbeatScript,
+  lookupScript,
+  reapScript,
+  registerScript,
+  releaseScript,
 } from './redis-presence-scripts.js';
 
 export interface RedisPresenceOptions {
@@ -52,8 +58,13 @@ export function createRedisPresence(options: RedisPresenceOptions): Presence {
     // Reported to callers through rejected commands; ioredis would log to stderr otherwise.
   });
   const scripts: Record<ScriptName, string> = {
-    ccConnect: connectScript, ccDisconnect: disconnectScript, ccHeartbeat: heartbeatScript,
-    ccRegister: registerScript, ccReap: reapScript, ccLookup: lookupScript, ccRelease: releaseScript,
+    ccConnect: connectScript,
+    ccDisconnect: disconnectScript,
+    ccHeartbeat: heartbeatScript,
+    ccRegister: registerScript,
+    ccReap: reapScript,
+    ccLookup: lookupScript,
+    ccRelease: releaseScript,
   };
   for (const [name, lua] of Object.entries(scripts)) redis.defineCommand(name, { numberOfKeys: 1, lua });
   const run = (name: ScriptName, ...args: (string | number)[]) =>

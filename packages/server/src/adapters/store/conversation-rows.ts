@@ -21,7 +21,9 @@ export function messageExtras(input: NewMessage, searchIndex = true): MessageExt
   const mentionsAll = input.mentionsAll === true;
   const mentions = [...new Set(input.mentions ?? [])];
   return {
-    replyColumns: r ? [r.messageId, r.seq, r.senderId, r.excerpt, r.edited ? 1 : 0, r.deleted ? 1 : 0] : [null, null, null, null, null, null],
+    replyColumns: r
+      ? [r.messageId, r.seq, r.senderId, r.excerpt, r.edited ? 1 : 0, r.deleted ? 1 : 0]
+      : [null, null, null, null, null, null],
     mentionsJson: mentions.length > 0 ? JSON.stringify(mentions) : null,
     mentionsAll: mentionsAll ? 1 : 0,
     mentionRows: mentionsAll ? ['*'] : mentions,

@@ -18,19 +18,21 @@ import { withStatementCache } from './statement-cache.js';
  */
 type SearchIndexOption = { searchIndex?: boolean };
 
-export type StoreOptions = SearchIndexOption & (
-  | {
-      kind: 'sqlite';
-      file: string;
-      /**
-       * NORMAL (default): a commit survives a crash of the process, the last ones may be lost
-       * on power loss. FULL: fsync per (group) commit, durable on power loss too, slower.
-       */
-      synchronous?: 'NORMAL' | 'FULL';
-    }
-  | { kind: 'postgres'; url: string; poolSize?: number; statementTimeoutMs?: number }
-  /** MongoDB 6/7, AWS DocumentDB 5.0 or FerretDB 1.24 (see mongodb/mongo-store.ts). */
-  | { kind: 'mongodb'; url: string; poolSize?: number });
+export type StoreOptions = SearchIndexOption &
+  (
+    | {
+        kind: 'sqlite';
+        file: string;
+        /**
+         * NORMAL (default): a commit survives a crash of the process, the last ones may be lost
+         * on power loss. FULL: fsync per (group) commit, durable on power loss too, slower.
+         */
+        synchronous?: 'NORMAL' | 'FULL';
+      }
+    | { kind: 'postgres'; url: string; poolSize?: number; statementTimeoutMs?: number }
+    /** MongoDB 6/7, AWS DocumentDB 5.0 or FerretDB 1.24 (see mongodb/mongo-store.ts). */
+    | { kind: 'mongodb'; url: string; poolSize?: number }
+  );
 
 /** Opens the store; call `migrate()` before first use and `close()` at shutdown. */
 export async function createStore(options: StoreOptions): Promise<Store> {

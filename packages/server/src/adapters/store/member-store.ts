@@ -58,12 +58,7 @@ export function createMemberStore({ db, dialect }: StoreContext): MemberStore {
     listMembers: (roomId) => listMembersOfRooms([roomId]),
 
     async listRoomIdsForUser(userId) {
-      const rows = await db
-        .selectFrom('members')
-        .select('room_id')
-        .where('user_id', '=', userId)
-        .where('left_at', 'is', null)
-        .execute();
+      const rows = await db.selectFrom('members').select('room_id').where('user_id', '=', userId).where('left_at', 'is', null).execute();
       return rows.map((r) => r.room_id);
     },
 

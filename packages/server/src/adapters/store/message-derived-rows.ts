@@ -26,10 +26,11 @@ export async function afterMessageEdit(trx: Transaction<Database>, dialect: Stor
   let next: number | null = null;
   if (tokens.length > 0) {
     // Reusing the rowid keeps the message where it was in search order (a new one would be "newest").
-    const res = searchId !== null
-      ? await sql<{ id: number }>`insert into message_search (rowid, tokens, room_id, seq)
+    const res =
+      searchId !== null
+        ? await sql<{ id: number }>`insert into message_search (rowid, tokens, room_id, seq)
           values (${searchId}, ${sqliteSearchText(tokens)}, ${row.room_id}, ${row.seq}) returning rowid as id`.execute(trx)
-      : await sql<{ id: number }>`insert into message_search (tokens, room_id, seq)
+        : await sql<{ id: number }>`insert into message_search (tokens, room_id, seq)
           values (${sqliteSearchText(tokens)}, ${row.room_id}, ${row.seq}) returning rowid as id`.execute(trx);
     next = Number(res.rows[0]!.id);
   }

@@ -5,10 +5,7 @@ import { isForeignKeyViolation } from './db-errors.js';
 import { toAnnouncement, toNotice } from './row-mappers.js';
 import { lockRoom, type StoreContext } from './store-context.js';
 
-export type NoticeStore = Pick<
-  Store,
-  'createNotice' | 'getNotice' | 'deactivateNotice' | 'createAnnouncement' | 'listAnnouncements'
->;
+export type NoticeStore = Pick<Store, 'createNotice' | 'getNotice' | 'deactivateNotice' | 'createAnnouncement' | 'listAnnouncements'>;
 
 export function createNoticeStore({ db, dialect }: StoreContext): NoticeStore {
   return {
@@ -35,12 +32,7 @@ export function createNoticeStore({ db, dialect }: StoreContext): NoticeStore {
     },
 
     async deactivateNotice(id) {
-      const res = await db
-        .updateTable('notices')
-        .set({ active: 0 })
-        .where('id', '=', id)
-        .where('active', '=', 1)
-        .executeTakeFirst();
+      const res = await db.updateTable('notices').set({ active: 0 }).where('id', '=', id).where('active', '=', 1).executeTakeFirst();
       return Number(res.numUpdatedRows) > 0;
     },
 
@@ -58,13 +50,7 @@ export function createNoticeStore({ db, dialect }: StoreContext): NoticeStore {
     async listAnnouncements(limit) {
       const n = Math.max(0, Math.trunc(limit));
       if (n === 0) return [];
-      const rows = await db
-        .selectFrom('announcements')
-        .selectAll()
-        .orderBy('created_at', 'desc')
-        .orderBy('id', 'desc')
-        .limit(n)
-        .execute();
+      const rows = await db.selectFrom('announcements').selectAll().orderBy('created_at', 'desc').orderBy('id', 'desc').limit(n).execute();
       return rows.map(toAnnouncement);
     },
   };

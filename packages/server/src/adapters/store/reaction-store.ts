@@ -46,7 +46,16 @@ export function createReactionStore({ db, dialect }: StoreContext): ReactionStor
             'emoji',
             eb.fn.countAll<number | string>().as('n'),
             eb.fn.min('created_at').as('first'),
-            eb.fn.sum<number | string>(eb.case().when('user_id', '=', viewerId ?? '').then(1).else(0).end()).as('mine'),
+            eb.fn
+              .sum<number | string>(
+                eb
+                  .case()
+                  .when('user_id', '=', viewerId ?? '')
+                  .then(1)
+                  .else(0)
+                  .end(),
+              )
+              .as('mine'),
           ])
           .where('message_id', 'in', part)
           .where('room_id', '=', roomId)

@@ -31,11 +31,7 @@ export function createRefreshTokenStore({ db }: StoreContext): RefreshTokenStore
         .returningAll()
         .executeTakeFirst();
       if (used) return { status: 'ok', row: toRefreshToken(used) };
-      const existing = await db
-        .selectFrom('refresh_tokens')
-        .selectAll()
-        .where('token_hash', '=', tokenHash)
-        .executeTakeFirst();
+      const existing = await db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
       return existing ? { status: 'reused', row: toRefreshToken(existing) } : { status: 'missing' };
     },
 

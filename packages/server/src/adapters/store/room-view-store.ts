@@ -44,11 +44,7 @@ export function createRoomViewStore({ db }: StoreContext): RoomViewStore {
         .innerJoin('messages as msg', (j) => j.onRef('msg.room_id', '=', 'r.id').onRef('msg.seq', '=', 'r.last_seq'))
         .selectAll('msg')
         .execute(),
-      myMemberships(userId, roomId)
-        .innerJoin('notices as n', 'n.room_id', 'm.room_id')
-        .selectAll('n')
-        .where('n.active', '=', 1)
-        .execute(),
+      myMemberships(userId, roomId).innerJoin('notices as n', 'n.room_id', 'm.room_id').selectAll('n').where('n.active', '=', 1).execute(),
       myMemberships(userId, roomId)
         .innerJoin('members as o', 'o.room_id', 'm.room_id')
         .where('o.left_at', 'is', null)

@@ -40,7 +40,10 @@ export function postgresSeedRooms(url: string): SeedRooms {
     await client.connect();
     try {
       await client.query('begin');
-      await client.query("insert into rooms (id, kind, name, last_seq, created_at) select unnest($1::text[]), 'group', 'seeded', 0, $2", [ids, now]);
+      await client.query("insert into rooms (id, kind, name, last_seq, created_at) select unnest($1::text[]), 'group', 'seeded', 0, $2", [
+        ids,
+        now,
+      ]);
       await client.query(
         `insert into members (room_id, user_id, role, joined_seq, last_read_seq, joined_at)
          select r, u.id, u.role, 0, 0, $2 from unnest($1::text[]) r

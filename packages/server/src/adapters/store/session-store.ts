@@ -2,7 +2,8 @@ import type { SessionRecord, Store } from '../../ports/store.js';
 import type { StoreContext } from './store-context.js';
 
 export type SessionStore = Pick<
-  Store, 'createSession' | 'getSession' | 'revokeSessions' | 'listRevokedSessionIds' | 'sweepSessions' | 'setPasswordHash'
+  Store,
+  'createSession' | 'getSession' | 'revokeSessions' | 'listRevokedSessionIds' | 'sweepSessions' | 'setPasswordHash'
 >;
 
 export function createSessionStore({ db }: StoreContext): SessionStore {
@@ -30,7 +31,10 @@ export function createSessionStore({ db }: StoreContext): SessionStore {
         const ids = (await query.returning('id').execute()).map((r) => r.id);
         // Chunked: PostgreSQL and SQLite both cap the number of bound parameters.
         for (let i = 0; i < ids.length; i += 500) {
-          await trx.deleteFrom('refresh_tokens').where('family_id', 'in', ids.slice(i, i + 500)).execute();
+          await trx
+            .deleteFrom('refresh_tokens')
+            .where('family_id', 'in', ids.slice(i, i + 500))
+            .execute();
         }
         return ids;
       });

@@ -52,12 +52,21 @@ export function createSqliteSendStatements({ sqlite, db, searchIndex = true }: S
         const seq = nextSeq.get(row.roomId, row.roomId, row.senderId);
         if (seq === undefined) continue;
         const extras = messageExtras(row, searchIndex);
-        const searchId = extras.tokens.length > 0
-          ? Number(indexSearch.run(sqliteSearchText(extras.tokens), row.roomId, seq).lastInsertRowid)
-          : null;
+        const searchId =
+          extras.tokens.length > 0 ? Number(indexSearch.run(sqliteSearchText(extras.tokens), row.roomId, seq).lastInsertRowid) : null;
         insert.run(
-          row.roomId, seq, row.id, row.senderId, row.kind, row.body, row.clientMsgId, row.now,
-          ...extras.replyColumns, extras.mentionsJson, extras.mentionsAll, searchId,
+          row.roomId,
+          seq,
+          row.id,
+          row.senderId,
+          row.kind,
+          row.body,
+          row.clientMsgId,
+          row.now,
+          ...extras.replyColumns,
+          extras.mentionsJson,
+          extras.mentionsAll,
+          searchId,
         );
         movePointer.run(seq, row.roomId, row.senderId, seq);
         for (const userId of extras.mentionRows) insertMention.run(row.roomId, userId, seq);

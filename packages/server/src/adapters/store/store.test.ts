@@ -28,7 +28,13 @@ describeConversationStoreContract('sqlite', openSqliteStore);
 describeConversationStoreContract('postgres', async () => {
   const database = await createTestDatabase();
   const store = await createStore({ kind: 'postgres', url: database.url, poolSize: 6, statementTimeoutMs: 10_000 });
-  return { store, cleanup: async () => { await store.close(); await database.drop(); } };
+  return {
+    store,
+    cleanup: async () => {
+      await store.close();
+      await database.drop();
+    },
+  };
 });
 
 describeStoreContract('postgres', async () => {
@@ -61,7 +67,9 @@ describe('sqlite store setup', () => {
       try {
         expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
         const tables = db.prepare("select name from sqlite_master where type = 'table'").pluck().all();
-        expect(tables).toEqual(expect.arrayContaining(['users', 'rooms', 'members', 'messages', 'notices', 'announcements', 'refresh_tokens']));
+        expect(tables).toEqual(
+          expect.arrayContaining(['users', 'rooms', 'members', 'messages', 'notices', 'announcements', 'refresh_tokens']),
+        );
       } finally {
         db.close();
       }

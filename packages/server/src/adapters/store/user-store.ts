@@ -5,10 +5,7 @@ import { isUniqueViolation } from './db-errors.js';
 import { toUser } from './row-mappers.js';
 import { inChunks, type StoreContext } from './store-context.js';
 
-export type UserStore = Pick<
-  Store,
-  'createUser' | 'findUserByUsername' | 'getUser' | 'getUsers' | 'updateUser' | 'setPlatformAdmin'
->;
+export type UserStore = Pick<Store, 'createUser' | 'findUserByUsername' | 'getUser' | 'getUsers' | 'updateUser' | 'setPlatformAdmin'>;
 
 export const usernameKey = (username: string): string => username.toLowerCase();
 
@@ -41,11 +38,7 @@ export function createUserStore({ db }: StoreContext): UserStore {
     },
 
     async findUserByUsername(username) {
-      const row = await db
-        .selectFrom('users')
-        .selectAll()
-        .where('username_key', '=', usernameKey(username))
-        .executeTakeFirst();
+      const row = await db.selectFrom('users').selectAll().where('username_key', '=', usernameKey(username)).executeTakeFirst();
       return row && toUser(row);
     },
 

@@ -2,7 +2,13 @@ import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { buffer } from 'node:stream/consumers';
 import {
-  Limits, type Attachment, type AttachmentVariant, type CreateUploadBody, type Message, type Upload, type UploadTransfer,
+  Limits,
+  type Attachment,
+  type AttachmentVariant,
+  type CreateUploadBody,
+  type Message,
+  type Upload,
+  type UploadTransfer,
   type UploadUsageResponse,
 } from '@chatchat/protocol';
 import type { UploadConfig } from '../../config.js';
@@ -53,22 +59,36 @@ export interface DownloadPlan {
 
 export const attachmentPath = (id: string) => `/api/v1/attachments/${id}`;
 const variantKey = (u: UploadRecord, v: AttachmentVariant) => `${u.storageKey.replace(/\/original$/, '')}/${v}.webp`;
-const uploadKeys = (u: UploadRecord) => [u.storageKey, ...Object.keys({ ...messageSizes, ...avatarSizes }).map((v) => variantKey(u, v as AttachmentVariant))];
+const uploadKeys = (u: UploadRecord) => [
+  u.storageKey,
+  ...Object.keys({ ...messageSizes, ...avatarSizes }).map((v) => variantKey(u, v as AttachmentVariant)),
+];
 
 export function toAttachment(u: UploadRecord): Attachment {
   return {
-    id: u.id, name: u.name, contentType: u.contentType, size: u.size,
+    id: u.id,
+    name: u.name,
+    contentType: u.contentType,
+    size: u.size,
     ...(u.width !== null ? { width: u.width } : {}),
     ...(u.height !== null ? { height: u.height } : {}),
     ...(u.placeholder !== null ? { placeholder: u.placeholder } : {}),
-    variants: u.variants, url: attachmentPath(u.id),
+    variants: u.variants,
+    url: attachmentPath(u.id),
   };
 }
 
 function toUpload(u: UploadRecord): Upload {
   return {
-    id: u.id, purpose: u.purpose, roomId: u.roomId, name: u.name, contentType: u.contentType, size: u.size, state: u.state,
-    createdAt: u.createdAt, attachment: u.state === 'pending' ? null : toAttachment(u),
+    id: u.id,
+    purpose: u.purpose,
+    roomId: u.roomId,
+    name: u.name,
+    contentType: u.contentType,
+    size: u.size,
+    state: u.state,
+    createdAt: u.createdAt,
+    attachment: u.state === 'pending' ? null : toAttachment(u),
   };
 }
 
@@ -86,7 +106,11 @@ export function createAttachmentService({ config, store, blobs, clock, events, l
 
   async function transferFor(u: UploadRecord): Promise<UploadTransfer> {
     if (blobs.createDirectUpload) {
-      const direct = await blobs.createDirectUpload(u.storageKey, { maxBytes: u.size, contentType: u.contentType, expiresInSec: config.linkTtlSec });
+      const direct = await blobs.createDirectUpload(u.storageKey, {
+        maxBytes: u.size,
+        contentType: u.contentType,
+        expiresInSec: config.linkTtlSec,
+      });
       return { kind: 'post-form', method: 'POST', url: direct.url, fields: direct.fields, expiresAt: direct.expiresAt };
     }
     return { kind: 'put', method: 'PUT', url: `/api/v1/uploads/${u.id}/content`, headers: { 'content-type': 'application/octet-stream' } };
@@ -142,9 +166,23 @@ export function createAttachmentService({ config, store, blobs, clock, events, l
       rate.take(userId);
       const id = randomUUID();
       const u: UploadRecord = {
-        id, ownerId: userId, purpose: body.purpose, roomId: body.roomId ?? null, name, contentType, size: body.size,
-        storageKey: `uploads/${userId}/${id}/original`, state: 'pending', claimKey: null, messageId: null,
-        width: null, height: null, placeholder: null, variants: [], createdAt: clock.nowIso(), completedAt: null,
+        id,
+        ownerId: userId,
+        purpose: body.purpose,
+        roomId: body.roomId ?? null,
+        name,
+        contentType,
+        size: body.size,
+        storageKey: `uploads/${userId}/${id}/original`,
+        state: 'pending',
+        claimKey: null,
+        messageId: null,
+        width: null,
+        height: null,
+        placeholder: null,
+        variants: [],
+        createdAt: clock.nowIso(),
+        completedAt: null,
       };
       await store.createUpload(u);
       return { upload: toUpload(u), transfer: await transferFor(u) };
@@ -210,7 +248,9 @@ export function createAttachmentService({ config, store, blobs, clock, events, l
 
     async usage(userId: string): Promise<UploadUsageResponse> {
       return {
-        usedBytes: await store.sumUploadBytes(userId), quotaBytes: config.quotaBytes, maxUploadBytes: config.maxBytes,
+        usedBytes: await store.sumUploadBytes(userId),
+        quotaBytes: config.quotaBytes,
+        maxUploadBytes: config.maxBytes,
         allowedTypes: [...config.allowedTypes],
       };
     },
@@ -220,7 +260,8 @@ export function createAttachmentService({ config, store, blobs, clock, events, l
      * not on another message). A retried send (same clientMsgId) claims the same ones again.
      */
     async claimForSend(senderId: string, roomId: string, uploadIds: readonly string[], clientMsgId: string): Promise<Attachment[]> {
-      if (uploadIds.length > Limits.maxAttachmentsPerMessage) throw invalid(`at most ${Limits.maxAttachmentsPerMessage} attachments per message`);
+      if (uploadIds.length > Limits.maxAttachmentsPerMessage)
+        throw invalid(`at most ${Limits.maxAttachmentsPerMessage} attachments per message`);
       if (new Set(uploadIds).size !== uploadIds.length) throw invalid('an upload is listed twice');
       const rows = await store.getUploads(uploadIds);
       const byId = new Map(rows.map((r) => [r.id, r]));
@@ -316,8 +357,12 @@ export function createAttachmentService({ config, store, blobs, clock, events, l
       const inline = raster && u.variants.length > 0;
       const info = await blobs.head(u.storageKey);
       if (!info) throw notFound('attachment');
-      return this.plan(u.storageKey, info.size, inline ? u.contentType : 'application/octet-stream',
-        contentDisposition(inline ? 'inline' : 'attachment', u.name));
+      return this.plan(
+        u.storageKey,
+        info.size,
+        inline ? u.contentType : 'application/octet-stream',
+        contentDisposition(inline ? 'inline' : 'attachment', u.name),
+      );
     },
 
     plan(key: string, size: number, contentType: string, disposition: string): DownloadPlan {
@@ -375,7 +420,9 @@ export function createAttachmentService({ config, store, blobs, clock, events, l
       }
       const info = u.width === null ? await readImageInfo(clean).catch(() => null) : null;
       const updated = (await store.updateUpload(u.id, {
-        size: clean.length, variants: renditions.map((r) => r.name as AttachmentVariant), ...(info ?? {}),
+        size: clean.length,
+        variants: renditions.map((r) => r.name as AttachmentVariant),
+        ...(info ?? {}),
       }))!;
       if (updated.purpose === 'avatar') {
         const owner = await store.getUser(updated.ownerId);

@@ -11,7 +11,12 @@ export function createDownloadLinks({ secret }: { secret: string }) {
     createHmac('sha256', key).update(`${id}\n${variant}\n${userId}\n${exp}`).digest('base64url');
   return {
     sign(id: string, variant: string | undefined, userId: string, exp: number): string {
-      const q = new URLSearchParams({ ...(variant ? { variant } : {}), u: userId, exp: String(exp), sig: sign(id, variant ?? '', userId, exp) });
+      const q = new URLSearchParams({
+        ...(variant ? { variant } : {}),
+        u: userId,
+        exp: String(exp),
+        sig: sign(id, variant ?? '', userId, exp),
+      });
       return `/api/v1/attachments/${encodeURIComponent(id)}?${q}`;
     },
     /** True when the signature is ours; expiry is the caller's to check against its clock. */

@@ -5,8 +5,15 @@ import { invalid } from '../../errors.js';
 // U+2066-U+2069), marks that flip display order (U+200E, U+200F, U+061C): "exe.png"
 // that reads "gnp.exe" is the trick these stop.
 function isForbidden(cp: number): boolean {
-  return cp <= 0x1f || (cp >= 0x7f && cp <= 0x9f) || (cp >= 0x202a && cp <= 0x202e) || (cp >= 0x2066 && cp <= 0x2069)
-    || cp === 0x200e || cp === 0x200f || cp === 0x061c;
+  return (
+    cp <= 0x1f ||
+    (cp >= 0x7f && cp <= 0x9f) ||
+    (cp >= 0x202a && cp <= 0x202e) ||
+    (cp >= 0x2066 && cp <= 0x2069) ||
+    cp === 0x200e ||
+    cp === 0x200f ||
+    cp === 0x061c
+  );
 }
 
 /**
@@ -18,7 +25,8 @@ export function checkFileName(raw: string): string {
   const name = raw.normalize('NFC').trim();
   if (!name) throw invalid('file name is empty');
   if (/[/\\]/.test(name)) throw invalid('file name may not contain path separators');
-  if ([...name].some((c) => isForbidden(c.codePointAt(0)!))) throw invalid('file name may not contain control or bidirectional-override characters');
+  if ([...name].some((c) => isForbidden(c.codePointAt(0)!)))
+    throw invalid('file name may not contain control or bidirectional-override characters');
   if (/^\.+$/.test(name)) throw invalid('file name may not be only dots');
   if ([...name].length > Limits.maxFileNameChars) throw invalid(`file name is over ${Limits.maxFileNameChars} characters`);
   return name;

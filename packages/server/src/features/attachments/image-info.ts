@@ -17,8 +17,12 @@ export interface ImageInfo {
  */
 export async function readImageInfo(input: Buffer): Promise<ImageInfo> {
   const meta = await sharp(input, { limitInputPixels, failOn: 'error' }).metadata();
-  const { data, info } = await sharp(input, { limitInputPixels, failOn: 'error' }).rotate()
-    .resize(100, 100, { fit: 'inside' }).ensureAlpha().raw().toBuffer({ resolveWithObject: true });
+  const { data, info } = await sharp(input, { limitInputPixels, failOn: 'error' })
+    .rotate()
+    .resize(100, 100, { fit: 'inside' })
+    .ensureAlpha()
+    .raw()
+    .toBuffer({ resolveWithObject: true });
   const swap = (meta.orientation ?? 1) >= 5;
   const width = (swap ? meta.height : meta.width) ?? info.width;
   const height = (swap ? meta.width : meta.height) ?? info.height;
@@ -36,8 +40,11 @@ export interface Rendition {
 export async function renderThumbnails(original: Buffer, sizes: Record<string, number>): Promise<Rendition[]> {
   const out: Rendition[] = [];
   for (const [name, px] of Object.entries(sizes)) {
-    const data = await sharp(original, { limitInputPixels, failOn: 'error' }).rotate()
-      .resize(px, px, { fit: 'inside', withoutEnlargement: true }).webp({ quality: 80 }).toBuffer();
+    const data = await sharp(original, { limitInputPixels, failOn: 'error' })
+      .rotate()
+      .resize(px, px, { fit: 'inside', withoutEnlargement: true })
+      .webp({ quality: 80 })
+      .toBuffer();
     out.push({ name, data, contentType: 'image/webp' });
   }
   return out;
@@ -47,10 +54,15 @@ export async function renderThumbnails(original: Buffer, sizes: Record<string, n
 export async function stripMetadata(original: Buffer, contentType: string): Promise<Buffer> {
   const image = sharp(original, { limitInputPixels, failOn: 'error', animated: contentType === 'image/gif' }).rotate();
   switch (contentType) {
-    case 'image/jpeg': return image.jpeg({ quality: 92 }).toBuffer();
-    case 'image/png': return image.png().toBuffer();
-    case 'image/webp': return image.webp({ quality: 92 }).toBuffer();
-    case 'image/gif': return image.gif().toBuffer();
-    default: throw new Error(`not a raster image: ${contentType}`);
+    case 'image/jpeg':
+      return image.jpeg({ quality: 92 }).toBuffer();
+    case 'image/png':
+      return image.png().toBuffer();
+    case 'image/webp':
+      return image.webp({ quality: 92 }).toBuffer();
+    case 'image/gif':
+      return image.gif().toBuffer();
+    default:
+      throw new Error(`not a raster image: ${contentType}`);
   }
 }

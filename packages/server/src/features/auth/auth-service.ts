@@ -63,7 +63,11 @@ export function createAuthService(options: AuthServiceOptions) {
 
   async function startSession(userId: string): Promise<IssuedTokens> {
     const session: SessionRecord = {
-      id: randomUUID(), userId, createdAt: clock.nowIso(), expiresAt: afterSec(options.sessionTtlSec), revokedAt: null,
+      id: randomUUID(),
+      userId,
+      createdAt: clock.nowIso(),
+      expiresAt: afterSec(options.sessionTtlSec),
+      revokedAt: null,
     };
     await store.createSession(session);
     return issueTokens(session);

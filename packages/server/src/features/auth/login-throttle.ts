@@ -28,7 +28,14 @@ interface Entry {
  * attacker which usernames are real. While a key is locked even the right password is
  * refused: the answer cannot be used as an oracle.
  */
-export function createLoginThrottle({ clock, freeFailures, baseLockoutMs, maxLockoutMs, windowMs, maxKeys = 100_000 }: LoginThrottleOptions) {
+export function createLoginThrottle({
+  clock,
+  freeFailures,
+  baseLockoutMs,
+  maxLockoutMs,
+  windowMs,
+  maxKeys = 100_000,
+}: LoginThrottleOptions) {
   const entries = new Map<string, Entry>();
 
   function live(key: string, now: number): Entry | undefined {

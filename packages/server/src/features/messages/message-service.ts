@@ -37,7 +37,16 @@ function excerptOf(body: string): string {
   return chars.length <= Limits.replyExcerptChars ? body : chars.slice(0, Limits.replyExcerptChars).join('');
 }
 
-export function createMessageService({ store, clock, events, rooms, attachments, mentions, onDeleted, onCommitted }: MessageServiceOptions) {
+export function createMessageService({
+  store,
+  clock,
+  events,
+  rooms,
+  attachments,
+  mentions,
+  onDeleted,
+  onCommitted,
+}: MessageServiceOptions) {
   /** The quote of `replyTo`, which must be a live message of the same room that the sender can see. */
   async function quoteFor(senderId: string, roomId: string, replyTo: string): Promise<ReplyQuote> {
     const original = await store.getMessage(replyTo);
@@ -47,7 +56,14 @@ export function createMessageService({ store, clock, events, rooms, attachments,
       if (await store.getMember(original.roomId, senderId)) throw invalid('replyTo must be a message of the same room');
       throw notFound('message');
     }
-    return { messageId: original.id, seq: original.seq, senderId: original.senderId, excerpt: excerptOf(original.body), deleted: false, edited: false };
+    return {
+      messageId: original.id,
+      seq: original.seq,
+      senderId: original.senderId,
+      excerpt: excerptOf(original.body),
+      deleted: false,
+      edited: false,
+    };
   }
 
   async function ownMessage(userId: string, messageId: string, allowModerators: boolean): Promise<Message> {
@@ -88,8 +104,14 @@ export function createMessageService({ store, clock, events, rooms, attachments,
       try {
         // Membership is checked by the store in the insert transaction itself.
         stored = await store.insertMessage({
-          roomId: input.roomId, senderId, kind: body === '' ? 'file' : 'text', body, clientMsgId: input.clientMsgId, now: clock.nowIso(),
-          replyTo, ...mentioned,
+          roomId: input.roomId,
+          senderId,
+          kind: body === '' ? 'file' : 'text',
+          body,
+          clientMsgId: input.clientMsgId,
+          now: clock.nowIso(),
+          replyTo,
+          ...mentioned,
         });
       } catch (err) {
         if (uploadIds.length > 0) await attachments!.releaseSend(senderId, input.clientMsgId);
@@ -125,10 +147,13 @@ export function createMessageService({ store, clock, events, rooms, attachments,
 
     /** A page of history with the reaction counts of its messages, as `userId` sees them. */
     async history(
-      userId: string, roomId: string, page: { afterSeq?: number; beforeSeq?: number; limit?: number },
+      userId: string,
+      roomId: string,
+      page: { afterSeq?: number; beforeSeq?: number; limit?: number },
     ): Promise<{ messages: Message[]; reactions: MessageReactions[] }> {
       await rooms.requireMember(roomId, userId);
-      if (page.afterSeq !== undefined && page.beforeSeq !== undefined && page.beforeSeq <= page.afterSeq + 1) return { messages: [], reactions: [] };
+      if (page.afterSeq !== undefined && page.beforeSeq !== undefined && page.beforeSeq <= page.afterSeq + 1)
+        return { messages: [], reactions: [] };
       const messages = await store.listMessages(roomId, { ...page, limit: Math.min(page.limit ?? 50, Limits.maxHistoryPage) });
       const live = messages.filter((m) => !m.deletedAt).map((m) => m.id);
       const reactions = live.length ? await store.reactionCounts(roomId, live, userId) : [];

@@ -22,7 +22,12 @@ export function createPinService({ store, clock, events }: { store: Store; clock
     async add(userId: string, messageId: string): Promise<OpReply<'pin.add'>> {
       const message = await pinnable(userId, messageId);
       const result = await store.addPin({
-        roomId: message.roomId, messageId, seq: message.seq, userId, now: clock.nowIso(), max: Limits.maxPinsPerRoom,
+        roomId: message.roomId,
+        messageId,
+        seq: message.seq,
+        userId,
+        now: clock.nowIso(),
+        max: Limits.maxPinsPerRoom,
       });
       if (result.status === 'exists') throw new AppError('conflict', 'message is already pinned');
       if (result.status === 'full') throw invalid(`a room holds at most ${Limits.maxPinsPerRoom} pins`);

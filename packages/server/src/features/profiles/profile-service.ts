@@ -9,7 +9,15 @@ import type { AttachmentService } from '../attachments/attachment-service.js';
 
 export type ProfileService = ReturnType<typeof createProfileService>;
 
-export function createProfileService({ store, events, attachments }: { store: Store; events: EventPublisher; attachments?: AttachmentService }) {
+export function createProfileService({
+  store,
+  events,
+  attachments,
+}: {
+  store: Store;
+  events: EventPublisher;
+  attachments?: AttachmentService;
+}) {
   return {
     async get(userId: string): Promise<User> {
       const user = await store.getUser(userId);

@@ -59,7 +59,12 @@ export function createReactionService({ store, clock, events, rooms, coalesceMs,
       if (!isSingleEmoji(emoji)) throw invalid('emoji must be a single emoji');
       const message = await visibleMessage(userId, messageId);
       const result = await store.addReaction({
-        roomId: message.roomId, messageId, userId, emoji, now: clock.nowIso(), maxDistinct: Limits.maxReactionsPerMessage,
+        roomId: message.roomId,
+        messageId,
+        userId,
+        emoji,
+        now: clock.nowIso(),
+        maxDistinct: Limits.maxReactionsPerMessage,
       });
       if (result === 'full') throw invalid(`a message holds at most ${Limits.maxReactionsPerMessage} different reactions`);
       if (result === 'added') coalescer.add(messageId, `${userId}\u0000${emoji}`, { roomId: message.roomId, userId, emoji, on: true });

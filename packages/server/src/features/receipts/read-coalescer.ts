@@ -36,7 +36,11 @@ export function createCoalescer<V>(options: {
       const had = items.get(item);
       items.set(item, had === undefined ? value : merge(had, value));
       // The window opens with the first change, so a steady stream still flushes every window.
-      if (!timers.has(key)) timers.set(key, setTimeout(() => flushKey(key), options.windowMs));
+      if (!timers.has(key))
+        timers.set(
+          key,
+          setTimeout(() => flushKey(key), options.windowMs),
+        );
     },
     flush() {
       for (const key of [...pending.keys()]) flushKey(key);
@@ -61,6 +65,10 @@ export function createReadCoalescer(options: {
   return createCoalescer<number>({
     windowMs: options.windowMs,
     merge: Math.max,
-    publish: (roomId, reads) => options.publish(roomId, [...reads].map(([userId, seq]) => ({ userId, seq }))),
+    publish: (roomId, reads) =>
+      options.publish(
+        roomId,
+        [...reads].map(([userId, seq]) => ({ userId, seq })),
+      ),
   });
 }

@@ -11,7 +11,13 @@ export async function presentRooms(store: Store, views: readonly RoomView[]): Pr
   const viewerId = views[0]?.member.userId;
   const [peerList, extras] = await Promise.all([
     peerIds.length ? store.getUsers(peerIds) : [],
-    viewerId ? store.roomExtras(viewerId, views.map((v) => v.room.id), Limits.maxMentionSeqs) : new Map(),
+    viewerId
+      ? store.roomExtras(
+          viewerId,
+          views.map((v) => v.room.id),
+          Limits.maxMentionSeqs,
+        )
+      : new Map(),
   ]);
   const peers = new Map(peerList.map((u) => [u.id, u]));
   return views.map((v) => {

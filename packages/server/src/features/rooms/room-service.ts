@@ -21,7 +21,10 @@ export interface RoomServiceOptions {
 export type RoomService = ReturnType<typeof createRoomService>;
 
 const toMember = (m: MemberRecord): Member => ({
-  userId: m.userId, role: m.role, joinedSeq: m.joinedSeq, lastReadSeq: m.lastReadSeq,
+  userId: m.userId,
+  role: m.role,
+  joinedSeq: m.joinedSeq,
+  lastReadSeq: m.lastReadSeq,
 });
 
 export function createRoomService({ store, clock, events, limits }: RoomServiceOptions) {
@@ -63,12 +66,16 @@ export function createRoomService({ store, clock, events, limits }: RoomServiceO
   /** The added users' own devices learn about the room; everyone else in it sees them join. */
   async function announceJoin(roomId: string, actorId: string, added: readonly MemberRecord[], users: readonly User[]) {
     await Promise.all(
-      added.map(async (m) => events.toUser(m.userId, 'room.added', { room: await viewFor(roomId, m.userId) },
-        { kind: 'join', roomId, userId: m.userId })),
+      added.map(async (m) =>
+        events.toUser(m.userId, 'room.added', { room: await viewFor(roomId, m.userId) }, { kind: 'join', roomId, userId: m.userId }),
+      ),
     );
     const addedIds = new Set(added.map((m) => m.userId));
     await events.toRoom(roomId, 'member.joined', {
-      roomId, members: added.map(toMember), users: users.filter((u) => addedIds.has(u.id)), byUserId: actorId,
+      roomId,
+      members: added.map(toMember),
+      users: users.filter((u) => addedIds.has(u.id)),
+      byUserId: actorId,
     });
   }
 
@@ -118,11 +125,18 @@ export function createRoomService({ store, clock, events, limits }: RoomServiceO
       creates.take(creatorId);
       if (memberIds.length) invites.take(creatorId, memberIds.length);
       const room = await store.createRoom({
-        kind: 'group', name: body.name.trim() || 'Room', creatorId, memberIds, now: clock.nowIso(),
+        kind: 'group',
+        name: body.name.trim() || 'Room',
+        creatorId,
+        memberIds,
+        now: clock.nowIso(),
       });
       // The creator's other devices and every invited member get the room live.
-      await Promise.all([creatorId, ...memberIds].map(async (userId) =>
-        events.toUser(userId, 'room.added', { room: await viewFor(room.id, userId) }, { kind: 'join', roomId: room.id, userId })));
+      await Promise.all(
+        [creatorId, ...memberIds].map(async (userId) =>
+          events.toUser(userId, 'room.added', { room: await viewFor(room.id, userId) }, { kind: 'join', roomId: room.id, userId }),
+        ),
+      );
       return viewFor(room.id, creatorId);
     },
 
@@ -133,8 +147,11 @@ export function createRoomService({ store, clock, events, limits }: RoomServiceO
       invites.take(userId);
       const { room, created } = await store.getOrCreateDirectRoom({ userA: userId, userB: otherId, now: clock.nowIso() });
       if (created) {
-        await Promise.all([userId, otherId].map(async (id) =>
-          events.toUser(id, 'room.added', { room: await viewFor(room.id, id) }, { kind: 'join', roomId: room.id, userId: id })));
+        await Promise.all(
+          [userId, otherId].map(async (id) =>
+            events.toUser(id, 'room.added', { room: await viewFor(room.id, id) }, { kind: 'join', roomId: room.id, userId: id }),
+          ),
+        );
       } else if (!(await store.getMember(room.id, userId))) {
         // Coming back to a direct room you left restores it to your list.
         const added = await store.addMembers(room.id, [userId], 'member', clock.nowIso());

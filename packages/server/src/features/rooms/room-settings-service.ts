@@ -9,7 +9,11 @@ export type RoomSettingsService = ReturnType<typeof createRoomSettingsService>;
 /** A member's own notification settings of a room, live to their own devices only. */
 export function createRoomSettingsService({ store, clock, events }: { store: Store; clock: Clock; events: EventPublisher }) {
   return {
-    async set(userId: string, roomId: string, input: { notify: NotifyLevel; muteUntil?: string | null }): Promise<OpReply<'room.settings'>> {
+    async set(
+      userId: string,
+      roomId: string,
+      input: { notify: NotifyLevel; muteUntil?: string | null },
+    ): Promise<OpReply<'room.settings'>> {
       let muteUntil: string | null = null;
       if (input.muteUntil) {
         const at = Date.parse(input.muteUntil);

@@ -9,21 +9,34 @@ const SendBody = Type.Object({ body: MessageBody, clientMsgId: ClientMsgId, repl
 export function registerMessageRoutes({ app, services }: RouteContext) {
   const tags = ['messages'];
 
-  app.get<{ Params: Static<typeof RoomParams>; Querystring: Static<typeof HistoryQuery> }>('/api/v1/rooms/:roomId/messages', {
-    schema: {
-      tags, params: RoomParams, querystring: HistoryQuery,
-      summary: 'History in ascending seq: afterSeq pages forward, beforeSeq (or neither) pages back from the end',
-      response: { 200: MessagesResponse, ...errors },
+  app.get<{ Params: Static<typeof RoomParams>; Querystring: Static<typeof HistoryQuery> }>(
+    '/api/v1/rooms/:roomId/messages',
+    {
+      schema: {
+        tags,
+        params: RoomParams,
+        querystring: HistoryQuery,
+        summary: 'History in ascending seq: afterSeq pages forward, beforeSeq (or neither) pages back from the end',
+        response: { 200: MessagesResponse, ...errors },
+      },
     },
-  }, async (req) => services.messages.history(req.userId, req.params.roomId, req.query));
+    async (req) => services.messages.history(req.userId, req.params.roomId, req.query),
+  );
 
-  app.post<{ Params: Static<typeof RoomParams>; Body: Static<typeof SendBody> }>('/api/v1/rooms/:roomId/messages', {
-    schema: {
-      tags, params: RoomParams, body: SendBody,
-      summary: 'Send over HTTP (bots, scripts); the same as the message.send op, retries included',
-      response: { 201: Type.Object({ message: Message }), ...errors },
+  app.post<{ Params: Static<typeof RoomParams>; Body: Static<typeof SendBody> }>(
+    '/api/v1/rooms/:roomId/messages',
+    {
+      schema: {
+        tags,
+        params: RoomParams,
+        body: SendBody,
+        summary: 'Send over HTTP (bots, scripts); the same as the message.send op, retries included',
+        response: { 201: Type.Object({ message: Message }), ...errors },
+      },
     },
-  }, async (req, reply) => reply.status(201).send({
-    message: await services.messages.send(req.userId, { roomId: req.params.roomId, ...req.body }),
-  }));
+    async (req, reply) =>
+      reply.status(201).send({
+        message: await services.messages.send(req.userId, { roomId: req.params.roomId, ...req.body }),
+      }),
+  );
 }

@@ -37,7 +37,11 @@ export interface StoreFixture {
   newUser(prefix?: string): Promise<UserRecord>;
   users(n: number): Promise<UserRecord[]>;
   group(creator: UserRecord, others?: UserRecord[], name?: string): Promise<RoomRecord>;
-  send(room: RoomRecord, sender: UserRecord, extra?: Partial<NewMessage>): Promise<{ message: import('@chatchat/protocol').Message; duplicate: boolean }>;
+  send(
+    room: RoomRecord,
+    sender: UserRecord,
+    extra?: Partial<NewMessage>,
+  ): Promise<{ message: import('@chatchat/protocol').Message; duplicate: boolean }>;
   expectAppError(p: Promise<unknown>, code: string): Promise<void>;
   allMessages(roomId: string): Promise<import('@chatchat/protocol').Message[]>;
 }
@@ -70,7 +74,15 @@ export function useStoreFixture(makeStore: () => Promise<StoreUnderTest>): Store
     group: (creator, others = [], name = 'room') =>
       f.store.createRoom({ kind: 'group', name, creatorId: creator.id, memberIds: others.map((u) => u.id), now: f.now() }),
     send: (room, sender, extra = {}) =>
-      f.store.insertMessage({ roomId: room.id, senderId: sender.id, kind: 'text', body: 'hello', clientMsgId: null, now: f.now(), ...extra }),
+      f.store.insertMessage({
+        roomId: room.id,
+        senderId: sender.id,
+        kind: 'text',
+        body: 'hello',
+        clientMsgId: null,
+        now: f.now(),
+        ...extra,
+      }),
     async expectAppError(p, code) {
       const err = await p.then(
         () => undefined,

@@ -61,10 +61,23 @@ export function manyRoomsContract(f: StoreFixture): void {
       const n = Math.min(1_500, Math.floor(ROOMS / 10));
       const many = await Promise.all(Array.from({ length: n }, (_, i) => f.newUser(`m${i}`)));
       // 7 columns per member row: 1,500 rows are 10,500 parameters in one unsplit insert.
-      const room = await f.store.createRoom({ kind: 'group', name: 'big', creatorId: inviter.id, memberIds: many.map((u) => u.id), now: f.now() });
+      const room = await f.store.createRoom({
+        kind: 'group',
+        name: 'big',
+        creatorId: inviter.id,
+        memberIds: many.map((u) => u.id),
+        now: f.now(),
+      });
       expect(await f.store.listMembers(room.id)).toHaveLength(n + 1);
       const other = await f.group(inviter);
-      expect(await f.store.addMembers(other.id, many.map((u) => u.id), 'member', f.now())).toHaveLength(n);
+      expect(
+        await f.store.addMembers(
+          other.id,
+          many.map((u) => u.id),
+          'member',
+          f.now(),
+        ),
+      ).toHaveLength(n);
     }, 120_000);
   });
 }

@@ -48,7 +48,13 @@ export function membersContract(f: StoreFixture): void {
     it('changes roles', async () => {
       const [owner, a] = await users(2);
       const room = await group(owner!, [a!]);
-      expect(await f.store.setMemberRole(room.id, a!.id, 'admin')).toEqual({ roomId: room.id, userId: a!.id, role: 'admin', joinedSeq: 0, lastReadSeq: 0 });
+      expect(await f.store.setMemberRole(room.id, a!.id, 'admin')).toEqual({
+        roomId: room.id,
+        userId: a!.id,
+        role: 'admin',
+        joinedSeq: 0,
+        lastReadSeq: 0,
+      });
       expect((await f.store.getMember(room.id, a!.id))?.role).toBe('admin');
     });
 
@@ -70,8 +76,9 @@ export function membersContract(f: StoreFixture): void {
       const r2 = await group(b!, [me!]);
       await f.store.removeMember(r1.id, a!.id, now());
       const rows = await f.store.listMembersOfRooms([r1.id, r2.id]);
-      expect(rows.map((m) => `${m.roomId}:${m.userId}`).sort())
-        .toEqual([`${r1.id}:${me!.id}`, `${r2.id}:${b!.id}`, `${r2.id}:${me!.id}`].sort());
+      expect(rows.map((m) => `${m.roomId}:${m.userId}`).sort()).toEqual(
+        [`${r1.id}:${me!.id}`, `${r2.id}:${b!.id}`, `${r2.id}:${me!.id}`].sort(),
+      );
       expect(rows.find((m) => m.roomId === r2.id && m.userId === b!.id)).toMatchObject({ role: 'owner', joinedSeq: 0, lastReadSeq: 0 });
       expect(await f.store.listMembersOfRooms([])).toEqual([]);
     });

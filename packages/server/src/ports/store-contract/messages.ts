@@ -29,7 +29,14 @@ export function messagesContract(f: StoreFixture): void {
       const [owner, a] = await users(2);
       const room = await group(owner!, [a!]);
       const t = now();
-      const first = await f.store.insertMessage({ roomId: room.id, senderId: owner!.id, kind: 'text', body: 'one', clientMsgId: 'c-1', now: t });
+      const first = await f.store.insertMessage({
+        roomId: room.id,
+        senderId: owner!.id,
+        kind: 'text',
+        body: 'one',
+        clientMsgId: 'c-1',
+        now: t,
+      });
       expect(first).toEqual({
         duplicate: false,
         message: {
@@ -117,7 +124,14 @@ export function messagesContract(f: StoreFixture): void {
       const first = await send(r1, owner!, { clientMsgId: 'cross' });
       expect(await send(r2, owner!, { clientMsgId: 'cross' })).toEqual({ message: first.message, duplicate: true });
       expect(
-        await f.store.insertMessage({ roomId: randomUUID(), senderId: owner!.id, kind: 'text', body: 'x', clientMsgId: 'cross', now: now() }),
+        await f.store.insertMessage({
+          roomId: randomUUID(),
+          senderId: owner!.id,
+          kind: 'text',
+          body: 'x',
+          clientMsgId: 'cross',
+          now: now(),
+        }),
       ).toEqual({ message: first.message, duplicate: true });
       expect((await f.store.getRoom(r2.id))?.lastSeq).toBe(0);
     });
@@ -169,7 +183,14 @@ export function messagesContract(f: StoreFixture): void {
         const room = await group(owner!);
         const results = await Promise.all(
           Array.from({ length: 20 }, (_, i) =>
-            (i % 2 ? f.store : second).insertMessage({ roomId: room.id, senderId: owner!.id, kind: 'text', body: 'b', clientMsgId: 'race2', now: now() }),
+            (i % 2 ? f.store : second).insertMessage({
+              roomId: room.id,
+              senderId: owner!.id,
+              kind: 'text',
+              body: 'b',
+              clientMsgId: 'race2',
+              now: now(),
+            }),
           ),
         );
         expect(new Set(results.map((r) => r.message.id)).size).toBe(1);

@@ -14,19 +14,41 @@ export function roomsContract(f: StoreFixture): void {
         memberIds: [a!.id, b!.id, owner!.id, a!.id],
         now: now(),
       });
-      expect(room).toEqual({ id: expect.any(String), kind: 'group', name: 'Team', avatarUrl: null, lastSeq: 0, createdAt: expect.any(String), description: null });
+      expect(room).toEqual({
+        id: expect.any(String),
+        kind: 'group',
+        name: 'Team',
+        avatarUrl: null,
+        lastSeq: 0,
+        createdAt: expect.any(String),
+        description: null,
+      });
       expect(await f.store.getRoom(room.id)).toEqual(room);
       const members = await f.store.listMembers(room.id);
       expect(members).toHaveLength(3);
-      expect(members.find((m) => m.userId === owner!.id)).toEqual({ roomId: room.id, userId: owner!.id, role: 'owner', joinedSeq: 0, lastReadSeq: 0 });
-      expect(members.filter((m) => m.role === 'member').map((m) => m.userId).sort()).toEqual([a!.id, b!.id].sort());
+      expect(members.find((m) => m.userId === owner!.id)).toEqual({
+        roomId: room.id,
+        userId: owner!.id,
+        role: 'owner',
+        joinedSeq: 0,
+        lastReadSeq: 0,
+      });
+      expect(
+        members
+          .filter((m) => m.role === 'member')
+          .map((m) => m.userId)
+          .sort(),
+      ).toEqual([a!.id, b!.id].sort());
       expect((await f.store.listMembers(room.id)).length).toBe(3);
     });
 
     it('updates a room and reports unknown rooms', async () => {
       const owner = await newUser();
       const room = await group(owner);
-      expect(await f.store.updateRoom(room.id, { name: 'Renamed', avatarUrl: '/r.png' })).toMatchObject({ name: 'Renamed', avatarUrl: '/r.png' });
+      expect(await f.store.updateRoom(room.id, { name: 'Renamed', avatarUrl: '/r.png' })).toMatchObject({
+        name: 'Renamed',
+        avatarUrl: '/r.png',
+      });
       expect(await f.store.updateRoom(room.id, { avatarUrl: null })).toMatchObject({ name: 'Renamed', avatarUrl: null });
       expect(await f.store.getRoom(randomUUID())).toBeUndefined();
       await expectAppError(f.store.updateRoom(randomUUID(), { name: 'x' }), 'not_found');

@@ -89,13 +89,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .execute();
   await db.schema.createIndex('notices_room_idx').on('notices').columns(['room_id', 'created_at']).execute();
   // At most one active notice per room, whatever the interleaving of writers.
-  await db.schema
-    .createIndex('notices_one_active_uq')
-    .on('notices')
-    .column('room_id')
-    .unique()
-    .where(sql.ref('active'), '=', 1)
-    .execute();
+  await db.schema.createIndex('notices_one_active_uq').on('notices').column('room_id').unique().where(sql.ref('active'), '=', 1).execute();
 
   await db.schema
     .createTable('announcements')

@@ -11,8 +11,12 @@ const isSqlite = (db: Kysely<any>) => db.getExecutor().adapter instanceof Sqlite
 export async function up(db: Kysely<any>): Promise<void> {
   const sqlite = isSqlite(db);
   for (const [name, type] of [
-    ['reply_to_id', 'text'], ['reply_to_seq', 'integer'], ['reply_to_sender_id', 'text'], ['reply_to_excerpt', 'text'],
-    ['reply_to_edited', 'integer'], ['reply_to_deleted', 'integer'],
+    ['reply_to_id', 'text'],
+    ['reply_to_seq', 'integer'],
+    ['reply_to_sender_id', 'text'],
+    ['reply_to_excerpt', 'text'],
+    ['reply_to_edited', 'integer'],
+    ['reply_to_deleted', 'integer'],
     // JSON array of user ids; null when none.
     ['mentions', 'text'],
     // SQLite: the FTS5 rowid of the message's search row (PostgreSQL keys its search rows by room and seq).
@@ -20,13 +24,23 @@ export async function up(db: Kysely<any>): Promise<void> {
   ] as const) {
     await db.schema.alterTable('messages').addColumn(name, type).execute();
   }
-  await db.schema.alterTable('messages').addColumn('mentions_all', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('messages')
+    .addColumn('mentions_all', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   // Edits and deletions of an original update the quotes of its replies.
-  await db.schema.createIndex('messages_reply_to_idx').on('messages').column('reply_to_id')
-    .where(sql.ref('reply_to_id'), 'is not', null).execute();
+  await db.schema
+    .createIndex('messages_reply_to_idx')
+    .on('messages')
+    .column('reply_to_id')
+    .where(sql.ref('reply_to_id'), 'is not', null)
+    .execute();
 
   await db.schema.alterTable('rooms').addColumn('description', 'text').execute();
-  await db.schema.alterTable('members').addColumn('notify', 'text', (c) => c.notNull().defaultTo('all')).execute();
+  await db.schema
+    .alterTable('members')
+    .addColumn('notify', 'text', (c) => c.notNull().defaultTo('all'))
+    .execute();
   await db.schema.alterTable('members').addColumn('mute_until', 'text').execute();
 
   await db.schema
@@ -94,9 +108,16 @@ async function backfill(db: Kysely<any>, sqlite: boolean) {
       if (sqlite) {
         const res = await sql<{ id: number }>`insert into message_search (tokens, room_id, seq)
           values (${sqliteSearchText(tokens)}, ${r.room_id}, ${r.seq}) returning rowid as id`.execute(db);
-        await db.updateTable('messages').set({ search_id: res.rows[0]!.id }).where('room_id', '=', r.room_id).where('seq', '=', r.seq).execute();
+        await db
+          .updateTable('messages')
+          .set({ search_id: res.rows[0]!.id })
+          .where('room_id', '=', r.room_id)
+          .where('seq', '=', r.seq)
+          .execute();
       } else {
-        await sql`insert into message_search (room_id, seq, tokens) values (${r.room_id}, ${r.seq}, ${postgresTsvector(tokens)}::tsvector)`.execute(db);
+        await sql`insert into message_search (room_id, seq, tokens) values (${r.room_id}, ${r.seq}, ${postgresTsvector(tokens)}::tsvector)`.execute(
+          db,
+        );
       }
     }
     const last = rows[rows.length - 1]!;
@@ -108,7 +129,17 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop table if exists message_search`.execute(db);
   for (const table of ['mentions', 'pins', 'reactions']) await db.schema.dropTable(table).ifExists().execute();
   await db.schema.dropIndex('messages_reply_to_idx').ifExists().execute();
-  for (const c of ['reply_to_id', 'reply_to_seq', 'reply_to_sender_id', 'reply_to_excerpt', 'reply_to_edited', 'reply_to_deleted', 'mentions', 'search_id', 'mentions_all']) {
+  for (const c of [
+    'reply_to_id',
+    'reply_to_seq',
+    'reply_to_sender_id',
+    'reply_to_excerpt',
+    'reply_to_edited',
+    'reply_to_deleted',
+    'mentions',
+    'search_id',
+    'mentions_all',
+  ]) {
     await db.schema.alterTable('messages').dropColumn(c).execute();
   }
   await db.schema.alterTable('rooms').dropColumn('description').execute();

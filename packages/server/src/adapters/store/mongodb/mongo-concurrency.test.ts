@@ -28,11 +28,16 @@ describe('mongodb store: concurrent senders in separate processes (FerretDB)', (
 
   it('keeps one room gap-free and duplicate-free with 3 processes × 200 sends, each sent twice at once', async () => {
     const now = new Date().toISOString();
-    const users = await Promise.all([0, 1, 2].map((i) => store.createUser({ username: `p${i}`, displayName: `P${i}`, passwordHash: 'h', now })));
+    const users = await Promise.all(
+      [0, 1, 2].map((i) => store.createUser({ username: `p${i}`, displayName: `P${i}`, passwordHash: 'h', now })),
+    );
     const room = await store.createRoom({ kind: 'group', name: 'busy', creatorId: users[0]!.id, memberIds: users.map((u) => u.id), now });
     const outputs = await Promise.all(
       users.map((u, i) =>
-        run(process.execPath, ['--import', 'tsx', sender, url, room.id, u.id, `p${i}`, '200'], { maxBuffer: 64 * 1024 * 1024, timeout: 300_000 }),
+        run(process.execPath, ['--import', 'tsx', sender, url, room.id, u.id, `p${i}`, '200'], {
+          maxBuffer: 64 * 1024 * 1024,
+          timeout: 300_000,
+        }),
       ),
     );
     const results = outputs.flatMap((o) => JSON.parse(o.stdout.trim()) as Sent[]);

@@ -192,8 +192,19 @@ export const toMessage = (d: MessageDoc): Message => ({
   mentionsAll: d.mentionsAll === true,
 });
 
-export const toNotice = (d: NoticeDoc): Notice => ({ id: d._id, roomId: d.roomId, authorId: d.authorId, body: d.body, createdAt: d.createdAt });
-export const toAnnouncement = (d: AnnouncementDoc): Announcement => ({ id: d._id, authorId: d.authorId, body: d.body, createdAt: d.createdAt });
+export const toNotice = (d: NoticeDoc): Notice => ({
+  id: d._id,
+  roomId: d.roomId,
+  authorId: d.authorId,
+  body: d.body,
+  createdAt: d.createdAt,
+});
+export const toAnnouncement = (d: AnnouncementDoc): Announcement => ({
+  id: d._id,
+  authorId: d.authorId,
+  body: d.body,
+  createdAt: d.createdAt,
+});
 
 /**
  * Raises a numeric field to at least `target` with `$max` and checks it stuck. `$max` is
@@ -202,7 +213,12 @@ export const toAnnouncement = (d: AnnouncementDoc): Announcement => ({ id: d._id
  * read it back and raise again until it holds. Returns the value read, undefined if the
  * document is gone.
  */
-export async function raiseTo<T extends { _id: string }>(coll: Collection<T>, id: string, field: keyof T & string, target: number): Promise<number | undefined> {
+export async function raiseTo<T extends { _id: string }>(
+  coll: Collection<T>,
+  id: string,
+  field: keyof T & string,
+  target: number,
+): Promise<number | undefined> {
   for (let attempt = 0; ; attempt++) {
     await coll.updateOne({ _id: id } as never, { $max: { [field]: target } } as never);
     const d = (await coll.findOne({ _id: id } as never, { projection: { [field]: 1 } })) as Record<string, unknown> | null;

@@ -24,7 +24,10 @@ export function createMongoRoomExtrasStore(c: Collections): RoomExtrasStore {
     },
 
     async setRoomSettings(roomId, userId, settings) {
-      await c.members.updateOne({ _id: memberId(roomId, userId), leftAt: null }, { $set: { notify: settings.notify, muteUntil: settings.muteUntil } });
+      await c.members.updateOne(
+        { _id: memberId(roomId, userId), leftAt: null },
+        { $set: { notify: settings.notify, muteUntil: settings.muteUntil } },
+      );
       return settings;
     },
 
@@ -52,7 +55,10 @@ export function createMongoRoomExtrasStore(c: Collections): RoomExtrasStore {
           notify: (m.notify ?? 'all') as NotifyLevel,
           muteUntil: m.muteUntil ?? null,
           mentionCount: mentioned.length,
-          mentionSeqs: mentioned.slice(0, mentionSeqLimit).map((d) => d.seq).sort((a, b) => a - b),
+          mentionSeqs: mentioned
+            .slice(0, mentionSeqLimit)
+            .map((d) => d.seq)
+            .sort((a, b) => a - b),
           pins: [],
         });
       }

@@ -11,25 +11,40 @@ export function mongoSeedRooms(url: string): NonNullable<StoreUnderTest['seedRoo
     const client = new MongoClient(url, { retryWrites: false });
     try {
       const c = collections(client.db());
-      await inChunks(ids, async (part) => {
-        await c.rooms.insertMany(
-          part.map((id) => ({ _id: id, kind: 'group', name: 'seeded', avatarUrl: null, lastSeq: 0, directKey: `group:${id}`, createdAt: now })),
-        );
-        await c.members.insertMany(
-          part.flatMap((id) =>
-            [ [ownerId, 'owner'], [userId, 'member'] ].map(([u, role]) => ({
-              _id: memberId(id, u!),
-              roomId: id,
-              userId: u!,
-              role: role!,
-              joinedSeq: 0,
-              lastReadSeq: 0,
-              joinedAt: now,
-              leftAt: null,
+      await inChunks(
+        ids,
+        async (part) => {
+          await c.rooms.insertMany(
+            part.map((id) => ({
+              _id: id,
+              kind: 'group',
+              name: 'seeded',
+              avatarUrl: null,
+              lastSeq: 0,
+              directKey: `group:${id}`,
+              createdAt: now,
             })),
-          ),
-        );
-      }, 5);
+          );
+          await c.members.insertMany(
+            part.flatMap((id) =>
+              [
+                [ownerId, 'owner'],
+                [userId, 'member'],
+              ].map(([u, role]) => ({
+                _id: memberId(id, u!),
+                roomId: id,
+                userId: u!,
+                role: role!,
+                joinedSeq: 0,
+                lastReadSeq: 0,
+                joinedAt: now,
+                leftAt: null,
+              })),
+            ),
+          );
+        },
+        5,
+      );
     } finally {
       await client.close();
     }

@@ -14,7 +14,11 @@ export async function lastSeqHint(c: Collections, roomId: string): Promise<numbe
 
 /** The truth behind the hint: the highest stored seq (a scan on FerretDB; used on conflict only). */
 async function highestStoredSeq(c: Collections, roomId: string): Promise<number> {
-  const top = await c.messages.find({ roomId }, { projection: { seq: 1 } }).sort({ seq: -1 }).limit(1).next();
+  const top = await c.messages
+    .find({ roomId }, { projection: { seq: 1 } })
+    .sort({ seq: -1 })
+    .limit(1)
+    .next();
   return Math.max(await lastSeqHint(c, roomId), top?.seq ?? 0);
 }
 

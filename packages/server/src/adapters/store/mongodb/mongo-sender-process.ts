@@ -15,7 +15,9 @@ try {
     ),
   );
   const results = await Promise.all(sends);
-  process.stdout.write(`${JSON.stringify(results.map((r) => ({ id: r.message.id, seq: r.message.seq, clientMsgId: r.message.clientMsgId, duplicate: r.duplicate })))}\n`);
+  process.stdout.write(
+    `${JSON.stringify(results.map((r) => ({ id: r.message.id, seq: r.message.seq, clientMsgId: r.message.clientMsgId, duplicate: r.duplicate })))}\n`,
+  );
 } finally {
   await store.close();
 }

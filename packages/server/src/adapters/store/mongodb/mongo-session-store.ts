@@ -12,7 +12,13 @@ import type { Collections, SessionDoc } from './mongo-documents.js';
 export function createMongoSessionStore(c: Collections): SessionStore {
   return {
     async createSession(row) {
-      await c.sessions.insertOne({ _id: row.id, userId: row.userId, createdAt: row.createdAt, expiresAt: row.expiresAt, revokedAt: row.revokedAt });
+      await c.sessions.insertOne({
+        _id: row.id,
+        userId: row.userId,
+        createdAt: row.createdAt,
+        expiresAt: row.expiresAt,
+        revokedAt: row.revokedAt,
+      });
     },
 
     async getSession(id) {
@@ -39,13 +45,18 @@ export function createMongoSessionStore(c: Collections): SessionStore {
     },
 
     async listRevokedSessionIds(since) {
-      const docs = await c.sessions.find({ revokedAt: { $gte: since } }, { projection: { _id: 1 } }).sort({ _id: 1 }).toArray();
+      const docs = await c.sessions
+        .find({ revokedAt: { $gte: since } }, { projection: { _id: 1 } })
+        .sort({ _id: 1 })
+        .toArray();
       return docs.map((d) => d._id);
     },
 
     async sweepSessions(now, revokedBefore) {
       const tokens = await c.refreshTokens.deleteMany({ expiresAt: { $lte: now } });
-      const sessions = await c.sessions.deleteMany({ $or: [{ expiresAt: { $lte: now } }, { revokedAt: { $ne: null, $lt: revokedBefore } }] });
+      const sessions = await c.sessions.deleteMany({
+        $or: [{ expiresAt: { $lte: now } }, { revokedAt: { $ne: null, $lt: revokedBefore } }],
+      });
       return { sessions: sessions.deletedCount, refreshTokens: tokens.deletedCount };
     },
 

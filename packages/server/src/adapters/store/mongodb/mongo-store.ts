@@ -54,9 +54,11 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
   // Lookups by `_id` alone wherever possible: FerretDB serves only those from an index
   // (any other filter scans the collection); MongoDB and DocumentDB are fast either way.
   const requireUsers = async (ids: readonly string[]) => {
-    const found = await inChunks([...new Set(ids)], (part) =>
-      Promise.all(part.map((id) => c.users.findOne({ _id: id }, { projection: { _id: 1 } }))),
-    100);
+    const found = await inChunks(
+      [...new Set(ids)],
+      (part) => Promise.all(part.map((id) => c.users.findOne({ _id: id }, { projection: { _id: 1 } }))),
+      100,
+    );
     if (found.some((u) => !u)) throw notFound('user');
   };
   const currentMember = async (roomId: string, userId: string) => {
@@ -100,7 +102,10 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
   const listMembersOfRooms = async (roomIds: readonly string[]): Promise<MemberRecord[]> => {
     const ids = [...new Set(roomIds)].sort();
     const docs = await inChunks(ids, (part) =>
-      c.members.find({ roomId: { $in: part }, leftAt: null }).sort({ roomId: 1, joinedAt: 1, userId: 1 }).toArray(),
+      c.members
+        .find({ roomId: { $in: part }, leftAt: null })
+        .sort({ roomId: 1, joinedAt: 1, userId: 1 })
+        .toArray(),
     );
     return docs.map(toMember);
   };
@@ -117,7 +122,10 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
       inChunks(ids, (part) => c.notices.find({ activeKey: { $in: part }, active: true }).toArray()),
       inChunks(ids, (part) =>
         c.members
-          .aggregate<{ _id: string; n: number }>([{ $match: { roomId: { $in: part }, leftAt: null } }, { $group: { _id: '$roomId', n: { $sum: 1 } } }])
+          .aggregate<{ _id: string; n: number }>([
+            { $match: { roomId: { $in: part }, leftAt: null } },
+            { $group: { _id: '$roomId', n: { $sum: 1 } } },
+          ])
           .toArray(),
       ),
     ]);
@@ -125,7 +133,9 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
     const byHint = new Map<number, string[]>();
     for (const r of rooms) if (r.lastSeq > 0) byHint.set(r.lastSeq, [...(byHint.get(r.lastSeq) ?? []), r._id]);
     const lastMessages = (
-      await Promise.all([...byHint].map(([seq, roomIds]) => inChunks(roomIds, (part) => c.messages.find({ roomId: { $in: part }, seq }).toArray())))
+      await Promise.all(
+        [...byHint].map(([seq, roomIds]) => inChunks(roomIds, (part) => c.messages.find({ roomId: { $in: part }, seq }).toArray())),
+      )
     ).flat();
     const roomById = new Map<string, RoomDoc>(rooms.map((r) => [r._id, r]));
     const messageByRoom = new Map<string, Message>(lastMessages.map((m) => [m.roomId, toMessage(m)]));
@@ -152,8 +162,20 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
     ...createMongoSessionStore(c),
     ...createMongoUserSearchStore(c),
     ...notYetOnMongo('attachments', [
-      'createUpload', 'getUpload', 'getUploads', 'updateUpload', 'sumUploadBytes', 'claimUploads', 'releaseClaim', 'linkClaim',
-      'repairClaims', 'setMessageAttachments', 'listOrphanUploads', 'listUploadsOfDeletedMessages', 'listReplacedAvatars', 'deleteUpload',
+      'createUpload',
+      'getUpload',
+      'getUploads',
+      'updateUpload',
+      'sumUploadBytes',
+      'claimUploads',
+      'releaseClaim',
+      'linkClaim',
+      'repairClaims',
+      'setMessageAttachments',
+      'listOrphanUploads',
+      'listUploadsOfDeletedMessages',
+      'listReplacedAvatars',
+      'deleteUpload',
     ]),
     ...createMongoRoomExtrasStore(c),
     ...notYetOnMongo('reactions', ['addReaction', 'removeReaction', 'reactionCounts', 'reactionUsers']),
@@ -255,7 +277,15 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
       const others = [...new Set(input.memberIds)].filter((id) => id !== input.creatorId);
       await requireUsers([input.creatorId, ...others]);
       const id = randomUUID();
-      const doc: RoomDoc = { _id: id, kind: input.kind, name: input.name, avatarUrl: null, lastSeq: 0, directKey: `group:${id}`, createdAt: input.now };
+      const doc: RoomDoc = {
+        _id: id,
+        kind: input.kind,
+        name: input.name,
+        avatarUrl: null,
+        lastSeq: 0,
+        directKey: `group:${id}`,
+        createdAt: input.now,
+      };
       await c.rooms.insertOne(doc);
       await inChunks(
         [memberDoc(id, input.creatorId, 'owner', 0, input.now), ...others.map((u) => memberDoc(id, u, 'member', 0, input.now))],
@@ -329,7 +359,10 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
       }
       for (const part of await inChunks(fresh, async (p) => [p])) {
         try {
-          await c.members.insertMany(part.map((u) => memberDoc(roomId, u, role, seq, now)), { ordered: false });
+          await c.members.insertMany(
+            part.map((u) => memberDoc(roomId, u, role, seq, now)),
+            { ordered: false },
+          );
           part.forEach((u) => added.add(u));
         } catch (err) {
           const raw = (err as { writeErrors?: unknown }).writeErrors;

@@ -21,13 +21,17 @@ export interface AttachmentJobsOptions {
  */
 export function attachmentJobs({ store, clock, log, config, attachments }: AttachmentJobsOptions): PeriodicJob[] {
   const worker = createQueueWorker({
-    store, clock, log, leaseMs: config.jobLeaseMs,
+    store,
+    clock,
+    log,
+    leaseMs: config.jobLeaseMs,
     handlers: { [imageJobKind]: (job) => attachments.processImage(job) },
   });
   return [
     { name: 'attachment-queue', intervalMs: config.jobPollMs, run: async () => void (await worker.drain()) },
     {
-      name: 'attachment-sweep', intervalMs: config.sweepIntervalMs,
+      name: 'attachment-sweep',
+      intervalMs: config.sweepIntervalMs,
       run: async () => {
         const r = await attachments.sweep();
         if (r.orphans + r.deleted + r.avatars + r.repaired > 0) log.info(r, 'attachment sweep');

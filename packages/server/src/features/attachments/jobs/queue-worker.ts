@@ -37,7 +37,8 @@ export function createQueueWorker({ store, clock, handlers, log, leaseMs, maxAtt
     if (!job) return false;
     try {
       await handlers[job.kind]!(job);
-      if (!(await store.finishJob({ id: job.id, owner, now: clock.nowIso() }))) log.warn({ job: job.id }, 'job finished after its lease was lost');
+      if (!(await store.finishJob({ id: job.id, owner, now: clock.nowIso() })))
+        log.warn({ job: job.id }, 'job finished after its lease was lost');
     } catch (err) {
       const permanent = err instanceof PermanentJobError || job.attempts >= maxAttempts;
       const retryAt = permanent ? null : new Date(clock.now().getTime() + Math.min(60_000, 1000 * 2 ** job.attempts)).toISOString();
