@@ -69,7 +69,13 @@ export function readAssembly(dir: string, stdout = ''): Synthesised {
           .map((m) => ({ stack, level: m.type, text: String(m.data) }));
       }),
     nagReport: (stack) =>
-      readFileSync(path.join(dir, `AwsSolutions-${stack}-NagReport.csv`), 'utf8')
+      // cdk-nag names the report `AwsSolutions-<stack>` or, in newer releases, `AwsSolutions--<stack>`.
+      readFileSync(
+        [`AwsSolutions-${stack}-NagReport.csv`, `AwsSolutions--${stack}-NagReport.csv`]
+          .map((name) => path.join(dir, name))
+          .find((file) => existsSync(file)) ?? path.join(dir, `AwsSolutions-${stack}-NagReport.csv`),
+        'utf8',
+      )
         .trim()
         .split('\n')
         .slice(1)

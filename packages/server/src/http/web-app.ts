@@ -100,13 +100,15 @@ export function registerWebApp(app: FastifyInstance, { dir = defaultWebDir }: We
     return reply.type(file.type).send(file.body);
   };
 
+  const operationalPaths = new Set(['/api', '/ws', '/metrics', '/healthz', '/readyz']);
   app.route({
     method: ['GET', 'HEAD'],
     url: '/*',
     schema: { hide: true },
     handler: async (req, reply) => {
       const pathname = decodeURIComponent(req.url.split('?')[0]!);
-      if (pathname.startsWith('/api/') || pathname === '/api' || pathname === '/ws') {
+      // Operational paths are never the app: with /metrics unserved, a scraper must see 404, not a page.
+      if (pathname.startsWith('/api/') || operationalPaths.has(pathname)) {
         return reply.status(404).send({ error: { code: 'not_found', message: `no route ${req.method} ${pathname}` } });
       }
       const file = files.get(pathname);
