@@ -12,7 +12,7 @@ export async function up(db: Kysely<any>): Promise<void> {
   const sqlite = isSqlite(db);
   for (const [name, type] of [
     ['reply_to_id', 'text'],
-    ['reply_to_seq', 'integer'],
+    ['reply_to_seq', 'bigint'],
     ['reply_to_sender_id', 'text'],
     ['reply_to_excerpt', 'text'],
     ['reply_to_edited', 'integer'],
@@ -57,7 +57,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createTable('pins')
     .addColumn('room_id', 'text', (c) => c.notNull().references('rooms.id').onDelete('cascade'))
     .addColumn('message_id', 'text', (c) => c.notNull())
-    .addColumn('seq', 'integer', (c) => c.notNull())
+    .addColumn('seq', 'bigint', (c) => c.notNull())
     .addColumn('pinned_by', 'text', (c) => c.notNull())
     .addColumn('pinned_at', 'text', (c) => c.notNull())
     .addPrimaryKeyConstraint('pins_pk', ['room_id', 'message_id'])
@@ -69,7 +69,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .createTable('mentions')
     .addColumn('room_id', 'text', (c) => c.notNull().references('rooms.id').onDelete('cascade'))
     .addColumn('user_id', 'text', (c) => c.notNull())
-    .addColumn('seq', 'integer', (c) => c.notNull())
+    .addColumn('seq', 'bigint', (c) => c.notNull())
     .addPrimaryKeyConstraint('mentions_pk', ['room_id', 'user_id', 'seq'])
     .execute();
 
@@ -84,7 +84,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     await sql`create table message_search (
       id bigint generated always as identity primary key,
       room_id text not null references rooms(id) on delete cascade,
-      seq integer not null,
+      seq bigint not null,
       tokens tsvector not null,
       unique (room_id, seq))`.execute(db);
     await sql`create index message_search_tokens_idx on message_search using gin (tokens)`.execute(db);
