@@ -244,7 +244,7 @@ beforeAll(async () => {
   await server.store.setPlatformAdmin(users.platformAdmin.id, true);
   const f = await fixture();
   shared = { ...f, attachmentId: await attachedFile(f) };
-});
+}, 120_000);
 afterAll(() => server.close());
 
 async function freshSession(actor: Exclude<Actor, 'anonymous'>) {

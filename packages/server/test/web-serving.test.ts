@@ -90,9 +90,3 @@ describe('user directory', () => {
     }
   });
 });
-
-describe('refresh cookie (browsers)', () => {
-  const cookieOf = (res: Response) => res.headers.get('set-cookie') ?? '';
-  const post = (p: string, body: unknown, headers: Record<string, string> = {}) =>
-    fetch(`${server.url}${p}`, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify(body) });
-});
