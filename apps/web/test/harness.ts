@@ -143,6 +143,8 @@ export async function startHarness(env: Record<string, string> = {}): Promise<Ha
 export async function openRoom(page: Page, name: string): Promise<void> {
   await page.locator('.room-item', { has: page.locator('.room-name', { hasText: new RegExp(`^${escapeRegExp(name)}$`) }) }).click();
   await page.locator('#chat-title', { hasText: name }).waitFor();
+  // The view is placed (saved position, first unread or the end) before a test scrolls it.
+  await page.locator('[data-testid="message-scroller"][data-placed]').waitFor();
 }
 
 export function escapeRegExp(s: string): string {

@@ -142,9 +142,7 @@ describe('scrolling', () => {
     expect(await pb.getByTestId('new-pill').count()).toBe(0);
   });
 
-  // Known regression since the batch merge (issue 9 stays open): the list is too short to scroll
-  // to the test's offsets; it passed on the web branch alone. Unskip once found.
-  it.skip('5: loading older history keeps the anchor message within 1 px', async () => {
+  it('5: loading older history keeps the anchor message within 1 px', async () => {
     const [a, b] = await Promise.all([h.user('Alice'), h.user('Bob')]);
     const room = await h.room(a, 'History', [b]);
     const client = await h.sdk(a);
@@ -183,9 +181,7 @@ describe('scrolling', () => {
     expect(Math.abs(after - before.top)).toBeLessThanOrEqual(1);
   });
 
-  // Known regression since the batch merge (issue 9 stays open): the list is too short to scroll
-  // to the test's offsets; it passed on the web branch alone. Unskip once found.
-  it.skip("6: room switches restore each room's position, a send right after a switch goes to that room, drafts survive switches and reloads", async () => {
+  it("6: room switches restore each room's position, a send right after a switch goes to that room, drafts survive switches and reloads", async () => {
     const [a, b] = await Promise.all([h.user('Alice'), h.user('Bob')]);
     const r1 = await h.room(a, 'First', [b]);
     const r2 = await h.room(a, 'Second', [b]);

@@ -28,6 +28,8 @@ const groupWindowMs = 5 * 60_000;
 const bottomSlackPx = 32;
 /** Start fetching older history when the reader is this close to the top. */
 const prefetchPx = 600;
+/** How long the opening position must hold, unchanged, before the view is the reader's. */
+const settleMs = 200;
 
 type RowBody = { kind: 'msg'; message: Message } | { kind: 'pending'; entry: OutboxEntry } | { kind: 'failed'; failed: FailedSend };
 
@@ -436,7 +438,11 @@ export function MessageList({ room }: { room: Room }) {
   }, [rows, unreadFrom]);
 
   // Place the view: the saved position, else the first unread, else the end. Item sizes are
-  // estimates until rendered, so the jump repeats for a few frames until it holds.
+  // estimates until rendered, so the jump repeats until it holds. Virtua re-applies an
+  // imperative scroll on every size change until 150 ms pass without one, so the view is only
+  // handed to the reader once the position has held, sizes unchanged, for longer than that;
+  // before, a newly measured row could pull a reader who had started scrolling back to where
+  // the room opened. A reader's own scroll input ends our loop at once.
   const placing = useRef(false);
   useEffect(() => {
     if (!ready || positioned.current || placing.current) return;
@@ -461,19 +467,31 @@ export function MessageList({ room }: { room: Room }) {
       done = (h) => h.scrollOffset + h.viewportSize >= h.scrollSize - 1;
     }
     let frames = 0;
-    let held = 0;
+    let heldSince = 0;
+    let lastSize = -1;
     let raf = 0;
-    const step = () => {
+    let readerTookOver = false;
+    const el = scroller.current;
+    const takeOver = () => {
+      readerTookOver = true;
+    };
+    const inputs = ['wheel', 'touchstart', 'keydown', 'pointerdown'] as const;
+    for (const type of inputs) el?.addEventListener(type, takeOver, { passive: true });
+    const step = (now: number) => {
       const h = handle.current;
-      if (h && rowsRef.current.length > 0) {
-        if (done(h)) held++;
-        else {
-          held = 0;
+      if (h && !readerTookOver && rowsRef.current.length > 0) {
+        if (!done(h) || h.scrollSize !== lastSize) {
+          heldSince = 0;
           apply(h);
-        }
+        } else heldSince ||= now;
+        lastSize = h.scrollSize;
       }
-      if ((held >= 2 || ++frames > 40) && h) {
+      const settled = rowsRef.current.length === 0 || (heldSince > 0 && now - heldSince >= settleMs);
+      if (h && (readerTookOver || settled || ++frames > 120)) {
+        for (const type of inputs) el?.removeEventListener(type, takeOver);
         positioned.current = true;
+        // Anything that scrolls by script (the e2e tests) waits for this before moving the view.
+        el?.setAttribute('data-placed', '');
         atBottom.current = h.scrollOffset + h.viewportSize >= h.scrollSize - bottomSlackPx;
         lastKey.current = rowsRef.current[rowsRef.current.length - 1]?.key;
         markVisible();
@@ -486,6 +504,7 @@ export function MessageList({ room }: { room: Room }) {
     raf = requestAnimationFrame(step);
     return () => {
       cancelAnimationFrame(raf);
+      for (const type of inputs) el?.removeEventListener(type, takeOver);
       placing.current = false;
     };
   }, [ready]);
