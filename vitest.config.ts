@@ -17,7 +17,8 @@ export default defineConfig({
     hookTimeout: 30_000,
     // Two cores: integration files start real servers; more workers only thrash.
     maxWorkers: 2,
-    // Builds FerretDB for the MongoDB store tests once per machine (cached binary).
-    globalSetup: ['packages/server/src/testing/ferretdb-global-setup.ts'],
+    // Once per run: FerretDB for the MongoDB store tests (a cached binary), the web app for the
+    // e2e files (rebuilt only when stale; in-file builds raced each other).
+    globalSetup: ['packages/server/src/testing/ferretdb-global-setup.ts', 'apps/web/test/web-build-global-setup.ts'],
   },
 });

@@ -1,31 +1,14 @@
-import { execFileSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import type { Browser, BrowserContext, Page } from 'playwright-core';
 import type { AuthResponse, Room } from '@chatchat/protocol';
 import type { ChatClient } from '@chatchat/client';
-import { sdkClient } from '../../../packages/server/test/helpers/sdk.js';
-import { startTestServer, type TestServer } from '../../../packages/server/test/helpers/test-server.js';
-import { waitFor } from '../../../packages/server/test/helpers/wait-for.js';
+import { launchChromium, sdkClient, startTestServer, waitFor, type TestServer } from '@chatchat/server/testing';
 
 /**
  * One real server (port 0, its own SQLite) serving the built app, one Chromium per test
  * file, one browser context per user. State the UI is not testing is set up over HTTP or
  * the SDK; everything the UI shows is waited for, never slept for.
  */
-export const chromiumPath = '/usr/bin/chromium';
-const launchArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-sync',
-];
 export const uiTimeoutMs = 10_000;
-const root = fileURLToPath(new URL('../../../', import.meta.url));
 
 export interface TestUser {
   username: string;
@@ -57,13 +40,7 @@ export interface Harness {
 let counter = 0;
 
 export async function startHarness(env: Record<string, string> = {}): Promise<Harness> {
-  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: run scripts/ensure-chromium.sh`);
-  // `npm test` builds in pretest; a direct vitest run builds here when the app is stale.
-  execFileSync('bash', ['scripts/ensure-web-build.sh'], { cwd: root, stdio: 'inherit' });
-  const [server, browser] = await Promise.all([
-    startTestServer({ READ_COALESCE_MS: '30', ...env }),
-    chromium.launch({ executablePath: chromiumPath, args: launchArgs }),
-  ]);
+  const [server, browser] = await Promise.all([startTestServer({ READ_COALESCE_MS: '30', ...env }), launchChromium()]);
   const contexts: BrowserContext[] = [];
   const clients: ChatClient[] = [];
   const pageErrors: string[] = [];

@@ -27,6 +27,7 @@ import {
   type ReactionTable,
 } from './conversation-state.js';
 import { emptyWindow, findBySeq, mergeMessages, newerMessage, updateMessage, windowFrom, type MessageWindow } from './message-window.js';
+import { drop, put, type Table } from './table.js';
 
 export type HelloSnapshot = OpReply<'hello'>;
 
@@ -40,8 +41,6 @@ export interface OutboxEntry {
   /** Client clock, ms since the epoch. */
   readonly createdAt: number;
 }
-
-type Table<T> = Readonly<Record<string, T>>;
 
 /**
  * Everything the client knows, as one immutable value: each change produces a new object
@@ -80,16 +79,6 @@ export function createChatState(): ChatState {
     outbox: [],
     reactions: {},
   };
-}
-
-function put<T>(table: Table<T>, key: string, value: T): Table<T> {
-  return table[key] === value ? table : { ...table, [key]: value };
-}
-
-function drop<T>(table: Table<T>, key: string): Table<T> {
-  if (!(key in table)) return table;
-  const { [key]: _, ...rest } = table;
-  return rest;
 }
 
 function byKey<T>(items: readonly T[], key: (item: T) => string): Record<string, T> {

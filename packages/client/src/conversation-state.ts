@@ -8,25 +8,15 @@ import {
   type ReactionCount,
   type Room,
 } from '@chatchat/protocol';
+import { drop, put, type Table } from './table.js';
 
 /**
  * Reducers for replies, reactions, mentions, pins and room settings, applied by chat-state.ts.
  * Each takes and returns plain values; the state shares what did not change.
  */
 
-type Table<T> = Readonly<Record<string, T>>;
 /** roomId → messageId → counts as I see them. */
 export type ReactionTable = Table<Table<readonly ReactionCount[]>>;
-
-function put<T>(table: Table<T>, key: string, value: T): Table<T> {
-  return table[key] === value ? table : { ...table, [key]: value };
-}
-
-function drop<T>(table: Table<T>, key: string): Table<T> {
-  if (!(key in table)) return table;
-  const { [key]: _, ...rest } = table;
-  return rest;
-}
 
 // ---- mentions ----
 

@@ -1,13 +1,13 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Message } from '@chatchat/protocol';
 import type { ChatClient } from '../src/index.js';
-import { httpClient, sdkClient, startTestServer, waitFor, type TestServer } from '@chatchat/server/testing';
+import { httpClient, launchChromium, sdkClient, startTestServer, waitFor, type TestServer } from '@chatchat/server/testing';
 
 /**
  * The SDK in a real Chromium: bundled by esbuild as an IIFE, loaded by a page served over
@@ -16,17 +16,6 @@ import { httpClient, sdkClient, startTestServer, waitFor, type TestServer } from
  * the server's (absent) CORS headers forbid, so HTTP setup is done from Node.
  */
 
-const chromiumPath = '/usr/bin/chromium';
-const launchArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-  '--disable-quic',
-  '--disable-sync',
-];
 const harnessHtml = readFileSync(new URL('./browser/index.html', import.meta.url), 'utf8');
 const waitMs = 5000;
 
@@ -77,13 +66,11 @@ async function startPageServer(bundle: string): Promise<{ server: http.Server; u
 }
 
 beforeAll(async () => {
-  // CI installs it with scripts/ensure-chromium.sh; a missing browser is a failure, not a skip.
-  if (!existsSync(chromiumPath)) throw new Error(`${chromiumPath} is missing: run scripts/ensure-chromium.sh`);
   const [bundle, server] = await Promise.all([bundleSdk(), startTestServer()]);
   chatServer = server;
   const served = await startPageServer(bundle);
   pageServer = served.server;
-  browser = await chromium.launch({ executablePath: chromiumPath, args: launchArgs });
+  browser = await launchChromium();
   page = await browser.newPage();
   page.on('pageerror', (err) => pageErrors.push(`pageerror: ${err.message}`));
   page.on('console', (msg) => {

@@ -5,6 +5,7 @@ import { createTestDatabase } from './pg-database.js';
 import { startLoadBalancer, type LoadBalancer } from '../tools/load-balancer.js';
 import { waitFor } from './wait-for.js';
 import { mongoDatabaseUrl } from './test-store.js';
+import { liftedLimitsEnv } from './lifted-limits.js';
 
 const cli = fileURLToPath(new URL('../cli.ts', import.meta.url));
 /** tsx as a loader in the same process (its CLI would fork a child that a kill -9 of the parent leaves running). */
@@ -109,17 +110,7 @@ export async function startCluster(options: ClusterOptions = {}): Promise<Cluste
     REDIS_URL: 'redis://127.0.0.1:6379',
     REDIS_PREFIX: `cc-test-${randomBytes(4).toString('hex')}:`,
     JWT_SECRET: 'cluster-test-secret-0123456789',
-    RATE_LIMIT_OPS_PER_SEC: '100000',
-    RATE_LIMIT_BURST: '100000',
-    HTTP_RATE_LIMIT_PER_MIN: '0',
-    SIGNUPS_PER_IP_PER_HOUR: '100000',
-    LOGINS_PER_IP_PER_MIN: '100000',
-    REFRESHES_PER_IP_PER_MIN: '100000',
-    ROOM_CREATES_PER_HOUR: '100000',
-    INVITES_PER_HOUR: '100000',
-    PASSWORD_HASH_QUEUE: '100000',
-    // The balancer is a TCP hop on 127.0.0.1: every client shares one address.
-    MAX_ANONYMOUS_SOCKETS_PER_IP: '100000',
+    ...liftedLimitsEnv,
     READ_COALESCE_MS: '30',
     ...options.env,
   };

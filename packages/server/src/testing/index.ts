@@ -15,3 +15,4 @@ export { createTcpProxy, type TcpProxy, type TcpProxyOptions } from './tcp-proxy
 export { runCli, startCluster, startNode, type Cluster, type ClusterOptions, type NodeProcess } from './cluster.js';
 export { mongoDatabaseUrl, useMongoStore } from './test-store.js';
 export { startFerretDb, type RunningFerretDb } from './ferretdb.js';
+export { chromiumPath, launchChromium } from './chromium.js';

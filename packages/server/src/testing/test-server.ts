@@ -6,6 +6,7 @@ import { startChatServer, type ChatServer } from '../app.js';
 import { createLogger } from '../logger.js';
 import type { Clock } from '../ports/clock.js';
 import { mongoDatabaseUrl } from './test-store.js';
+import { liftedLimitsEnv } from './lifted-limits.js';
 
 export interface TestServer extends ChatServer {
   /** `ws://127.0.0.1:<port>/ws` */
@@ -26,23 +27,10 @@ export async function startTestServer(env: Record<string, string> = {}, options:
     HOST: '127.0.0.1',
     DATA_DIR: dataDir,
     JWT_SECRET: 'test-secret-0123456789abcdef',
-    RATE_LIMIT_OPS_PER_SEC: '100000',
-    RATE_LIMIT_BURST: '100000',
+    ...liftedLimitsEnv,
     READ_COALESCE_MS: '50',
-    // Every test client comes from 127.0.0.1, hundreds at once in some tests, and the browser
-    // test's page is served from another port; the tests of these limits set their own.
-    MAX_ANONYMOUS_SOCKETS_PER_IP: '100000',
-    MAX_SOCKETS_PER_USER: '1000',
+    // The browser test's page is served from another port.
     ALLOWED_ORIGINS: '*',
-    // Tests sign up and log in many users from one address; the HTTP limits have their own tests.
-    HTTP_RATE_LIMIT_PER_MIN: '0',
-    SIGNUPS_PER_IP_PER_HOUR: '100000',
-    LOGINS_PER_IP_PER_MIN: '100000',
-    REFRESHES_PER_IP_PER_MIN: '100000',
-    ROOM_CREATES_PER_HOUR: '100000',
-    INVITES_PER_HOUR: '100000',
-    PASSWORD_HASH_QUEUE: '100000',
-    UPLOAD_RATE_PER_MIN: '100000',
     METRICS_TOKEN: testMetricsToken,
     ...env,
   });
