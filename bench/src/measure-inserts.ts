@@ -12,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type { RoomRecord, Store, UserRecord } from '../../packages/server/src/ports/store.js';
-import { createTestDatabase } from '../../packages/server/src/test/pg-database.js';
+import { createTestDatabase } from '../../packages/server/src/testing/pg-database.js';
 import { createStore } from '../../packages/server/src/adapters/store/index.js';
 
 interface Params {

@@ -5,7 +5,7 @@ import { promisify } from 'node:util';
 import WebSocket from 'ws';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createChatClient, type ChatClient, type ChatClientOptions } from '@chatchat/client';
-import { createTestDatabase } from '../../packages/server/src/test/pg-database.js';
+import { createTestDatabase } from '../../packages/server/src/testing/pg-database.js';
 import { startLoadBalancer, type LoadBalancer } from '../../packages/server/src/tools/load-balancer.js';
 import { drainTimings, environments } from '../src/config.js';
 import { podman, podmanLimits, podmanUnavailable } from './podman.js';

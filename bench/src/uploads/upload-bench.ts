@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import { createRequire } from 'node:module';
 import sharp from 'sharp';
 import { createHttpApi, uploadFile } from '../../../packages/client/src/index.js';
-import { startS3Server } from '../../../packages/server/src/test/s3-server.js';
+import { startS3Server } from '../../../packages/server/src/testing/s3-server.js';
 import { createStore } from '../../../packages/server/src/adapters/store/index.js';
 import { createLocalBlobStore } from '../../../packages/server/src/adapters/blobs/local-blob-store.js';
 import { createAttachmentService } from '../../../packages/server/src/features/attachments/attachment-service.js';

@@ -1,12 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import sharp from 'sharp';
 import type { AuthResponse, Message, Room } from '@chatchat/protocol';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { httpClient } from './helpers/http-client.js';
-import { RawClient } from './helpers/raw-client.js';
-import { sdkClient } from './helpers/sdk.js';
-import { waitFor } from './helpers/wait-for.js';
-import { startS3Server, type TestS3Server } from '../src/test/s3-server.js';
+import {
+  httpClient,
+  RawClient,
+  sdkClient,
+  startS3Server,
+  startTestServer,
+  waitFor,
+  type TestS3Server,
+  type TestServer,
+} from '@chatchat/server/testing';
 import type { Clock } from '../src/ports/clock.js';
 
 /** A clock tests move by hand: TTLs and link expiry without waiting real time. */

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { opNames, type OpName } from '@chatchat/protocol';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { httpClient } from './helpers/http-client.js';
-import { RawClient } from './helpers/raw-client.js';
+import { httpClient, RawClient, startTestServer, type TestServer } from '@chatchat/server/testing';
 
 /**
  * Every HTTP route and every WS op × every kind of caller, each cell stating the answer.

@@ -1,21 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import type { ChatClient, UnreadSignal } from '@chatchat/client';
-import type { AuthResponse } from '@chatchat/protocol';
-import { useSdkServer } from './helpers/sdk-harness.js';
-import { waitFor } from './helpers/wait-for.js';
+import { useSdkServer, waitFor } from '@chatchat/server/testing';
 
 const env = useSdkServer({ READ_COALESCE_MS: '30' });
 const connect = env.connect;
-
-/** Four users (a owns the room) with two devices each. */
-async function fourUsers() {
-  const users = await Promise.all([env.http.signup(), env.http.signup(), env.http.signup(), env.http.signup()]);
-  const [a, b, c, d] = users as [AuthResponse, AuthResponse, AuthResponse, AuthResponse];
-  const room = await env.http.createRoom(a.accessToken, 'Four', [b.user.id, c.user.id, d.user.id]);
-  const devices = await Promise.all(users.flatMap((u) => [connect(u), connect(u)]));
-  const [a1, a2, b1, b2, c1, c2, d1, d2] = devices as ChatClient[];
-  return { a, b, c, d, room, a1: a1!, a2: a2!, b1: b1!, b2: b2!, c1: c1!, c2: c2!, d1: d1!, d2: d2!, devices };
-}
 
 const codeOf = (p: Promise<unknown>) =>
   p.then(
@@ -25,7 +13,7 @@ const codeOf = (p: Promise<unknown>) =>
 
 describe('replies', () => {
   it('carries the quote to every device, follows edits and deletion live, and after a reconnect', async () => {
-    const t = await fourUsers();
+    const t = await env.fourUsers();
     const original = await t.a1.send(t.room.id, 'Shall we meet at ten tomorrow? The long version of the plan follows here.');
     const reply = await t.b1.send(t.room.id, 'yes', { replyTo: original.id });
     const quote = {
@@ -57,7 +45,7 @@ describe('replies', () => {
   });
 
   it("refuses a reply to another room's message or to one the sender cannot see", async () => {
-    const t = await fourUsers();
+    const t = await env.fourUsers();
     const other = await env.http.createRoom(t.a.accessToken, 'Other', []);
     const hidden = await env.http.createRoom(t.c.accessToken, 'Hidden', []);
     const there = await t.a1.request('message.send', { roomId: other.id, body: 'elsewhere', clientMsgId: 'x1' });
@@ -83,7 +71,7 @@ describe('replies', () => {
 
 describe('reactions', () => {
   it('shows counts and my own reaction on every device, live and after a reconnect', async () => {
-    const t = await fourUsers();
+    const t = await env.fourUsers();
     const { proxy, url } = await env.proxy();
     const roaming = await connect(t.d, url);
     const m = await t.a1.send(t.room.id, 'react to this');
@@ -131,7 +119,7 @@ describe('reactions', () => {
   });
 
   it('refuses text, two emoji, a 21st distinct emoji, and reacting in a room I left', async () => {
-    const t = await fourUsers();
+    const t = await env.fourUsers();
     const m = await t.a1.send(t.room.id, 'many');
     for (const bad of ['ab', '👍👍', '', '👍a', 'é', '1', '😀\u0301']) {
       await expect(codeOf(t.b1.request('reaction.add', { messageId: m.id, emoji: bad }))).resolves.toBe('invalid');
@@ -154,7 +142,7 @@ describe('reactions', () => {
 
 describe('mentions', () => {
   it('counts mentions per member on every device, clears them by reading, and is right in a fresh snapshot', async () => {
-    const t = await fourUsers();
+    const t = await env.fourUsers();
     const signals: UnreadSignal[] = [];
     t.b2.on('unread', (s) => signals.push(s));
     const m1 = await t.a1.send(t.room.id, `hey @${t.b.user.username}, and @${t.c.user.username.toUpperCase()}!`);
@@ -179,7 +167,7 @@ describe('mentions', () => {
   });
 
   it('lets owners and admins mention @all; a plain member gets forbidden', async () => {
-    const t = await fourUsers();
+    const t = await env.fourUsers();
     await expect(codeOf(t.b1.request('message.send', { roomId: t.room.id, body: 'hello @all', clientMsgId: 'all-1' }))).resolves.toBe(
       'forbidden',
     );
@@ -192,7 +180,7 @@ describe('mentions', () => {
 
 describe('notification settings', () => {
   it('syncs mute to my second device live and after reconnect; a mention still notifies while muted', async () => {
-    const t = await fourUsers();
+    const t = await env.fourUsers();
     const muteUntil = new Date(Date.now() + 3600_000).toISOString();
     await t.b1.setRoomSettings(t.room.id, { notify: 'all', muteUntil });
     await waitFor(() => t.b2.room(t.room.id)?.muteUntil === muteUntil, { what: 'mute on the second device' });
@@ -219,7 +207,7 @@ describe('notification settings', () => {
   });
 
   it('refuses a mute time in the past or more than a year ahead, and rooms I am not in', async () => {
-    const t = await fourUsers();
+    const t = await env.fourUsers();
     const past = new Date(Date.now() - 1000).toISOString();
     const far = new Date(Date.now() + 400 * 24 * 3600_000).toISOString();
     await expect(codeOf(t.b1.request('room.settings', { roomId: t.room.id, notify: 'all', muteUntil: past }))).resolves.toBe('invalid');
@@ -235,7 +223,7 @@ describe('notification settings', () => {
 
 describe('pins', () => {
   it('owners pin, members cannot; the list is live, in the snapshot, and loses deleted messages', async () => {
-    const t = await fourUsers();
+    const t = await env.fourUsers();
     const m = await t.b1.send(t.room.id, 'pin me');
     await expect(codeOf(t.b1.request('pin.add', { messageId: m.id }))).resolves.toBe('forbidden');
     await t.a1.pin(m.id);
@@ -255,7 +243,7 @@ describe('pins', () => {
 
 describe('search', () => {
   it('finds Korean, English and mixed text in my rooms only, and stops finding a room I left', async () => {
-    const t = await fourUsers();
+    const t = await env.fourUsers();
     const other = await env.http.createRoom(t.c.accessToken, 'Elsewhere', []);
     await t.a1.send(t.room.id, '내일 회의실에서 만나요');
     await t.a1.send(t.room.id, '붉은여우는 Café에서 Running');
@@ -280,7 +268,7 @@ describe('search', () => {
   });
 
   it('pages newest first and reflects edits and deletions at once', async () => {
-    const t = await fourUsers();
+    const t = await env.fourUsers();
     const sent = [];
     for (let i = 0; i < 5; i++) sent.push(await t.a1.send(t.room.id, `report ${i}`));
     const first = await t.b1.search('report', { limit: 2 });
@@ -294,7 +282,7 @@ describe('search', () => {
   });
 
   it('treats empty, over-long and FTS/SQL syntax queries as bad input or text, never a 500', async () => {
-    const t = await fourUsers();
+    const t = await env.fourUsers();
     await t.a1.send(t.room.id, 'NEAR the 100% "quoted" back\\slash');
     const get = (q: string) => env.http.call('GET', `/api/v1/search/messages?query=${encodeURIComponent(q)}`, undefined, t.b.accessToken);
     expect((await get('')).status).toBe(400);
@@ -314,7 +302,7 @@ describe('search', () => {
 
 describe('room settings', () => {
   it('renames and describes the room live for every member', async () => {
-    const t = await fourUsers();
+    const t = await env.fourUsers();
     await t.a1.api.updateRoom(t.room.id, { name: 'Renamed', description: 'What we talk about' });
     for (const dev of t.devices)
       await waitFor(() => dev.room(t.room.id)?.description === 'What we talk about' && dev.room(t.room.id)?.name === 'Renamed', {

@@ -1,8 +1,7 @@
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ErrorCodes } from '@chatchat/protocol';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { httpClient } from './helpers/http-client.js';
+import { httpClient, startTestServer, type TestServer } from '@chatchat/server/testing';
 
 /**
  * Seeded property-based requests against every HTTP route, read from the OpenAPI document

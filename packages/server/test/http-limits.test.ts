@@ -3,8 +3,7 @@ import { statSync, writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestServer, testMetricsToken, type TestServer } from './helpers/test-server.js';
-import { httpClient } from './helpers/http-client.js';
+import { httpClient, startTestServer, testMetricsToken, type TestServer } from '@chatchat/server/testing';
 import { createManualClock } from '../src/ports/clock.js';
 import { ConfigError, loadConfig } from '../src/config.js';
 

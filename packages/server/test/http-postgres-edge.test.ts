@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Limits } from '@chatchat/protocol';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { httpClient } from './helpers/http-client.js';
-import { createTestDatabase } from '../src/test/pg-database.js';
+import { createTestDatabase, httpClient, startTestServer, type TestServer } from '@chatchat/server/testing';
 
 /** The edge rules that PostgreSQL would otherwise turn into 500s (int columns, NUL in text). */
 let db: Awaited<ReturnType<typeof createTestDatabase>>;

@@ -1,8 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CloseCodes } from '@chatchat/protocol';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { httpClient } from './helpers/http-client.js';
-import { RawClient } from './helpers/raw-client.js';
+import { httpClient, RawClient, startTestServer, type TestServer } from '@chatchat/server/testing';
 import { createManualClock } from '../src/ports/clock.js';
 
 const password = 'correct horse battery';

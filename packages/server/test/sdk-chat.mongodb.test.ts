@@ -1,5 +1,5 @@
 import { afterAll } from 'vitest';
-import { useMongoStore } from './helpers/test-store.js';
+import { useMongoStore } from '@chatchat/server/testing';
 
 // The same suite, on the MongoDB store (FerretDB).
 useMongoStore({ afterAll });

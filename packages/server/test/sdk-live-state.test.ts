@@ -1,24 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import type { ChatClient, UnreadSignal } from '@chatchat/client';
-import type { AuthResponse } from '@chatchat/protocol';
+import type { UnreadSignal } from '@chatchat/client';
 import { useSdkServer, waitFor } from '@chatchat/server/testing';
 
 const env = useSdkServer({ READ_COALESCE_MS: '30' });
 const connect = env.connect;
 
-/** Four users with two devices each in one room. */
-async function fourUsers() {
-  const users = await Promise.all([env.http.signup(), env.http.signup(), env.http.signup(), env.http.signup()]);
-  const [a, b, c, d] = users as [AuthResponse, AuthResponse, AuthResponse, AuthResponse];
-  const room = await env.http.createRoom(a.accessToken, 'Four', [b.user.id, c.user.id, d.user.id]);
-  const devices = await Promise.all(users.flatMap((u) => [connect(u), connect(u)]));
-  const [a1, a2, b1, b2, c1, c2, d1, d2] = devices as ChatClient[];
-  return { a, b, c, d, room, a1: a1!, a2: a2!, b1: b1!, b2: b2!, c1: c1!, c2: c2!, d1: d1!, d2: d2!, devices };
-}
-
 describe('live state through the SDK', () => {
   it('shows the KakaoTalk count going 3 → 2 → 1 → 0 on every device as members read', async () => {
-    const t = await fourUsers();
+    const t = await env.fourUsers();
     const message = await t.a1.send(t.room.id, 'who has read this?');
     for (const dev of t.devices) await waitFor(() => dev.readCount(t.room.id, message.seq) === 3, { what: 'count 3' });
     let expected = 3;
@@ -30,7 +19,7 @@ describe('live state through the SDK', () => {
   });
 
   it('does not count a member who joined after the message', async () => {
-    const t = await fourUsers();
+    const t = await env.fourUsers();
     const early = await t.a1.send(t.room.id, 'before you came');
     const late = await env.http.signup();
     await t.a1.api.addMembers(t.room.id, [late.user.id]);
@@ -49,7 +38,7 @@ describe('live state through the SDK', () => {
   });
 
   it('drops the unread count on my second device when I read on the first, and raises unread signals', async () => {
-    const t = await fourUsers();
+    const t = await env.fourUsers();
     const signals: UnreadSignal[] = [];
     t.b2.on('unread', (s) => signals.push(s));
     for (let i = 0; i < 3; i++) await t.a1.send(t.room.id, `unread ${i}`);
@@ -63,7 +52,7 @@ describe('live state through the SDK', () => {
   });
 
   it('keeps presence and profiles live, and expires typing indicators', async () => {
-    const t = await fourUsers();
+    const t = await env.fourUsers();
     await waitFor(() => t.a1.presence(t.b.user.id)?.online, { what: 'b online' });
     const seen: boolean[] = [];
     t.a1.on('presence.updated', (p) => p.userId === t.b.user.id && seen.push(p.online));
@@ -89,7 +78,7 @@ describe('live state through the SDK', () => {
   }, 20_000);
 
   it('keeps the room list, members and notices live', async () => {
-    const t = await fourUsers();
+    const t = await env.fourUsers();
     const notice = await t.a1.api.postNotice(t.room.id, 'Read the rules');
     for (const dev of [t.b1, t.d2]) await waitFor(() => dev.room(t.room.id)?.notice?.id === notice.notice.id, { what: 'notice' });
     await t.a1.api.kickMember(t.room.id, t.d.user.id);
@@ -101,7 +90,7 @@ describe('live state through the SDK', () => {
   });
 
   it('is right again after a reconnect that missed messages, reads, profile changes and notices', async () => {
-    const t = await fourUsers();
+    const t = await env.fourUsers();
     const { proxy, url } = await env.proxy();
     const roaming = await connect(t.b, url);
     const first = await t.a1.send(t.room.id, 'before the tunnel');

@@ -3,8 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { Limits } from '@chatchat/protocol';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { httpClient } from './helpers/http-client.js';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
+import { httpClient, startTestServer, type TestServer } from '@chatchat/server/testing';
 
 /** A stand-in build: what the server does with apps/web/dist does not depend on its content. */
 const webDir = mkdtempSync(path.join(os.tmpdir(), 'chatchat-web-'));

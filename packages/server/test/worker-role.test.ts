@@ -1,16 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventData } from '@chatchat/protocol';
-import { createTestDatabase } from '../src/test/pg-database.js';
+import { createTestDatabase, httpClient, startTestServer, waitFor, type TestServer } from '@chatchat/server/testing';
 import { createRedisBus } from '../src/adapters/bus/redis-bus.js';
 import { createRedisPresence } from '../src/adapters/presence/redis-presence.js';
 import { decodeEnvelope } from '../src/realtime/bus-envelope.js';
 import { Channels } from '../src/realtime/channels.js';
 import type { Presence } from '../src/ports/presence.js';
 import type { MeteredBus } from '../src/ports/bus.js';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { httpClient } from './helpers/http-client.js';
-import { waitFor } from './helpers/wait-for.js';
 import { testMetricsToken } from '@chatchat/server/testing';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';

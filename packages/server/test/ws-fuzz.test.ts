@@ -4,9 +4,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { TSchema } from '@sinclair/typebox';
 import { CloseCodes, ErrorCodes, Ops, opNames, type ServerFrame } from '@chatchat/protocol';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { httpClient } from './helpers/http-client.js';
-import { RawClient } from './helpers/raw-client.js';
+import { httpClient, RawClient, startTestServer, type TestServer } from '@chatchat/server/testing';
 
 /**
  * Protocol fuzzing: seeded, property-based frames over every op's TypeBox schema and the

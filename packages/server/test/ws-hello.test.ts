@@ -14,10 +14,7 @@ import { createMemoryPresence } from '../src/adapters/presence/memory-presence.j
 import { createMetrics } from '../src/observability/metrics.js';
 import { createServices, type Services } from '../src/services.js';
 import { createGateway, type Gateway } from '../src/gateway/gateway.js';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { httpClient } from './helpers/http-client.js';
-import { RawClient } from './helpers/raw-client.js';
-import { waitFor } from './helpers/wait-for.js';
+import { httpClient, RawClient, startTestServer, waitFor, type TestServer } from '@chatchat/server/testing';
 
 const open: RawClient[] = [];
 afterAll(() => {

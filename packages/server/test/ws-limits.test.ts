@@ -2,10 +2,7 @@ import net from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CloseCodes, Limits } from '@chatchat/protocol';
-import { startTestServer, type TestServer } from './helpers/test-server.js';
-import { httpClient } from './helpers/http-client.js';
-import { RawClient } from './helpers/raw-client.js';
-import { waitFor } from './helpers/wait-for.js';
+import { httpClient, RawClient, startTestServer, waitFor, type TestServer } from '@chatchat/server/testing';
 import { testMetricsToken } from '@chatchat/server/testing';
 
 const servers: TestServer[] = [];

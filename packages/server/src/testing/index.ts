@@ -16,3 +16,4 @@ export { runCli, startCluster, startNode, type Cluster, type ClusterOptions, typ
 export { mongoDatabaseUrl, useMongoStore } from './test-store.js';
 export { startFerretDb, type RunningFerretDb } from './ferretdb.js';
 export { chromiumPath, launchChromium } from './chromium.js';
+export { startS3Server, type TestS3Server } from './s3-server.js';

@@ -28,6 +28,13 @@ export function useSdkServer(env: Record<string, string> = {}) {
   });
   afterAll(() => server.close());
 
+  async function connect(user: AuthResponse, url = server.url): Promise<ChatClient> {
+    const client = sdkClient(url, user.accessToken);
+    clients.push(client);
+    await client.connect();
+    return client;
+  }
+
   return {
     get server() {
       return server;
@@ -36,11 +43,24 @@ export function useSdkServer(env: Record<string, string> = {}) {
       return http;
     },
     /** A connected SDK client of `user`, straight to the server or through `url` (a proxy). */
-    async connect(user: AuthResponse, url = server.url): Promise<ChatClient> {
-      const client = sdkClient(url, user.accessToken);
-      clients.push(client);
-      await client.connect();
-      return client;
+    connect,
+    /** Four users in one room that `a` owns, each with two connected devices. */
+    async fourUsers(roomName = 'Four') {
+      const users = await Promise.all([http.signup(), http.signup(), http.signup(), http.signup()]);
+      const [a, b, c, d] = users as [AuthResponse, AuthResponse, AuthResponse, AuthResponse];
+      const room = await http.createRoom(a.accessToken, roomName, [b.user.id, c.user.id, d.user.id]);
+      const devices = await Promise.all(users.flatMap((u) => [connect(u), connect(u)]));
+      const [a1, a2, b1, b2, c1, c2, d1, d2] = devices as [
+        ChatClient,
+        ChatClient,
+        ChatClient,
+        ChatClient,
+        ChatClient,
+        ChatClient,
+        ChatClient,
+        ChatClient,
+      ];
+      return { a, b, c, d, room, a1, a2, b1, b2, c1, c2, d1, d2, devices };
     },
     /** A proxy in front of the server: `cut()` is a network loss for whoever connects through it. */
     async proxy(): Promise<{ proxy: TcpProxy; url: string }> {

@@ -5,7 +5,7 @@ import { Readable } from 'node:stream';
 import { describe, expect, it } from 'vitest';
 import { describeBlobStoreContract } from '../../ports/blob-store.contract.js';
 import { systemClock } from '../../ports/clock.js';
-import { startS3Server } from '../../test/s3-server.js';
+import { startS3Server } from '@chatchat/server/testing';
 import { createLocalBlobStore } from './local-blob-store.js';
 import { createS3BlobStore } from './s3-blob-store.js';
 

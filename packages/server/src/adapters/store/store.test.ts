@@ -6,7 +6,7 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { describeStoreContract, type StoreUnderTest } from '../../ports/store.contract.js';
 import { describeConversationStoreContract } from '../../ports/conversation-store.contract.js';
-import { createTestDatabase } from '../../test/pg-database.js';
+import { createTestDatabase } from '@chatchat/server/testing';
 import { createStore } from './index.js';
 import { postgresSeedRooms, sqliteSeedRooms } from './seed-rooms.js';
 

@@ -1,2 +1,0 @@
-// Kept so tests written against the old path keep working: the helpers live in @chatchat/server/testing.
-export { httpClient } from '@chatchat/server/testing';
