@@ -146,6 +146,7 @@ export function createGateway(options: GatewayOptions) {
       teardown(conn);
       registry.remove(conn);
       metrics.connections.dec();
+      recheckWaits();
     });
     socket.on('error', (err) => log.debug({ err, connectionId: conn.id }, 'socket error'));
 
@@ -252,6 +253,7 @@ export function createGateway(options: GatewayOptions) {
       if (closed) metrics.closes.inc({ reason: closed.reason.replaceAll(' ', '_') });
     } finally {
       conn.inFlight--;
+      if (conn.inFlight === 0) recheckWaits();
     }
   }
 
@@ -287,8 +289,25 @@ export function createGateway(options: GatewayOptions) {
     for (const conn of registry.connections()) conn.close(CloseCodes.Resync);
   });
 
-  async function waitFor(condition: () => boolean, deadline: number) {
-    while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+  /** Drain and close wait on these, re-checked when an op finishes or a socket goes (no polling). */
+  const waits = new Set<() => void>();
+  function recheckWaits() {
+    for (const check of [...waits]) check();
+  }
+  function waitFor(condition: () => boolean, deadline: number): Promise<void> {
+    if (condition()) return Promise.resolve();
+    return new Promise((resolve) => {
+      const done = () => {
+        clearTimeout(timer);
+        waits.delete(check);
+        resolve();
+      };
+      const check = () => {
+        if (condition()) done();
+      };
+      const timer = setTimeout(done, Math.max(0, deadline - Date.now()));
+      waits.add(check);
+    });
   }
 
   return {
