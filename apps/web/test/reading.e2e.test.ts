@@ -153,8 +153,25 @@ describe('scrolling', () => {
     await openRoom(pb, 'History');
     await messageLocator(pb, 'h 160').waitFor();
     // Just above the prefetch line nothing loads; pick the first message wholly in view.
+    // Rows measured after the jump may move scrollTop a little (virtua keeps what is in view
+    // still); wait until it has held for a few frames, still above the line.
     await scroller(pb).evaluate((el) => el.scrollTo(0, 800));
-    await pb.waitForFunction(() => document.querySelector('[data-testid="message-scroller"]')!.scrollTop === 800);
+    await pb.evaluate(
+      () =>
+        new Promise<void>((resolve) => {
+          const el = document.querySelector('[data-testid="message-scroller"]')!;
+          let last = -1;
+          let held = 0;
+          const tick = () => {
+            held = el.scrollTop === last ? held + 1 : 0;
+            last = el.scrollTop;
+            if (held >= 5) resolve();
+            else requestAnimationFrame(tick);
+          };
+          requestAnimationFrame(tick);
+        }),
+    );
+    expect(await scroller(pb).evaluate((el) => el.scrollTop)).toBeGreaterThan(600);
     const anchor = await pb.evaluate(() => {
       const view = document.querySelector('[data-testid="message-scroller"]')!.getBoundingClientRect();
       const el = Array.from(document.querySelectorAll<HTMLElement>('article[data-seq]')).find(
@@ -167,7 +184,7 @@ describe('scrolling', () => {
       ({ seq }) => {
         const el = document.querySelector('[data-testid="message-scroller"]')!;
         const height = el.scrollHeight;
-        el.scrollBy(0, -300);
+        el.scrollTo(0, Math.min(el.scrollTop - 100, 500));
         return { height, top: document.querySelector(`article[data-seq="${seq}"]`)!.getBoundingClientRect().top };
       },
       { seq: anchor },
