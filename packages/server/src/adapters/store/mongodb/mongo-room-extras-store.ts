@@ -37,28 +37,38 @@ export function createMongoRoomExtrasStore(c: Collections): RoomExtrasStore {
       const members = await inChunks(ids, (part) =>
         c.members.find({ _id: { $in: part.map((id) => memberId(id, userId)) }, leftAt: null }).toArray(),
       );
-      for (const m of members) {
-        const mentioned = await c.messages
+      // One query per chunk of rooms, not one per room: mentions are few, so they are fetched
+      // above the lowest pointer of the chunk and each is kept only above its own room's.
+      const floor = new Map(members.map((m) => [m.roomId, Math.max(m.lastReadSeq, m.joinedSeq)]));
+      const mentioned = await inChunks(members, (part) =>
+        c.messages
           .find(
             {
-              roomId: m.roomId,
-              seq: { $gt: Math.max(m.lastReadSeq, m.joinedSeq) },
+              roomId: { $in: part.map((m) => m.roomId) },
+              seq: { $gt: Math.min(...part.map((m) => floor.get(m.roomId)!)) },
               deletedAt: null,
               senderId: { $ne: userId },
               $or: [{ mentions: userId }, { mentionsAll: true }],
             },
-            { projection: { seq: 1 } },
+            { projection: { roomId: 1, seq: 1 } },
           )
-          .sort({ seq: -1 })
-          .toArray();
+          .sort({ roomId: 1, seq: -1 })
+          .toArray(),
+      );
+      const seqsByRoom = new Map<string, number[]>();
+      for (const d of mentioned) {
+        if (d.seq <= floor.get(d.roomId)!) continue;
+        const seqs = seqsByRoom.get(d.roomId) ?? [];
+        seqs.push(d.seq);
+        seqsByRoom.set(d.roomId, seqs);
+      }
+      for (const m of members) {
+        const seqs = seqsByRoom.get(m.roomId) ?? [];
         out.set(m.roomId, {
           notify: (m.notify ?? 'all') as NotifyLevel,
           muteUntil: m.muteUntil ?? null,
-          mentionCount: mentioned.length,
-          mentionSeqs: mentioned
-            .slice(0, mentionSeqLimit)
-            .map((d) => d.seq)
-            .sort((a, b) => a - b),
+          mentionCount: seqs.length,
+          mentionSeqs: seqs.slice(0, mentionSeqLimit).sort((a, b) => a - b),
           pins: [],
         });
       }
