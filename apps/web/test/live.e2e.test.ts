@@ -133,11 +133,12 @@ describe('languages', () => {
     expect(enDay).toMatch(/^(Monday|Tuesday|Wednesday|Thursday|Friday|Saturday|Sunday), [A-Z][a-z]+ \d{1,2}, \d{4}$/);
 
     // A Korean name in a Korean sentence takes its particle: 민준 ends in a consonant → 민준이.
-    await ko.locator('#composer').pressSequentially('안녕');
-    await en.getByTestId('typing').getByText('민준 is typing…').waitFor();
+    // Both readers are open before the typing starts: the SDK sends typing at most once per
+    // Limits.typingIntervalMs, so a reader opened later could miss the only event.
     const koReader = await h.open(a, { locale: 'ko-KR' });
     await openRoom(koReader, 'Both');
-    await ko.locator('#composer').pressSequentially('하세요');
+    await ko.locator('#composer').pressSequentially('안녕');
+    await en.getByTestId('typing').getByText('민준 is typing…').waitFor();
     await koReader.getByTestId('typing').getByText('민준이 입력 중…').waitFor();
 
     // Switching is remembered across reloads.
