@@ -14,7 +14,10 @@ export function sendMessage(session: ReturnType<typeof useSession>, roomId: stri
   session.client.send(roomId, body, options).catch((err: unknown) => {
     if (err instanceof ChatClientError && err.code === 'closed') return;
     const error = err instanceof ChatClientError ? err.code : 'internal';
-    session.stores.failed.set((list) => [...list, { id: randomId(), roomId, body, error }]);
+    session.stores.failed.set((list) => [
+      ...list,
+      { id: randomId(), roomId, body, error, ...(options?.replyTo ? { replyTo: options.replyTo } : {}) },
+    ]);
   });
 }
 

@@ -259,7 +259,12 @@ function MessageRow({
                   className="small"
                   onClick={() => {
                     session.stores.failed.set((l) => l.filter((f) => f.id !== row.failed.id));
-                    sendMessage(session, row.failed.roomId, row.failed.body);
+                    sendMessage(
+                      session,
+                      row.failed.roomId,
+                      row.failed.body,
+                      row.failed.replyTo ? { replyTo: row.failed.replyTo } : undefined,
+                    );
                   }}
                 >
                   {t('chat.retry')}

@@ -52,6 +52,8 @@ export function ReactionChips({ message }: { message: Message }) {
   const users = useChat((s) => s.users);
   const [who, setWho] = useState<Record<string, readonly string[]> | null>(null);
   const [error, setError] = useState(false);
+  // Long press (a touch's context menu) shows the names, where there is no hover title.
+  const [shownFor, setShownFor] = useState<string | null>(null);
 
   // The names shown were true for the counts they came with.
   useEffect(() => setWho(null), [reactions]);
@@ -81,6 +83,12 @@ export function ReactionChips({ message }: { message: Message }) {
               onMouseEnter={loadWho}
               onFocus={loadWho}
               onTouchStart={loadWho}
+              onContextMenu={(e) => {
+                e.preventDefault();
+                loadWho();
+                setShownFor(r.emoji);
+              }}
+              onBlur={() => setShownFor(null)}
               onClick={() => {
                 setError(false);
                 toggleReaction(client, message.id, r.emoji, !r.me).catch(() => setError(true));
@@ -91,6 +99,11 @@ export function ReactionChips({ message }: { message: Message }) {
           </li>
         );
       })}
+      {shownFor && who?.[shownFor] && (
+        <li className="who-reacted" role="status" data-testid="who-reacted">
+          {shownFor} {t('reactions.who', { names: who[shownFor]!.join(', ') })}
+        </li>
+      )}
       {error && (
         <li className="form-error" role="alert">
           {t('error.generic')}
