@@ -124,6 +124,13 @@ describe('reactions', () => {
       return title.includes('Alice') && title.includes('Bob');
     });
 
+    // A long press (the context menu) shows the names where there is no hover.
+    await chip(pb).click({ button: 'right' });
+    await messageLocator(pb, 'react to me')
+      .getByTestId('who-reacted')
+      .getByText(/Reacted: (Bob, Alice|Alice, Bob)/)
+      .waitFor();
+
     await chip(pb).click();
     await chip(pb).and(pb.locator('[aria-pressed="false"]')).getByText('1').waitFor();
     await chip(pa).and(pa.locator('[aria-pressed="true"]')).getByText('1').waitFor();
@@ -258,6 +265,16 @@ describe('pins', () => {
     await pa.getByTestId('pins-list').getByRole('button', { name: /Unpin/ }).click();
     await pb.getByTestId('pinned-bar').waitFor({ state: 'detached' });
     await pa.getByTestId('pinned-bar').waitFor({ state: 'detached' });
+
+    // In a direct room either side may pin, Bob too.
+    const direct = (await h.api<{ room: { id: string } }>(a, 'POST', '/api/v1/rooms/direct', { userId: b.id })).room;
+    await waitFor(() => client.room(direct.id) !== undefined, { what: 'the direct room in the SDK' });
+    await client.send(direct.id, 'pin this between us');
+    await roomItem(pb, direct.id).click();
+    await pb.locator('[data-testid="message-scroller"][data-placed]').waitFor();
+    await (await openActions(pb, 'pin this between us')).getByRole('button', { name: 'Pin' }).click();
+    await roomItem(pa, direct.id).click();
+    await pa.getByTestId('pinned-bar').getByText('pin this between us').waitFor();
     expect(h.pageErrors).toEqual([]);
   });
 });
@@ -311,6 +328,10 @@ describe('room settings', () => {
     await client.send(third.id, 'loud marker');
     await waitFor(async () => (await shown()).some((s) => s.endsWith('|loud marker')), { what: 'the marker notification' });
     expect((await shown()).some((s) => s.includes('muted chatter'))).toBe(false);
+    // A mention of me still notifies from a muted room (the hint says so).
+    await client.send(quiet.id, `ping @${b.username}`);
+    await waitFor(async () => (await shown()).some((s) => s.endsWith(`|ping @${b.username}`)), { what: 'the mention notification' });
+    await roomItem(pb, quiet.id).getByTestId('mention-marker').waitFor();
 
     // Korean screen of the same panel, then unmute.
     await openRoom(pb, 'Hush');
