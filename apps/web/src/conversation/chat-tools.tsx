@@ -19,7 +19,7 @@ export function ChatTools({ room, panel, setPanel }: { room: Room; panel: ChatPa
         aria-pressed={panel === 'search'}
         onClick={() => setPanel(panel === 'search' ? null : 'search')}
       >
-        {t('msgsearch.open')}
+        <span aria-hidden="true">🔍</span> <span className="tool-label">{t('msgsearch.open')}</span>
       </button>
       <button
         type="button"
@@ -27,8 +27,7 @@ export function ChatTools({ room, panel, setPanel }: { room: Room; panel: ChatPa
         aria-pressed={panel === 'settings'}
         onClick={() => setPanel(panel === 'settings' ? null : 'settings')}
       >
-        {silenced && <span aria-hidden="true">🔕 </span>}
-        {t('settings.open')}
+        <span aria-hidden="true">{silenced ? '🔕' : '🔔'}</span> <span className="tool-label">{t('settings.open')}</span>
       </button>
     </>
   );
