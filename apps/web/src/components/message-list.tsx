@@ -26,6 +26,8 @@ import { ReactionChips } from '../conversation/reactions';
 import { ReplyQuoteView } from '../conversation/reply-quote';
 import { useJump } from '../conversation/use-jump';
 
+const noUsers = {};
+
 /** Consecutive messages of one sender within this window share one name header. */
 const groupWindowMs = 5 * 60_000;
 /** Within this many px of the end counts as "at the bottom" (follow new messages). */
@@ -150,7 +152,8 @@ function MessageRow({
   const client = useClient();
   const session = useSession();
   const sender = useChat((s) => s.users[row.senderId]);
-  const users = useChat((s) => s.users);
+  // Only a body with mentions needs the user table (to mark the names); others skip its changes.
+  const users = useChat((s) => (row.kind === 'msg' && row.message.mentions.length > 0 ? s.users : noUsers));
   // Re-render when pointers move: the number next to each message is derived from them.
   useChat((s) => s.readers[room.id]);
   const mine = row.senderId === meId;
