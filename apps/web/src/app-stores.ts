@@ -8,6 +8,8 @@ export interface FailedSend {
   roomId: string;
   body: string;
   error: string;
+  /** The message it answered: a retry is still a reply. */
+  replyTo?: string;
 }
 
 export interface ScrollMemory {

@@ -8,6 +8,8 @@ import { navigate } from '../router';
 import { Avatar } from './avatar';
 import { Composer } from './composer';
 import { MessageList } from './message-list';
+import { ChatPanels, ChatTools, type ChatPanel } from '../conversation/chat-tools';
+import { PinnedBar } from '../conversation/pins';
 
 function TypingIndicator({ room }: { room: Room }) {
   const t = useT();
@@ -113,6 +115,7 @@ export function ChatView({ room, showPeople, onTogglePeople }: { room: Room; sho
   const headingRef = useRef<HTMLHeadingElement>(null);
   const peerOnline = useChat((s) => (room.peerId ? s.presence[room.peerId]?.online : undefined));
   const peer = useChat((s) => (room.peerId ? s.users[room.peerId] : undefined));
+  const [panel, setPanel] = useState<ChatPanel>(null);
 
   useEffect(() => {
     if (!client.readers(room.id)) client.loadReaders(room.id).catch(() => {});
@@ -135,11 +138,14 @@ export function ChatView({ room, showPeople, onTogglePeople }: { room: Room; sho
               : t('rooms.members', { count: room.memberCount })}
           </p>
         </div>
+        <ChatTools room={room} panel={panel} setPanel={setPanel} />
         <button type="button" className="people-toggle" aria-pressed={showPeople} onClick={onTogglePeople}>
           {t('people.label')}
         </button>
       </header>
       <NoticeBanner room={room} />
+      <PinnedBar room={room} />
+      <ChatPanels room={room} panel={panel} onClose={() => setPanel(null)} />
       <MessageList room={room} />
       <TypingIndicator room={room} />
       <Composer room={room} />

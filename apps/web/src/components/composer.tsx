@@ -1,16 +1,23 @@
 import { useEffect, useRef, useState, type KeyboardEvent } from 'react';
-import { ChatClientError, randomId } from '@chatchat/client';
+import { ChatClientError, randomId, type SendOptions } from '@chatchat/client';
 import { Limits, type Room } from '@chatchat/protocol';
 import { useClient, useSession } from '../chat-context';
+import { useValue } from '../external-store';
+import { replyTarget } from '../conversation/conversation-stores';
+import { useMentionSuggest } from '../conversation/mention-suggest';
+import { ReplyDraft } from '../conversation/reply-quote';
 
 import { useT } from '../i18n/i18n';
 
 /** Sends a message; failures the SDK gave up on land in the failed list with Retry and Discard. */
-export function sendMessage(session: ReturnType<typeof useSession>, roomId: string, body: string): void {
-  session.client.send(roomId, body).catch((err: unknown) => {
+export function sendMessage(session: ReturnType<typeof useSession>, roomId: string, body: string, options?: SendOptions): void {
+  session.client.send(roomId, body, options).catch((err: unknown) => {
     if (err instanceof ChatClientError && err.code === 'closed') return;
     const error = err instanceof ChatClientError ? err.code : 'internal';
-    session.stores.failed.set((list) => [...list, { id: randomId(), roomId, body, error }]);
+    session.stores.failed.set((list) => [
+      ...list,
+      { id: randomId(), roomId, body, error, ...(options?.replyTo ? { replyTo: options.replyTo } : {}) },
+    ]);
   });
 }
 
@@ -26,6 +33,13 @@ export function Composer({ room }: { room: Room }) {
   const [text, setText] = useState(() => drafts.get()[room.id] ?? '');
   const [error, setError] = useState<string | null>(null);
   const ref = useRef<HTMLTextAreaElement>(null);
+  const meId = session.client.getState().me?.id ?? '';
+  const reply = useValue(replyTarget);
+  const replying = reply?.roomId === room.id ? reply.message : null;
+  const mention = useMentionSuggest(room, meId, ref, (value) => {
+    setText(value);
+    drafts.put(room.id, value);
+  });
 
   // On room switch focus goes to the composer.
   useEffect(() => {
@@ -42,10 +56,18 @@ export function Composer({ room }: { room: Room }) {
     setError(null);
     setText('');
     drafts.put(room.id, '');
-    sendMessage(session, room.id, body);
+    sendMessage(session, room.id, body, replying ? { replyTo: replying.id } : undefined);
+    if (replying) replyTarget.set(null);
+    mention.update('', 0);
   }
 
   function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
+    if (mention.onKeyDown(e)) return;
+    if (e.key === 'Escape' && replying) {
+      e.stopPropagation();
+      replyTarget.set(null);
+      return;
+    }
     // Enter while an IME is composing (Korean!) finishes the syllable; it must not send.
     if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing && e.keyCode !== 229) {
       e.preventDefault();
@@ -62,6 +84,8 @@ export function Composer({ room }: { room: Room }) {
         send();
       }}
     >
+      {replying && <ReplyDraft roomId={room.id} message={replying} meId={meId} />}
+      {mention.popup}
       <label htmlFor="composer" className="visually-hidden">
         {t('composer.label', { room: room.name })}
       </label>
@@ -73,13 +97,16 @@ export function Composer({ room }: { room: Room }) {
         placeholder={t('composer.placeholder')}
         aria-invalid={over || undefined}
         aria-describedby={error ? 'composer-error' : undefined}
+        {...mention.inputProps}
         onChange={(e) => {
           setText(e.target.value);
           drafts.put(room.id, e.target.value);
           if (e.target.value) client.typing(room.id);
+          mention.update(e.target.value, e.target.selectionStart);
           if (error && e.target.value.length <= Limits.maxMessageChars) setError(null);
         }}
         onKeyDown={onKeyDown}
+        onSelect={(e) => mention.update(e.currentTarget.value, e.currentTarget.selectionStart)}
       />
       <button type="submit" className="primary send" disabled={!text.trim()}>
         {t('composer.send')}

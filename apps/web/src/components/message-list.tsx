@@ -13,14 +13,20 @@ import {
 } from 'react';
 import { Virtualizer, type CacheSnapshot, type VirtualizerHandle } from 'virtua';
 import type { OutboxEntry } from '@chatchat/client';
-import { canInRoom, Limits, type Message, type Room } from '@chatchat/protocol';
+import { canInRoom, Limits, mentionsUser, type Message, type Room } from '@chatchat/protocol';
 import { useChat, useClient, useSession } from '../chat-context';
 import { useValue } from '../external-store';
 import type { FailedSend } from '../app-stores';
 import { dayKey, formatDay, formatTime, useLocale, useT } from '../i18n/i18n';
-import { linkify } from '../linkify';
 import { sendMessage } from './composer';
 import { Avatar as Avatar2 } from './avatar';
+import { ConversationActions, conversable } from '../conversation/message-actions';
+import { renderBody } from '../conversation/message-text';
+import { ReactionChips } from '../conversation/reactions';
+import { ReplyQuoteView } from '../conversation/reply-quote';
+import { useJump } from '../conversation/use-jump';
+
+const noUsers = {};
 
 /** Consecutive messages of one sender within this window share one name header. */
 const groupWindowMs = 5 * 60_000;
@@ -89,6 +95,13 @@ const ListContext = createContext<ListCtx | null>(null);
 /** The list container is the `feed`; each virtual item is itself the `article` (nothing between them). */
 function Feed({ style, children, ref }: { style: React.CSSProperties; children: ReactNode; ref?: Ref<HTMLDivElement> }) {
   const ctx = useContext(ListContext)!;
+  // An empty feed is not a feed (it requires articles): the room's empty line says it instead.
+  if (ctx.rows.length === 0)
+    return (
+      <div ref={ref} style={style} data-testid="feed">
+        {children}
+      </div>
+    );
   return (
     <div ref={ref} style={style} role="feed" aria-label={ctx.label} aria-busy={ctx.busy} onKeyDown={ctx.onKeyDown} data-testid="feed">
       {children}
@@ -139,6 +152,8 @@ function MessageRow({
   const client = useClient();
   const session = useSession();
   const sender = useChat((s) => s.users[row.senderId]);
+  // Only a body with mentions needs the user table (to mark the names); others skip its changes.
+  const users = useChat((s) => (row.kind === 'msg' && row.message.mentions.length > 0 ? s.users : noUsers));
   // Re-render when pointers move: the number next to each message is derived from them.
   useChat((s) => s.readers[room.id]);
   const mine = row.senderId === meId;
@@ -156,7 +171,10 @@ function MessageRow({
   const unread = message && !deleted ? client.readCount(room.id, message.seq) : undefined;
   const body = row.kind === 'msg' ? row.message.body : row.kind === 'pending' ? row.entry.body : row.failed.body;
 
-  const classes = ['msg', mine ? 'mine' : 'theirs', row.groupStart ? 'group-start' : 'grouped', row.kind].join(' ');
+  const mentionsMe = Boolean(message && !deleted && mentionsUser(message, meId));
+  const classes = ['msg', mine ? 'mine' : 'theirs', row.groupStart ? 'group-start' : 'grouped', row.kind, mentionsMe ? 'mentions-me' : '']
+    .join(' ')
+    .trim();
   return (
     <>
       {row.day && (
@@ -183,6 +201,7 @@ function MessageRow({
             <p className={`msg-sender${row.groupStart && !mine ? '' : ' visually-hidden'}`} id={`${row.key}-who`}>
               {name}
             </p>
+            {message?.replyTo && <ReplyQuoteView roomId={room.id} quote={message.replyTo} meId={meId} />}
             <div className="msg-line">
               {editing ? (
                 <form
@@ -220,7 +239,7 @@ function MessageRow({
                 </form>
               ) : (
                 <div className={`bubble${deleted ? ' deleted' : ''}`} id={`${row.key}-text`}>
-                  {deleted ? t('chat.deleted') : linkify(body)}
+                  {deleted ? t('chat.deleted') : renderBody(body, message, users, meId)}
                   {message?.editedAt && !deleted && <span className="edited"> {t('chat.edited')}</span>}
                 </div>
               )}
@@ -235,6 +254,7 @@ function MessageRow({
                 {row.kind !== 'failed' && <time dateTime={row.at}>{formatTime(locale, row.at)}</time>}
               </span>
             </div>
+            {message && <ReactionChips message={message} />}
             {row.kind === 'failed' && (
               <div className="failed-actions">
                 <button
@@ -242,7 +262,12 @@ function MessageRow({
                   className="small"
                   onClick={() => {
                     session.stores.failed.set((l) => l.filter((f) => f.id !== row.failed.id));
-                    sendMessage(session, row.failed.roomId, row.failed.body);
+                    sendMessage(
+                      session,
+                      row.failed.roomId,
+                      row.failed.body,
+                      row.failed.replyTo ? { replyTo: row.failed.replyTo } : undefined,
+                    );
                   }}
                 >
                   {t('chat.retry')}
@@ -256,7 +281,7 @@ function MessageRow({
                 </button>
               </div>
             )}
-            {(canEdit || canDelete) && !editing && (
+            {(canEdit || canDelete || conversable(message)) && !editing && (
               <div className="msg-actions">
                 <button
                   type="button"
@@ -315,6 +340,15 @@ function MessageRow({
                           {t('chat.delete')}
                         </button>
                       ))}
+                    {conversable(message) && (
+                      <ConversationActions
+                        room={room}
+                        message={message}
+                        first={!canEdit && !canDelete}
+                        onClose={() => setMenu(null)}
+                        onError={() => setActionError(t('error.generic'))}
+                      />
+                    )}
                   </div>
                 )}
               </div>
@@ -382,6 +416,8 @@ export function MessageList({ room }: { room: Room }) {
   rowsRef.current = rows;
 
   const focusIndex = Math.max(0, focusKey ? rows.findIndex((r) => r.key === focusKey) : rows.length - 1);
+  const tryJump = useRef<() => void>(() => {});
+  tryJump.current = useJump(room.id, rows, handle, scroller, positioned, setFocusKey);
 
   // Load until the first unread (or a screenful) is held, then place the view once.
   useEffect(() => {
@@ -497,6 +533,7 @@ export function MessageList({ room }: { room: Room }) {
         markVisible();
         updateUnreadAbove();
         remember();
+        tryJump.current();
         return;
       }
       raf = requestAnimationFrame(step);
@@ -615,13 +652,15 @@ export function MessageList({ room }: { room: Room }) {
         if (e.key === 'Escape' && !e.defaultPrevented) document.getElementById('composer')?.focus();
         return;
       }
-      let next = focusIndex;
+      // The focused message, also when a click (not the arrows) put focus there.
+      const from = Number(e.target.dataset.index ?? focusIndex);
+      let next = from;
       switch (e.key) {
         case 'ArrowDown':
-          next = Math.min(rows.length - 1, focusIndex + 1);
+          next = Math.min(rows.length - 1, from + 1);
           break;
         case 'ArrowUp':
-          next = Math.max(0, focusIndex - 1);
+          next = Math.max(0, from - 1);
           break;
         case 'Home':
           next = 0;
@@ -630,13 +669,13 @@ export function MessageList({ room }: { room: Room }) {
           next = rows.length - 1;
           break;
         case 'PageDown':
-          next = Math.min(rows.length - 1, focusIndex + 5);
+          next = Math.min(rows.length - 1, from + 5);
           break;
         case 'PageUp':
-          next = Math.max(0, focusIndex - 5);
+          next = Math.max(0, from - 5);
           break;
         case 'Enter': {
-          const row = rows[focusIndex];
+          const row = rows[from];
           if (row) setMenuFor(row.key);
           e.preventDefault();
           return;

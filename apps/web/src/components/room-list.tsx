@@ -8,6 +8,7 @@ import { navigate } from '../router';
 import { Avatar } from './avatar';
 import { Announcements } from './announcements';
 import { NotificationPrompt } from './notification-prompt';
+import { RoomMarkers } from '../conversation/room-markers';
 
 function preview(room: Room, t: ReturnType<typeof useT>): string {
   const m = room.lastMessage;
@@ -105,6 +106,7 @@ export function RoomList({ activeRoomId }: { activeRoomId: string | null }) {
                       ) : (
                         <span className="room-preview">{preview(room, t)}</span>
                       )}
+                      <RoomMarkers room={room} />
                       {room.unreadCount > 0 && (
                         <span
                           className="badge"

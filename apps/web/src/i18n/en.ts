@@ -1,5 +1,8 @@
+import { conversationEn } from './conversation.en';
+
 /** English catalogue (ICU MessageFormat); the keys are the source of truth for every locale. */
 export const en = {
+  ...conversationEn,
   'app.loading': 'Loading…',
   'announce.label': 'Announcement',
   'chat.actions': 'Message actions',

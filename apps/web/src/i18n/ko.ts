@@ -1,10 +1,12 @@
 import type { MessageId } from './en';
+import { conversationKo } from './conversation.ko';
 
 /**
  * Korean catalogue. Names that a particle attaches to arrive with it already
  * (see withParticle): `{name}` in `typing.one` is "민준이" or "지우가".
  */
 export const ko: Record<MessageId, string> = {
+  ...conversationKo,
   'app.loading': '불러오는 중…',
   'announce.label': '공지사항',
   'chat.actions': '메시지 메뉴',
