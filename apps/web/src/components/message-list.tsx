@@ -21,6 +21,7 @@ import { dayKey, formatDay, formatTime, useLocale, useT } from '../i18n/i18n';
 import { linkify } from '../linkify';
 import { sendMessage } from './composer';
 import { Avatar as Avatar2 } from './avatar';
+import { AttachmentView } from './attachment-view';
 
 /** Consecutive messages of one sender within this window share one name header. */
 const groupWindowMs = 5 * 60_000;
@@ -155,6 +156,7 @@ function MessageRow({
   );
   const unread = message && !deleted ? client.readCount(room.id, message.seq) : undefined;
   const body = row.kind === 'msg' ? row.message.body : row.kind === 'pending' ? row.entry.body : row.failed.body;
+  const files = !deleted && message?.attachments?.length ? message.attachments : null;
 
   const classes = ['msg', mine ? 'mine' : 'theirs', row.groupStart ? 'group-start' : 'grouped', row.kind].join(' ');
   return (
@@ -219,7 +221,8 @@ function MessageRow({
                   </button>
                 </form>
               ) : (
-                <div className={`bubble${deleted ? ' deleted' : ''}`} id={`${row.key}-text`}>
+                <div className={`bubble${deleted ? ' deleted' : ''}${files ? ' has-files' : ''}`} id={`${row.key}-text`}>
+                  {files && <AttachmentView attachments={files} />}
                   {deleted ? t('chat.deleted') : linkify(body)}
                   {message?.editedAt && !deleted && <span className="edited"> {t('chat.edited')}</span>}
                 </div>
