@@ -4,6 +4,7 @@ import type { Page, Route } from 'playwright-core';
 import sharp from 'sharp';
 import type { Message } from '@chatchat/protocol';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { startS3Server, type TestS3Server } from '@chatchat/server/testing';
 import { messageLocator, openRoom, startHarness, waitFor, type Harness } from './harness.js';
 
 /** Attachments in the web app: the composer's tray, images and files in the list, avatars. */
@@ -313,5 +314,40 @@ describe('attachments in the web app', () => {
     await thumbLoaded(pb, 'wide.png');
     expect(await topOf()).toBeCloseTo(before!, 0);
     expect(await boxOf(pb, 'wide.png')).toEqual({ width: 320, height: 240 });
+  });
+});
+
+describe('attachments on the S3 blob store', () => {
+  let s3: TestS3Server;
+  let hs: Harness;
+  beforeAll(async () => {
+    s3 = await startS3Server();
+    hs = await startHarness({ ...s3.env, JOB_POLL_MS: '20' });
+  }, 120_000);
+  afterAll(async () => {
+    await hs?.close();
+    await s3?.close();
+  });
+
+  it("images follow the download's 302 to the bucket (the CSP names its origin), files download from it", async () => {
+    const [a, b] = await Promise.all([hs.user('Alice'), hs.user('Bob')]);
+    const room = await hs.room(a, 'Bucket', [b]);
+    const alice = await hs.sdk(a);
+    const image = await alice.upload(new Blob([await flatPng(640, 480)], { type: 'image/png' }), { roomId: room.id, name: 's3.png' });
+    const text = 'from the bucket\n';
+    const file = await alice.upload(new Blob([text], { type: 'text/plain' }), { roomId: room.id, name: 'bucket.txt' });
+    await alice.request('message.send', { roomId: room.id, clientMsgId: 's3-1', body: 'in the bucket', attachments: [image, file] });
+    const pb = await hs.open(b);
+    const csp: string[] = [];
+    pb.on('console', (m) => {
+      if (/Content Security Policy/.test(m.text())) csp.push(m.text());
+    });
+    await openRoom(pb, 'Bucket');
+    await rowWith(pb, 'in the bucket').waitFor();
+    expect(await thumbLoaded(pb, 's3.png').then((r) => r.jsonValue())).toBe(320);
+    await pb.waitForFunction(() => document.querySelector('.att-file a')?.getAttribute('href')?.includes('sig='));
+    const [download] = await Promise.all([pb.waitForEvent('download'), pb.getByRole('link', { name: 'bucket.txt' }).click()]);
+    expect(readFileSync(await download.path()).toString()).toBe(text);
+    expect(csp).toEqual([]);
   });
 });

@@ -19,7 +19,7 @@ export const en = {
   'avatar.change': 'Change photo',
   'avatar.remove': 'Remove photo',
   'avatar.saved': 'Profile photo updated.',
-  'avatar.title': 'Profile photo',
+  'avatar.title': 'Your picture',
   'avatar.uploading': 'Uploading profile photo',
   'chat.actions': 'Message actions',
   'chat.confirmDelete': 'Really delete',

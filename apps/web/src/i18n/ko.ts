@@ -24,7 +24,7 @@ export const ko: Record<MessageId, string> = {
   'avatar.change': '사진 바꾸기',
   'avatar.remove': '사진 지우기',
   'avatar.saved': '프로필 사진을 바꿨습니다.',
-  'avatar.title': '프로필 사진',
+  'avatar.title': '내 사진',
   'avatar.uploading': '프로필 사진 올리는 중',
   'chat.actions': '메시지 메뉴',
   'chat.confirmDelete': '정말 삭제',
