@@ -174,6 +174,7 @@ describe('attachments in the web app', () => {
     const row = rowWith(pb, 'the notes');
     await row.waitFor();
     const link = row.getByRole('link', { name: 'notes.txt' });
+    expect(await row.locator('.att-file-size').textContent()).toBe('1.4 kB');
     await pb.waitForFunction(() => document.querySelector('.att-file a')?.getAttribute('href')?.includes('sig='));
     const [download] = await Promise.all([pb.waitForEvent('download'), link.click()]);
     expect(download.suggestedFilename()).toBe('notes.txt');
@@ -211,6 +212,30 @@ describe('attachments in the web app', () => {
     await waitFor(() => bob.messages(room.id).some((m) => m.body === 'after the refusal'), { what: 'the marker message' });
     expect(bob.messages(room.id).map((m) => m.body)).toEqual(['after the refusal']);
     expect(bob.messages(room.id).some((m) => m.attachments?.length)).toBe(false);
+  });
+
+  it('an upload cut off by the network shows Retry; the retry uploads and the message goes out', async () => {
+    const [a, b] = await Promise.all([h.user('Alice'), h.user('Bob')]);
+    const room = await h.room(a, 'Flaky', [b]);
+    const bob = await h.sdk(b);
+    const pa = await h.open(a);
+    await openRoom(pa, 'Flaky');
+    const bytes = /\/api\/v1\/uploads\/[^/]+\/content$/;
+    await pa.route(bytes, (route) => route.abort('connectionreset'));
+    await pa
+      .getByLabel('Attach files')
+      .setInputFiles({ name: 'report.pdf', mimeType: 'application/pdf', buffer: Buffer.from('%PDF-1.4\n%fake\n') });
+    await pa.getByRole('alert').filter({ hasText: 'report.pdf could not be uploaded. Check your connection and retry.' }).waitFor();
+    expect(await pa.getByRole('button', { name: 'Send' }).isDisabled()).toBe(true);
+    await pa.unroute(bytes);
+    await pa.getByRole('button', { name: 'Retry uploading report.pdf' }).click();
+    await pa.locator('.tray-item[data-status="done"]').waitFor();
+    await pa.getByRole('button', { name: 'Send' }).click();
+    await waitFor(() => bob.messages(room.id).find((m) => m.attachments?.[0]?.name === 'report.pdf'), { what: 'the file message' });
+    expect(bob.messages(room.id)).toHaveLength(1);
+    expect(bob.messages(room.id)[0]!.body).toBe('');
+    // A message of files alone is named by its file in the room list.
+    await pa.locator('.room-item', { hasText: '📎 report.pdf' }).waitFor();
   });
 
   it('an avatar change shows live for B; the profile with the avatar upload is axe clean', async () => {

@@ -6,6 +6,7 @@ export const en = {
   'attach.download': 'Download',
   'attach.downloadFailed': 'The file could not be downloaded. Try again.',
   'attach.failed': '{name} could not be uploaded. Check your connection and retry.',
+  'attach.preview': '📎 {name}{more, plural, =0 {} one { and # more file} other { and # more files}}',
   'attach.progress': 'Uploading {name}',
   'attach.quota': '{name} was not uploaded: your file storage is full.',
   'attach.ready': 'Ready to send',

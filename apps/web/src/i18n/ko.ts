@@ -11,6 +11,7 @@ export const ko: Record<MessageId, string> = {
   'attach.download': '다운로드',
   'attach.downloadFailed': '파일을 내려받지 못했습니다. 다시 시도해 주세요.',
   'attach.failed': '{name} 파일을 올리지 못했습니다. 연결을 확인하고 다시 시도해 주세요.',
+  'attach.preview': '📎 {name}{more, plural, =0 {} other { 외 #개}}',
   'attach.progress': '{name} 올리는 중',
   'attach.quota': '파일 저장 공간이 가득 차서 {name} 파일을 올리지 못했습니다.',
   'attach.ready': '보낼 준비 완료',
