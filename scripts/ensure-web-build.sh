@@ -13,4 +13,6 @@ if [ -f "$dist" ]; then
   fi
 fi
 echo "[ensure-web-build] building apps/web"
-npm run build --silent -w apps/web >/dev/null
+# Always the production build: a caller's NODE_ENV (vitest sets "test") would make Vite bundle
+# React's development build, and that dist is what `npm start` serves next.
+NODE_ENV=production npm run build --silent -w apps/web >/dev/null

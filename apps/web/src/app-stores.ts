@@ -88,7 +88,10 @@ export function createAppStores(client: ChatClient, userId: string, currentRoom:
     client.on('message.created', ({ message }) => {
       if (message.senderId === userId || message.roomId !== currentRoom() || message.kind === 'system') return;
       const sender = client.user(message.senderId)?.displayName ?? '';
-      live.set((lines) => [...lines.slice(-(maxLiveLines - 1)), { id: message.id, text: `${sender}: ${message.body}` }]);
+      live.set((lines) => [
+        ...lines.slice(-(maxLiveLines - 1)),
+        { id: message.id, text: `${sender}: ${message.body || (message.attachments ?? []).map((a) => a.name).join(', ')}` },
+      ]);
     }),
     client.on('notice.created', ({ notice }) => {
       if (notice.authorId !== userId) noticeAlert.set({ roomId: notice.roomId, noticeId: notice.id });

@@ -23,7 +23,11 @@ export function startNotifications(client: ChatClient, currentRoom: () => string
     const sender = client.user(message.senderId)?.displayName ?? '';
     const title = room.kind === 'direct' ? sender : `${sender} · ${room.name}`;
     try {
-      const n = new Notification(title, { body: message.body.slice(0, 200), tag: room.id, icon: '/favicon.svg' });
+      const n = new Notification(title, {
+        body: (message.body || (message.attachments ?? []).map((a) => a.name).join(', ')).slice(0, 200),
+        tag: room.id,
+        icon: '/favicon.svg',
+      });
       n.onclick = () => {
         window.focus();
         history.pushState(null, '', `/rooms/${encodeURIComponent(room.id)}`);

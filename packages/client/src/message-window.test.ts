@@ -36,6 +36,17 @@ describe('message window', () => {
     expect(seqs(mergeMessages(w, [msg(2), msg(2), msg(3)]))).toEqual([1, 2, 3]);
   });
 
+  it('takes the copy with thumbnails made since (message.updated without an edit), never the stale one', () => {
+    const file = { id: 'f1', name: 'a.png', contentType: 'image/png', size: 10, width: 4, height: 3, url: '/api/v1/attachments/f1' };
+    const bare = msg(1, { kind: 'file', attachments: [{ ...file, variants: [] }] });
+    const thumbs = msg(1, { kind: 'file', attachments: [{ ...file, variants: ['thumb320', 'thumb1280'] }] });
+    let w = mergeMessages(emptyWindow, [bare]);
+    w = updateMessage(w, thumbs);
+    expect(w.messages[0]).toBe(thumbs);
+    w = mergeMessages(w, [bare]); // a late message.created
+    expect(w.messages[0]).toBe(thumbs);
+  });
+
   it('keeps the newer copy: deletion is final, later edit wins', () => {
     const edited = msg(1, { body: 'v2', editedAt: '2024-01-01T00:00:02.000Z' });
     const older = msg(1, { body: 'v1', editedAt: '2024-01-01T00:00:01.000Z' });

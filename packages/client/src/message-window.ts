@@ -30,14 +30,20 @@ export function windowFrom(seq: number): MessageWindow {
   return { ...emptyWindow, contiguousSeq: seq, floorSeq: seq };
 }
 
+/** Thumbnails made so far: they only ever grow, so more means a later server write. */
+const variantCount = (m: Message) => m.attachments?.reduce((n, a) => n + a.variants.length, 0) ?? 0;
+
 /**
  * Of two copies of the same message, the one reflecting more history: deletion is final,
- * then the later edit wins. Equal copies keep `a` so unchanged objects keep their identity.
+ * then the later edit wins, then (same edit) the one with more thumbnails made, which
+ * `message.updated` brings without an edit. Equal copies keep `a` so unchanged objects
+ * keep their identity.
  */
 export function newerMessage(a: Message, b: Message): Message {
   if (a.deletedAt) return a;
   if (b.deletedAt) return b;
   if (b.editedAt && (!a.editedAt || b.editedAt > a.editedAt)) return b;
+  if (b.editedAt === a.editedAt && variantCount(b) > variantCount(a)) return b;
   return a;
 }
 

@@ -99,6 +99,25 @@ export async function openBlobStore(config: Config, clock: Clock): Promise<BlobS
   });
 }
 
+/**
+ * Where browsers fetch files from when it is not this server: the origin of a presigned
+ * link (made locally, nothing sent), so the URL's shape stays the blob store's business.
+ */
+async function directOrigin(blobs: BlobStore, log: Logger): Promise<string | undefined> {
+  if (!blobs.createDirectDownload) return undefined;
+  try {
+    const url = await blobs.createDirectDownload('csp-probe', {
+      expiresInSec: 60,
+      contentType: 'application/octet-stream',
+      contentDisposition: 'attachment',
+    });
+    return new URL(url).origin;
+  } catch (err) {
+    log.warn({ err }, 'no blob store origin for the CSP: images and uploads from it will be refused by browsers');
+    return undefined;
+  }
+}
+
 /** The composition root: the only place that picks adapters for the ports. */
 export async function startChatServer(config: Config, options: StartOptions = {}): Promise<ChatServer> {
   const log = options.log ?? createLogger({ level: config.logLevel });
@@ -136,6 +155,7 @@ export async function startChatServer(config: Config, options: StartOptions = {}
     rateLimitRedis: rateLimitRedis && { client: rateLimitRedis, prefix: config.redisPrefix },
     services: config.roles.has('api') ? services : null,
     webDir: config.webDir,
+    blobOrigin: await directOrigin(blobs, log),
     checkReady: async () => {
       await store.ping();
       if (!bus.healthy) throw new Error('bus unavailable');

@@ -7,6 +7,7 @@ import { useLocale, useT, withParticle } from '../i18n/i18n';
 import { navigate } from '../router';
 import { Avatar } from './avatar';
 import { Composer } from './composer';
+import { ImageViewerHost } from './image-viewer';
 import { MessageList } from './message-list';
 import { ChatPanels, ChatTools, type ChatPanel } from '../conversation/chat-tools';
 import { PinnedBar } from '../conversation/pins';
@@ -149,6 +150,7 @@ export function ChatView({ room, showPeople, onTogglePeople }: { room: Room; sho
       <MessageList room={room} />
       <TypingIndicator room={room} />
       <Composer room={room} />
+      <ImageViewerHost />
     </section>
   );
 }

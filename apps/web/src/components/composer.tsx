@@ -6,8 +6,13 @@ import { useValue } from '../external-store';
 import { replyTarget } from '../conversation/conversation-stores';
 import { useMentionSuggest } from '../conversation/mention-suggest';
 import { ReplyDraft } from '../conversation/reply-quote';
+import { errorMessageId } from '../errors';
 
 import { useT } from '../i18n/i18n';
+import { AttachButton } from './attach-button';
+import { UploadTray } from './upload-tray';
+import { useUploads } from './use-uploads';
+import { useSendWithFiles } from './send-with-files';
 
 /** Sends a message; failures the SDK gave up on land in the failed list with Retry and Discard. */
 export function sendMessage(session: ReturnType<typeof useSession>, roomId: string, body: string, options?: SendOptions): void {
@@ -40,6 +45,9 @@ export function Composer({ room }: { room: Room }) {
     setText(value);
     drafts.put(room.id, value);
   });
+  const uploads = useUploads(client, room.id);
+  const withFiles = useSendWithFiles(client, room.id);
+  const [dragging, setDragging] = useState(false);
 
   // On room switch focus goes to the composer.
   useEffect(() => {
@@ -48,6 +56,7 @@ export function Composer({ room }: { room: Room }) {
 
   function send() {
     const body = text;
+    if (uploads.files.length > 0) return sendFiles(body);
     if (!body.trim()) return;
     if (body.length > Limits.maxMessageChars) {
       setError(t('composer.tooLong', { max: Limits.maxMessageChars, count: body.length }));
@@ -59,6 +68,24 @@ export function Composer({ room }: { room: Room }) {
     sendMessage(session, room.id, body, replying ? { replyTo: replying.id } : undefined);
     if (replying) replyTarget.set(null);
     mention.update('', 0);
+  }
+
+  function sendFiles(body: string) {
+    if (body.length > Limits.maxMessageChars) {
+      setError(t('composer.tooLong', { max: Limits.maxMessageChars, count: body.length }));
+      return;
+    }
+    if (uploads.files.some((f) => f.status !== 'done')) return;
+    setError(null);
+    withFiles.send(body, uploads.files, replying?.id).then(
+      () => {
+        uploads.clear();
+        if (replying) replyTarget.set(null);
+        setText((now) => (now === body ? '' : now));
+        if (drafts.get()[room.id] === body) drafts.put(room.id, '');
+      },
+      (err: unknown) => setError(t(errorMessageId(err))),
+    );
   }
 
   function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
@@ -76,16 +103,34 @@ export function Composer({ room }: { room: Room }) {
   }
 
   const over = text.length > Limits.maxMessageChars;
+  const filesBlocked = uploads.files.some((f) => f.status !== 'done') || withFiles.sending;
+  const canSend = uploads.files.length > 0 ? !filesBlocked : Boolean(text.trim());
   return (
     <form
-      className="composer"
+      className={`composer with-attach${dragging ? ' dragging' : ''}`}
       onSubmit={(e) => {
         e.preventDefault();
         send();
       }}
+      onDragOver={(e) => {
+        if (!e.dataTransfer.types.includes('Files')) return;
+        e.preventDefault();
+        setDragging(true);
+      }}
+      onDragLeave={(e) => {
+        if (!e.currentTarget.contains(e.relatedTarget as Node | null)) setDragging(false);
+      }}
+      onDrop={(e) => {
+        if (!e.dataTransfer.files.length) return;
+        e.preventDefault();
+        setDragging(false);
+        uploads.add(Array.from(e.dataTransfer.files));
+      }}
     >
       {replying && <ReplyDraft roomId={room.id} message={replying} meId={meId} />}
       {mention.popup}
+      <UploadTray uploads={uploads} sending={withFiles.sending} />
+      <AttachButton onFiles={uploads.add} disabled={withFiles.sending} />
       <label htmlFor="composer" className="visually-hidden">
         {t('composer.label', { room: room.name })}
       </label>
@@ -107,9 +152,15 @@ export function Composer({ room }: { room: Room }) {
         }}
         onKeyDown={onKeyDown}
         onSelect={(e) => mention.update(e.currentTarget.value, e.currentTarget.selectionStart)}
+        onPaste={(e) => {
+          const files = Array.from(e.clipboardData.files);
+          if (files.length === 0) return;
+          e.preventDefault();
+          uploads.add(files);
+        }}
       />
-      <button type="submit" className="primary send" disabled={!text.trim()}>
-        {t('composer.send')}
+      <button type="submit" className="primary send" disabled={!canSend}>
+        {withFiles.sending ? t('chat.sending') : t('composer.send')}
       </button>
       {error && (
         <p id="composer-error" className="form-error composer-error" role="alert">

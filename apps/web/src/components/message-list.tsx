@@ -27,6 +27,7 @@ import { ReplyQuoteView } from '../conversation/reply-quote';
 import { useJump } from '../conversation/use-jump';
 
 const noUsers = {};
+import { AttachmentView } from './attachment-view';
 
 /** Consecutive messages of one sender within this window share one name header. */
 const groupWindowMs = 5 * 60_000;
@@ -170,6 +171,7 @@ function MessageRow({
   );
   const unread = message && !deleted ? client.readCount(room.id, message.seq) : undefined;
   const body = row.kind === 'msg' ? row.message.body : row.kind === 'pending' ? row.entry.body : row.failed.body;
+  const files = !deleted && message?.attachments?.length ? message.attachments : null;
 
   const mentionsMe = Boolean(message && !deleted && mentionsUser(message, meId));
   const classes = ['msg', mine ? 'mine' : 'theirs', row.groupStart ? 'group-start' : 'grouped', row.kind, mentionsMe ? 'mentions-me' : '']
@@ -238,7 +240,8 @@ function MessageRow({
                   </button>
                 </form>
               ) : (
-                <div className={`bubble${deleted ? ' deleted' : ''}`} id={`${row.key}-text`}>
+                <div className={`bubble${deleted ? ' deleted' : ''}${files ? ' has-files' : ''}`} id={`${row.key}-text`}>
+                  {files && <AttachmentView attachments={files} />}
                   {deleted ? t('chat.deleted') : renderBody(body, message, users, meId)}
                   {message?.editedAt && !deleted && <span className="edited"> {t('chat.edited')}</span>}
                 </div>

@@ -1,9 +1,12 @@
-import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
+import { lazy, Suspense, useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { Limits } from '@chatchat/protocol';
 import { useClient, useMe, useSession } from '../chat-context';
 import { errorMessageId } from '../errors';
 import { useT } from '../i18n/i18n';
 import { LocaleSwitch } from './locale-switch';
+
+/** Only the profile page uses it: loaded when the page opens. */
+const AvatarUpload = lazy(() => import('./avatar-upload'));
 
 export function Profile() {
   const t = useT();
@@ -45,6 +48,12 @@ export function Profile() {
           {t('profile.title')}
         </h1>
       </header>
+      <div className="stack">
+        <h2>{t('avatar.title')}</h2>
+        <Suspense fallback={null}>
+          <AvatarUpload />
+        </Suspense>
+      </div>
       <form className="stack" onSubmit={save} noValidate>
         <p className="muted">@{me.username}</p>
         <label htmlFor={`${ids}-name`}>{t('profile.displayName')}</label>

@@ -14,6 +14,8 @@ function preview(room: Room, t: ReturnType<typeof useT>): string {
   const m = room.lastMessage;
   if (!m) return t('rooms.noMessages');
   if (m.deletedAt) return t('chat.deleted');
+  const files = m.attachments ?? [];
+  if (!m.body && files.length) return t('attach.preview', { name: files[0]!.name, more: files.length - 1 });
   return m.body.replace(/\s+/g, ' ');
 }
 

@@ -43,6 +43,8 @@ export interface HttpAppOptions {
   routes?: string[];
   /** The built web app to serve at `/` (default apps/web/dist). */
   webDir?: string;
+  /** The blob store's own origin when browsers talk to it directly (S3), for the app's CSP. */
+  blobOrigin?: string;
 }
 
 /**
@@ -145,6 +147,6 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
     registerConversationRoutes(ctx);
   });
   registerAttachmentDownloadRoutes({ app, services });
-  registerWebApp(app, { dir: options.webDir });
+  registerWebApp(app, { dir: options.webDir, blobOrigin: options.blobOrigin });
   return app;
 }

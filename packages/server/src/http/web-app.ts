@@ -51,13 +51,13 @@ function loadFiles(dir: string): Map<string, StaticFile> {
  * comes from the request so one build works behind any name (a client only ever learns the
  * policy for the host it asked for).
  */
-function contentSecurityPolicy(host: string): string {
+function contentSecurityPolicy(host: string, blobOrigin: string): string {
   return [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self'",
-    "img-src 'self' data: blob:",
-    `connect-src 'self' ws://${host} wss://${host}`,
+    `img-src 'self' data: blob:${blobOrigin}`,
+    `connect-src 'self' ws://${host} wss://${host}${blobOrigin}`,
     "font-src 'self'",
     "object-src 'none'",
     "base-uri 'none'",
@@ -67,9 +67,9 @@ function contentSecurityPolicy(host: string): string {
   ].join('; ');
 }
 
-function securityHeaders(req: FastifyRequest, reply: FastifyReply): void {
+function securityHeaders(req: FastifyRequest, reply: FastifyReply, blobOrigin: string): void {
   const host = (req.headers.host ?? 'localhost').replace(/[^a-zA-Z0-9.:[\]-]/g, '');
-  reply.header('content-security-policy', contentSecurityPolicy(host));
+  reply.header('content-security-policy', contentSecurityPolicy(host, blobOrigin));
   reply.header('x-content-type-options', 'nosniff');
   reply.header('referrer-policy', 'no-referrer');
   reply.header('x-frame-options', 'DENY');
@@ -82,6 +82,11 @@ function securityHeaders(req: FastifyRequest, reply: FastifyReply): void {
 export interface WebAppOptions {
   /** The built app (index.html + assets/); default `apps/web/dist`. Absent: nothing is served. */
   dir?: string;
+  /**
+   * Origin of the blob store when files do not come from this server (S3): images follow the
+   * download's 302 there and uploads POST there, so img-src and connect-src name it.
+   */
+  blobOrigin?: string;
 }
 
 /**
@@ -89,13 +94,14 @@ export interface WebAppOptions {
  * revalidated on every load so a deploy is picked up, and every other GET that is not the
  * API falls back to index.html for client-side routes. `/api/*` keeps its JSON 404s.
  */
-export function registerWebApp(app: FastifyInstance, { dir = defaultWebDir }: WebAppOptions = {}): boolean {
+export function registerWebApp(app: FastifyInstance, { dir = defaultWebDir, blobOrigin }: WebAppOptions = {}): boolean {
   if (!existsSync(path.join(dir, 'index.html'))) return false;
   const files = loadFiles(dir);
   const index = files.get('/index.html')!;
+  const extraOrigin = blobOrigin ? ` ${blobOrigin}` : '';
 
   const send = (req: FastifyRequest, reply: FastifyReply, file: StaticFile) => {
-    securityHeaders(req, reply);
+    securityHeaders(req, reply, extraOrigin);
     reply.header('cache-control', file.immutable ? 'public, max-age=31536000, immutable' : 'no-cache');
     return reply.type(file.type).send(file.body);
   };
