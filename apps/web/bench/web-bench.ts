@@ -106,7 +106,9 @@ try {
   for (let i = 1; i <= bigRoomMessages; i++) {
     await insert(big.id, `big message ${i}`, new Date(Date.now() - (bigRoomMessages - i) * 1000));
   }
-  await mine.markRead(big.id, bigRoomMessages);
+  // A client that connects after the inserts (they bypass the bus): an older one caps the
+  // pointer at the last seq it has heard of, which left all 10,000 unread.
+  await (await h.sdk(me)).markRead(big.id, bigRoomMessages);
   await page.reload();
   await openRoom(page, 'Big room');
   await page.locator('article', { hasText: `big message ${bigRoomMessages}` }).waitFor();

@@ -250,6 +250,38 @@ describe('scrolling', () => {
 });
 
 describe('offline', () => {
+  it('5b: a view placed at the top of what was loaded goes on loading older history without a scroll', async () => {
+    const [a, b] = await Promise.all([h.user('Alice'), h.user('Bob')]);
+    const room = await h.room(a, 'Backlog', [b]);
+    // More unread than the opening loads (10 pages of 100): the view is placed at the top of
+    // the loaded window, where scrolling up fires no scroll event to load the rest.
+    const total = 1_150;
+    for (let i = 1; i <= total; i++) {
+      await h.server.store.insertMessage({
+        roomId: room.id,
+        senderId: a.id,
+        kind: 'text',
+        body: `b ${i}`,
+        clientMsgId: null,
+        now: new Date().toISOString(),
+      });
+    }
+    const pb = await h.open(b, { viewport: { width: 1100, height: 650 } });
+    await openRoom(pb, 'Backlog');
+    // A page lands above without the reader doing anything (the view was at scrollTop 0), and
+    // the view moves with it: the reader still sees the oldest of the first load at the top.
+    await pb.waitForFunction(() => document.querySelector('[data-testid="message-scroller"]')!.scrollTop > 600);
+    const firstInView = await pb.evaluate(() => {
+      const view = document.querySelector('[data-testid="message-scroller"]')!.getBoundingClientRect();
+      const el = Array.from(document.querySelectorAll<HTMLElement>('article[data-seq]')).find(
+        (a) => a.getBoundingClientRect().bottom > view.top,
+      );
+      return Number(el!.dataset.seq);
+    });
+    expect(firstInView).toBeGreaterThan(total - 1_000 - 5);
+    expect(firstInView).toBeLessThan(total - 1_000 + 5);
+  });
+
   it('7: offline shows the banner; a send made offline goes out once on reconnect', async () => {
     const [a, b] = await Promise.all([h.user('Alice'), h.user('Bob')]);
     const room = await h.room(a, 'Flaky', [b]);

@@ -537,6 +537,7 @@ export function MessageList({ room }: { room: Room }) {
         updateUnreadAbove();
         remember();
         tryJump.current();
+        loadMoreIfNearTop.current();
         return;
       }
       raf = requestAnimationFrame(step);
@@ -618,12 +619,22 @@ export function MessageList({ room }: { room: Room }) {
     setOlderLoading(true);
     client
       .loadHistory(room.id, { limit: Limits.maxHistoryPage })
-      .catch(() => {})
+      .then(
+        () => requestAnimationFrame(() => loadMoreIfNearTop.current()),
+        () => {},
+      )
       .finally(() => {
         olderBusy.current = false;
         setOlderLoading(false);
       });
   }, [client, room.id, rows.length]);
+  // A view still near the top after a page landed (or placed there) would wait for a scroll
+  // event that never comes: at scrollTop 0, scrolling further up fires none.
+  const loadMoreIfNearTop = useRef(() => {});
+  loadMoreIfNearTop.current = () => {
+    const h = handle.current;
+    if (h && positioned.current && h.scrollOffset < prefetchPx) loadOlder();
+  };
 
   const frame = useRef(0);
   const onScroll = useCallback(
