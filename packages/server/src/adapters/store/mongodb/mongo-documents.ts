@@ -1,6 +1,8 @@
-import type { Announcement, Message, MessageKind, Notice, ReplyQuote, Role, RoomKind } from '@chatchat/protocol';
+import type { Announcement, Attachment, Message, MessageKind, Notice, ReplyQuote, Role, RoomKind } from '@chatchat/protocol';
 import type { Collection, Db } from 'mongodb';
 import type { MemberRecord, RefreshTokenRow, RoomRecord, UserRecord } from '../../../ports/store.js';
+import type { UploadRecord } from '../../../ports/upload-store.js';
+import type { SlotDoc } from './mongo-slots.js';
 
 /**
  * Document shapes. Every field under a unique index is always present (DocumentDB and
@@ -83,7 +85,60 @@ export interface MessageDoc {
   replyTo?: ReplyQuote | null;
   mentions?: string[];
   mentionsAll?: boolean;
+  /** Absent when the message has none. */
+  attachments?: Attachment[];
+  /** The search tokenizer's tokens of a text message's body; empty once deleted. */
+  terms?: string[];
+  /** Global search order (see `searchPosition`); absent on documents written before search. */
+  searchPos?: number;
 }
+
+/** `<messageId>:<userId>:<emoji>`: one per user and emoji; `slot` is the emoji's place in the message's cap. */
+export interface ReactionDoc {
+  _id: string;
+  messageId: string;
+  roomId: string;
+  userId: string;
+  emoji: string;
+  slot: number;
+  createdAt: string;
+}
+
+/** `<roomId>:<messageId>`: a message is pinned once; `slot` is its place in the room's cap. */
+export interface PinDoc {
+  _id: string;
+  roomId: string;
+  messageId: string;
+  seq: number;
+  pinnedBy: string;
+  pinnedAt: string;
+  slot: number;
+}
+
+/** `<kind>:<key>`: one job per kind and key, so enqueuing is an insert that may trip `_id`. */
+export interface JobDoc {
+  _id: string;
+  kind: string;
+  key: string;
+  payload: unknown;
+  state: string;
+  runAt: string;
+  attempts: number;
+  leaseOwner: string | null;
+  leaseUntil: string | null;
+  lastError: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+/** `<jobId>#<attempt>`: the lease of one attempt; its unique insert is the test-and-set. */
+export interface JobLeaseDoc {
+  _id: string;
+  owner: string;
+  leaseUntil: string;
+}
+
+export type UploadDoc = Omit<UploadRecord, 'id'> & { _id: string };
 
 export interface NoticeDoc {
   _id: string;
@@ -128,6 +183,13 @@ export function collections(db: Db) {
     notices: db.collection<NoticeDoc>('notices'),
     announcements: db.collection<AnnouncementDoc>('announcements'),
     meta: db.collection<MetaDoc>('meta'),
+    reactions: db.collection<ReactionDoc>('reactions'),
+    reactionSlots: db.collection<SlotDoc>('reaction_slots'),
+    pins: db.collection<PinDoc>('pins'),
+    pinSlots: db.collection<SlotDoc>('pin_slots'),
+    jobs: db.collection<JobDoc>('jobs'),
+    jobLeases: db.collection<JobLeaseDoc>('job_leases'),
+    uploads: db.collection<UploadDoc>('uploads'),
   };
 }
 export type Collections = ReturnType<typeof collections>;
@@ -187,6 +249,7 @@ export const toMessage = (d: MessageDoc): Message => ({
   createdAt: d.createdAt,
   editedAt: d.editedAt ?? null,
   deletedAt: d.deletedAt ?? null,
+  ...(d.attachments && d.attachments.length > 0 ? { attachments: d.attachments } : {}),
   replyTo: d.replyTo ?? null,
   mentions: d.mentions ?? [],
   mentionsAll: d.mentionsAll === true,
