@@ -290,3 +290,20 @@ export async function raiseTo<T extends { _id: string }>(
     if (value >= target || attempt >= 20) return value;
   }
 }
+
+/** Lists up to this long are read by one `_id` lookup each; longer ones by one `$in` query. */
+const BY_ID_LOOKUPS = 100;
+
+/**
+ * The documents of `ids` that exist. FerretDB serves a filter from an index only when it
+ * is exactly `{_id: <string>}` (an `$in`, or `_id` with any other condition, scans the
+ * collection), so short lists are read one `_id` at a time, in parallel; MongoDB and
+ * DocumentDB are fast either way.
+ */
+export async function findByIds<T extends { _id: string }>(coll: Collection<T>, ids: readonly string[]): Promise<T[]> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return [];
+  if (unique.length > BY_ID_LOOKUPS) return (await coll.find({ _id: { $in: unique } } as never).toArray()) as T[];
+  const docs = (await Promise.all(unique.map((_id) => coll.findOne({ _id } as never)))) as Array<T | null>;
+  return docs.filter((d): d is T => d !== null);
+}

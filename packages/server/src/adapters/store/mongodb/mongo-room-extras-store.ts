@@ -4,7 +4,7 @@ import type { RoomExtras } from '../../../ports/conversation-store.js';
 import type { RoomExtrasStore } from '../room-extras-store.js';
 import { usernameKey } from '../user-store.js';
 import { inChunks } from '../in-chunks.js';
-import { type Collections, type MemberDoc, memberId, toMessage } from './mongo-documents.js';
+import { type Collections, type MemberDoc, findByIds, memberId, toMessage } from './mongo-documents.js';
 
 /** Rooms per mentions query: each is one `$or` branch (an index range on MongoDB). */
 const ROOMS_PER_QUERY = 200;
@@ -66,27 +66,29 @@ export function createMongoRoomExtrasStore(c: Collections): RoomExtrasStore {
       if (keys.length === 0) return [];
       const users = await inChunks(keys, (part) => c.users.find({ usernameKey: { $in: part } }, { projection: { _id: 1 } }).toArray());
       const ids = users.map((u) => u._id);
-      const members = await inChunks(ids, (part) =>
-        c.members.find({ _id: { $in: part.map((id) => memberId(roomId, id)) }, leftAt: null }, { projection: { userId: 1 } }).toArray(),
+      const members = await findByIds(
+        c.members,
+        ids.map((id) => memberId(roomId, id)),
       );
-      return members.map((m) => m.userId);
+      return members.filter((m) => m.leftAt === null).map((m) => m.userId);
     },
 
     async setRoomSettings(roomId, userId, settings) {
-      const res = await c.members.updateOne(
-        { _id: memberId(roomId, userId), leftAt: null },
-        { $set: { notify: settings.notify, muteUntil: settings.muteUntil } },
-      );
-      if (res.matchedCount === 0) throw notFound('member');
+      const _id = memberId(roomId, userId);
+      if ((await c.members.findOne({ _id }))?.leftAt !== null) throw notFound('member');
+      await c.members.updateOne({ _id }, { $set: { notify: settings.notify, muteUntil: settings.muteUntil } });
       return settings;
     },
 
     async roomExtras(userId, roomIds, mentionSeqLimit) {
       const out = new Map<string, RoomExtras>();
       const ids = [...new Set(roomIds)];
-      const members = await inChunks(ids, (part) =>
-        c.members.find({ _id: { $in: part.map((id) => memberId(id, userId)) }, leftAt: null }).toArray(),
-      );
+      const members = (
+        await findByIds(
+          c.members,
+          ids.map((id) => memberId(id, userId)),
+        )
+      ).filter((m) => m.leftAt === null);
       if (members.length === 0) return out;
       const [mentions, pins] = await Promise.all([mentionSeqs(userId, members), pinsOf(members.map((m) => m.roomId))]);
       for (const m of members) {

@@ -60,7 +60,7 @@ export function createMongoSearchStore(c: Collections): SearchStore {
       if (terms.length === 0 || n === 0) return [];
       const rooms =
         roomId !== undefined
-          ? (await c.members.findOne({ _id: memberId(roomId, userId), leftAt: null }, { projection: { _id: 1 } }))
+          ? (await c.members.findOne({ _id: memberId(roomId, userId) }))?.leftAt === null
             ? [roomId]
             : []
           : (await c.members.find({ userId, leftAt: null }, { projection: { roomId: 1 } }).toArray()).map((m) => m.roomId);

@@ -19,6 +19,7 @@ import { byActivity, peerFromKey } from '../room-view-store.js';
 import { usernameKey } from '../user-store.js';
 import {
   collections,
+  findByIds,
   isDuplicateKey,
   memberId,
   raiseTo,
@@ -122,9 +123,7 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
     if (mine.length === 0) return [];
     const ids = mine.map((m) => m.roomId);
     const [rooms, notices, counts] = await Promise.all([
-      ids.length === 1
-        ? c.rooms.findOne({ _id: ids[0]! }).then((r) => (r ? [r] : []))
-        : inChunks(ids, (part) => c.rooms.find({ _id: { $in: part } }).toArray()),
+      findByIds(c.rooms, ids),
       inChunks(ids, (part) => c.notices.find({ activeKey: { $in: part }, active: true }).toArray()),
       inChunks(ids, (part) =>
         c.members
