@@ -9,9 +9,14 @@ export default defineConfig({
       'infra/test/**/*.test.ts',
       'apps/web/test/**/*.test.ts',
     ],
-    // The integration suites on the MongoDB store (FerretDB) time out here and are not yet
-    // green (issue 11 stays open): run them with CHATCHAT_MONGO_SUITES=1. The MongoDB store
-    // contract and the multi-process seq test always run.
+    // The integration suites on the MongoDB store (FerretDB) are not yet green here (issue 11
+    // stays open): run them with CHATCHAT_MONGO_SUITES=1. Measured causes: live-state's 200
+    // simultaneous hellos each scan the members collection (FerretDB indexes only exact
+    // `{_id}` filters) and miss the 5 s reply wait; cluster (~150 s) sometimes misses its 5 s
+    // wait for 20 sends after the rolling restart; sdk-chat's burst test loses seq 1 on the
+    // receiver when its link is cut before the first, slow, insert lands (the SDK starts a
+    // room's window at the first live message after a reconnect). The MongoDB store
+    // contracts and the multi-process seq test always run.
     exclude: [...configDefaults.exclude, ...(process.env.CHATCHAT_MONGO_SUITES === '1' ? [] : ['**/*.mongodb.test.ts'])],
     testTimeout: 30_000,
     hookTimeout: 30_000,
