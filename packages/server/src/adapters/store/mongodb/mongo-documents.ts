@@ -138,7 +138,23 @@ export interface JobLeaseDoc {
   leaseUntil: string;
 }
 
-export type UploadDoc = Omit<UploadRecord, 'id'> & { _id: string };
+/** An upload's own fields, written by its uploader and the image worker. */
+export type UploadDoc = Omit<UploadRecord, 'id' | 'claimKey' | 'messageId'> & { _id: string };
+
+/**
+ * Which send claimed an upload and which message it belongs to, apart from the upload
+ * document: FerretDB writes an updated document back whole, so a send's claim and the
+ * image worker's variants on one document would overwrite each other. `_id` is the
+ * upload's; inserting it is the claim (two sends never both get one upload).
+ */
+export interface UploadLinkDoc {
+  _id: string;
+  ownerId: string;
+  claimKey: string | null;
+  messageId: string | null;
+  /** The upload is in use (sent, or an avatar that was set). */
+  attached: boolean;
+}
 
 export interface NoticeDoc {
   _id: string;
@@ -190,6 +206,7 @@ export function collections(db: Db) {
     jobs: db.collection<JobDoc>('jobs'),
     jobLeases: db.collection<JobLeaseDoc>('job_leases'),
     uploads: db.collection<UploadDoc>('uploads'),
+    uploadLinks: db.collection<UploadLinkDoc>('upload_links'),
   };
 }
 export type Collections = ReturnType<typeof collections>;

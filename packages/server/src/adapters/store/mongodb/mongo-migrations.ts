@@ -31,9 +31,10 @@ export async function migrateMongo(c: Collections): Promise<void> {
     c.reactionSlots.createIndex({ owner: 1 }, { name: 'reaction_slots_owner_idx' }),
     c.pins.createIndex({ roomId: 1 }, { name: 'pins_room_idx' }),
     c.jobs.createIndex({ state: 1, runAt: 1 }, { name: 'jobs_due_idx' }),
-    c.uploads.createIndex({ ownerId: 1, claimKey: 1 }, { name: 'uploads_owner_claim_idx' }),
+    c.uploads.createIndex({ ownerId: 1 }, { name: 'uploads_owner_idx' }),
     c.uploads.createIndex({ purpose: 1, createdAt: 1 }, { name: 'uploads_purpose_created_idx' }),
-    c.uploads.createIndex({ messageId: 1 }, { name: 'uploads_message_idx' }),
+    c.uploadLinks.createIndex({ ownerId: 1, claimKey: 1 }, { name: 'upload_links_claim_idx' }),
+    c.uploadLinks.createIndex({ messageId: 1 }, { name: 'upload_links_message_idx' }),
   ]);
   const meta = await c.meta.findOne({ _id: 'schema' });
   if ((meta?.version ?? 0) < 2) await indexForSearch(c);

@@ -306,6 +306,7 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
       const set: Record<string, string | null> = {};
       if (patch.name !== undefined) set.name = patch.name;
       if (patch.avatarUrl !== undefined) set.avatarUrl = patch.avatarUrl;
+      if (patch.description !== undefined) set.description = patch.description;
       if (Object.keys(set).length > 0) {
         const res = await c.rooms.updateOne({ _id: id }, { $set: set });
         if (res.matchedCount === 0) throw notFound('room');

@@ -1,44 +1,75 @@
-import type { UploadRecord, UploadStore } from '../../../ports/upload-store.js';
+import type { UploadPatch, UploadRecord, UploadStore } from '../../../ports/upload-store.js';
 import { inChunks } from '../in-chunks.js';
-import { type Collections, type UploadDoc, sendKey, toMessage } from './mongo-documents.js';
+import { type Collections, type UploadDoc, type UploadLinkDoc, findByIds, isDuplicateKey, sendKey, toMessage } from './mongo-documents.js';
 
-const toUpload = ({ _id, ...rest }: UploadDoc): UploadRecord => ({ id: _id, ...rest });
 const avatarPrefix = '/api/v1/attachments/';
 
 /** Documents listed per sweep query while looking for `limit` that qualify. */
 const SWEEP_BATCH = 500;
 
+function toUpload({ _id, state, ...rest }: UploadDoc, link: UploadLinkDoc | undefined): UploadRecord {
+  return {
+    id: _id,
+    ...rest,
+    state: link?.attached ? 'attached' : state,
+    claimKey: link?.claimKey ?? null,
+    messageId: link?.messageId ?? null,
+  };
+}
+
 /**
- * Uploads, one document per upload by `_id`. A send's claim of several uploads is made
- * all-or-nothing without transactions: each is claimed by a conditional update, and when
- * one does not qualify the ones this call claimed are given back.
+ * Uploads: the upload's own fields on one document, its claim and message on another
+ * (`UploadLinkDoc`), so racing writers of the two never overwrite each other on FerretDB.
+ * A send's claim of several uploads is all-or-nothing without transactions: each is
+ * claimed by inserting its link, and when one does not qualify the ones this call
+ * claimed are given back.
  */
 export function createMongoUploadStore(c: Collections): UploadStore {
+  const withLinks = async (docs: UploadDoc[]): Promise<UploadRecord[]> => {
+    const links = new Map(
+      (
+        await findByIds(
+          c.uploadLinks,
+          docs.map((d) => d._id),
+        )
+      ).map((l) => [l._id, l]),
+    );
+    return docs.map((d) => toUpload(d, links.get(d._id)));
+  };
   const getUpload = async (id: string) => {
-    const d = await c.uploads.findOne({ _id: id });
-    return d ? toUpload(d) : undefined;
+    const [d, link] = await Promise.all([c.uploads.findOne({ _id: id }), c.uploadLinks.findOne({ _id: id })]);
+    return d ? toUpload(d, link ?? undefined) : undefined;
+  };
+  /** Sets link fields, creating the link when there is none yet (a racing creator is retried as an update). */
+  const setLink = async (id: string, ownerId: string, set: Partial<UploadLinkDoc>) => {
+    for (;;) {
+      try {
+        const defaults: Omit<UploadLinkDoc, '_id'> = { ownerId, claimKey: null, messageId: null, attached: false };
+        const onInsert = Object.fromEntries(Object.entries(defaults).filter(([k]) => !(k in set)));
+        await c.uploadLinks.updateOne({ _id: id }, { $set: set, $setOnInsert: onInsert }, { upsert: true });
+        return;
+      } catch (err) {
+        if (!isDuplicateKey(err)) throw err;
+      }
+    }
   };
 
   return {
-    async createUpload({ id, ...u }) {
-      await c.uploads.insertOne({
-        _id: id,
-        ...u,
-        claimKey: null,
-        messageId: null,
-        width: null,
-        height: null,
-        placeholder: null,
-        completedAt: null,
-      });
+    async createUpload({ id, claimKey: _claim, messageId: _message, ...u }) {
+      await c.uploads.insertOne({ _id: id, ...u, width: null, height: null, placeholder: null, completedAt: null });
     },
     getUpload,
     async getUploads(ids) {
-      return (await inChunks([...new Set(ids)], (part) => c.uploads.find({ _id: { $in: part } }).toArray())).map(toUpload);
+      return withLinks(await findByIds(c.uploads, ids));
     },
-    async updateUpload(id, patch) {
-      const set = Object.fromEntries(Object.entries(patch).filter(([, v]) => v !== undefined));
+    async updateUpload(id, patch: UploadPatch) {
+      const { state, ...fields } = patch;
+      const set: Record<string, unknown> = Object.fromEntries(Object.entries(fields).filter(([, v]) => v !== undefined));
+      if (state !== undefined && state !== 'attached') set.state = state;
+      const d = await c.uploads.findOne({ _id: id });
+      if (!d) return undefined;
       if (Object.keys(set).length > 0) await c.uploads.updateOne({ _id: id }, { $set: set });
+      if (state === 'attached') await setLink(id, d.ownerId, { attached: true });
       return getUpload(id);
     },
     async sumUploadBytes(ownerId) {
@@ -51,44 +82,50 @@ export function createMongoUploadStore(c: Collections): UploadStore {
     async claimUploads({ ids, ownerId, roomId, claimKey }) {
       const unique = [...new Set(ids)];
       if (unique.length !== ids.length || unique.length === 0) return false;
-      const qualifies = { ownerId, roomId, purpose: 'message' as const };
+      const docs = new Map((await findByIds(c.uploads, unique)).map((d) => [d._id, d]));
+      const qualifies = (d: UploadDoc | undefined) =>
+        d !== undefined && d.ownerId === ownerId && d.roomId === roomId && d.purpose === 'message' && d.state === 'complete';
+      if (!unique.every((id) => qualifies(docs.get(id)))) return false;
       const claimed: string[] = [];
       let ok = true;
       for (const _id of unique) {
-        const res = await c.uploads.updateOne({ _id, ...qualifies, state: 'complete', claimKey: null }, { $set: { claimKey } });
-        if (res.modifiedCount > 0) {
+        try {
+          await c.uploadLinks.insertOne({ _id, ownerId, claimKey, messageId: null, attached: false });
           claimed.push(_id);
           continue;
+        } catch (err) {
+          if (!isDuplicateKey(err)) throw err;
         }
-        // Already ours (a retried send) qualifies too; anything else refuses the whole claim.
-        if (!(await c.uploads.findOne({ _id, ...qualifies, claimKey }, { projection: { _id: 1 } }))) {
+        // Already ours (a retried send) qualifies too; anyone else's refuses the whole claim.
+        if ((await c.uploadLinks.findOne({ _id }))?.claimKey !== claimKey) {
           ok = false;
           break;
         }
       }
-      if (!ok) {
-        for (const _id of claimed) await c.uploads.updateOne({ _id, claimKey, messageId: null }, { $set: { claimKey: null } });
-      }
+      if (!ok) for (const _id of claimed) await c.uploadLinks.deleteOne({ _id });
       return ok;
     },
     async releaseClaim(ownerId, claimKey) {
-      await c.uploads.updateMany({ ownerId, claimKey, messageId: null }, { $set: { claimKey: null } });
+      for (const l of await c.uploadLinks.find({ ownerId, claimKey }).toArray()) {
+        if (l.messageId === null && !l.attached) await c.uploadLinks.deleteOne({ _id: l._id });
+      }
     },
     async linkClaim(ownerId, claimKey, messageId) {
-      await c.uploads.updateMany({ ownerId, claimKey }, { $set: { messageId, state: 'attached' } });
+      for (const l of await c.uploadLinks.find({ ownerId, claimKey }).toArray()) {
+        await c.uploadLinks.updateOne({ _id: l._id }, { $set: { messageId, attached: true } });
+      }
     },
     async repairClaims() {
-      const loose = await c.uploads.find({ messageId: null, claimKey: { $ne: null } }).toArray();
       let repaired = 0;
-      for (const u of loose) {
+      for (const l of await c.uploadLinks.find({ messageId: null, claimKey: { $ne: null } }).toArray()) {
         // The claim key is the send's client message id: its message, if any, has this send key.
         const m = await c.messages.findOne(
-          { sendKey: sendKey({ senderId: u.ownerId, clientMsgId: u.claimKey, id: '' }) },
+          { sendKey: sendKey({ senderId: l.ownerId, clientMsgId: l.claimKey, id: '' }) },
           { projection: { _id: 1 } },
         );
         if (!m) continue;
-        const res = await c.uploads.updateOne({ _id: u._id, messageId: null }, { $set: { messageId: m._id, state: 'attached' } });
-        repaired += res.modifiedCount;
+        await c.uploadLinks.updateOne({ _id: l._id }, { $set: { messageId: m._id, attached: true } });
+        repaired += 1;
       }
       return repaired;
     },
@@ -103,40 +140,53 @@ export function createMongoUploadStore(c: Collections): UploadStore {
     },
 
     async listOrphanUploads(cutoff, limit) {
-      const docs = await c.uploads
-        .find({ state: { $in: ['pending', 'complete'] }, messageId: null, claimKey: null, purpose: 'message', createdAt: { $lt: cutoff } })
-        .sort({ createdAt: 1, _id: 1 })
-        .limit(Math.max(0, limit))
-        .toArray();
-      return docs.map(toUpload);
+      const out: UploadRecord[] = [];
+      let after: { createdAt: string; _id: string } | undefined;
+      while (out.length < limit) {
+        const batch = await c.uploads
+          .find({
+            state: { $in: ['pending', 'complete'] },
+            purpose: 'message',
+            createdAt: { $lt: cutoff },
+            ...(after ? { $or: [{ createdAt: { $gt: after.createdAt } }, { createdAt: after.createdAt, _id: { $gt: after._id } }] } : {}),
+          })
+          .sort({ createdAt: 1, _id: 1 })
+          .limit(SWEEP_BATCH)
+          .toArray();
+        if (batch.length === 0) break;
+        const last = batch[batch.length - 1]!;
+        after = { createdAt: last.createdAt, _id: last._id };
+        // Claimed or sent uploads have a link; orphans have none.
+        out.push(...(await withLinks(batch)).filter((u) => u.claimKey === null && u.messageId === null && u.state !== 'attached'));
+        if (batch.length < SWEEP_BATCH) break;
+      }
+      return out.slice(0, Math.max(0, limit));
     },
 
     async listUploadsOfDeletedMessages(cutoff, limit) {
-      // No $lookup: attached uploads in batches, each batch's messages by `_id`.
+      // No $lookup: links to messages in batches, each batch's messages by `_id`.
       const out: UploadRecord[] = [];
       let after = '';
       while (out.length < limit) {
-        const batch = await c.uploads
+        const batch = await c.uploadLinks
           .find({ messageId: { $ne: null }, _id: { $gt: after } })
           .sort({ _id: 1 })
           .limit(SWEEP_BATCH)
           .toArray();
         if (batch.length === 0) break;
         after = batch[batch.length - 1]!._id;
-        const gone = new Set(
-          (
-            await c.messages
-              .find(
-                { _id: { $in: [...new Set(batch.map((u) => u.messageId!))] }, deletedAt: { $ne: null, $lt: cutoff } },
-                { projection: { _id: 1 } },
-              )
-              .toArray()
-          ).map((m) => m._id),
+        const messages = await inChunks([...new Set(batch.map((l) => l.messageId!))], (part) =>
+          c.messages.find({ _id: { $in: part }, deletedAt: { $ne: null, $lt: cutoff } }, { projection: { _id: 1 } }).toArray(),
         );
-        out.push(...batch.filter((u) => gone.has(u.messageId!)).map(toUpload));
+        const gone = new Set(messages.map((m) => m._id));
+        const uploads = await findByIds(
+          c.uploads,
+          batch.filter((l) => gone.has(l.messageId!)).map((l) => l._id),
+        );
+        out.push(...(await withLinks(uploads)));
         if (batch.length < SWEEP_BATCH) break;
       }
-      return out.slice(0, limit);
+      return out.slice(0, Math.max(0, limit));
     },
 
     async listReplacedAvatars(cutoff, limit) {
@@ -150,13 +200,11 @@ export function createMongoUploadStore(c: Collections): UploadStore {
           (u) => (u.avatarUrl ?? '').slice(avatarPrefix.length).split(/[?#/]/)[0],
         ),
       );
-      return candidates
-        .filter((u) => !inUse.has(u._id))
-        .slice(0, Math.max(0, limit))
-        .map(toUpload);
+      return withLinks(candidates.filter((u) => !inUse.has(u._id)).slice(0, Math.max(0, limit)));
     },
 
     async deleteUpload(id) {
+      await c.uploadLinks.deleteOne({ _id: id });
       await c.uploads.deleteOne({ _id: id });
     },
   };
