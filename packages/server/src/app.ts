@@ -186,9 +186,7 @@ export async function startChatServer(config: Config, options: StartOptions = {}
   if (config.roles.has('worker')) {
     periodic.push(presenceReaperJob(services.presence, config.presenceTtlMs));
     periodic.push(sessionSweepJob(services.auth, config.sessionSweepIntervalSec * 1000, log));
-    // The MongoDB store has no attachments or job queue yet (see README): nothing to run.
-    if (store.dialect !== 'mongodb')
-      periodic.push(...attachmentJobs({ store, clock, log, config: config.uploads, attachments: services.attachments }));
+    periodic.push(...attachmentJobs({ store, clock, log, config: config.uploads, attachments: services.attachments }));
   }
   const jobs = startJobRunner({ jobs: periodic, log, metrics });
 

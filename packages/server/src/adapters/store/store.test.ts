@@ -6,6 +6,8 @@ import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { describeStoreContract, type StoreUnderTest } from '../../ports/store.contract.js';
 import { describeConversationStoreContract } from '../../ports/conversation-store.contract.js';
+import { describeJobStoreContract } from '../../ports/job-store.contract.js';
+import { describeUploadStoreContract } from '../../ports/upload-store.contract.js';
 import { createTestDatabase } from '@chatchat/server/testing';
 import { createStore } from './index.js';
 import { postgresSeedRooms, sqliteSeedRooms } from './seed-rooms.js';
@@ -24,6 +26,27 @@ const openSqliteStore = async (): Promise<StoreUnderTest> => {
 };
 describeStoreContract('sqlite', openSqliteStore);
 describeConversationStoreContract('sqlite', openSqliteStore);
+describeJobStoreContract('sqlite', openSqliteStore);
+describeUploadStoreContract('sqlite', openSqliteStore);
+
+const openPostgresStore = async (): Promise<StoreUnderTest> => {
+  const database = await createTestDatabase();
+  const opened = [await createStore({ kind: 'postgres', url: database.url, poolSize: 6, statementTimeoutMs: 10_000 })];
+  return {
+    store: opened[0]!,
+    openAnother: async () => {
+      const another = await createStore({ kind: 'postgres', url: database.url, poolSize: 6 });
+      opened.push(another);
+      return another;
+    },
+    cleanup: async () => {
+      await Promise.all(opened.map((s) => s.close()));
+      await database.drop();
+    },
+  };
+};
+describeJobStoreContract('postgres', openPostgresStore);
+describeUploadStoreContract('postgres', openPostgresStore);
 
 describeConversationStoreContract('postgres', async () => {
   const database = await createTestDatabase();

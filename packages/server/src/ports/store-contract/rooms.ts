@@ -50,6 +50,9 @@ export function roomsContract(f: StoreFixture): void {
         avatarUrl: '/r.png',
       });
       expect(await f.store.updateRoom(room.id, { avatarUrl: null })).toMatchObject({ name: 'Renamed', avatarUrl: null });
+      expect(await f.store.updateRoom(room.id, { description: 'About' })).toMatchObject({ name: 'Renamed', description: 'About' });
+      expect(await f.store.getRoom(room.id)).toMatchObject({ description: 'About' });
+      expect(await f.store.updateRoom(room.id, { description: null })).toMatchObject({ description: null });
       expect(await f.store.getRoom(randomUUID())).toBeUndefined();
       await expectAppError(f.store.updateRoom(randomUUID(), { name: 'x' }), 'not_found');
     });

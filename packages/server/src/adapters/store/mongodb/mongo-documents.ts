@@ -1,6 +1,8 @@
-import type { Announcement, Message, MessageKind, Notice, ReplyQuote, Role, RoomKind } from '@chatchat/protocol';
+import type { Announcement, Attachment, Message, MessageKind, Notice, ReplyQuote, Role, RoomKind } from '@chatchat/protocol';
 import type { Collection, Db } from 'mongodb';
 import type { MemberRecord, RefreshTokenRow, RoomRecord, UserRecord } from '../../../ports/store.js';
+import type { UploadRecord } from '../../../ports/upload-store.js';
+import type { SlotDoc } from './mongo-slots.js';
 
 /**
  * Document shapes. Every field under a unique index is always present (DocumentDB and
@@ -83,6 +85,75 @@ export interface MessageDoc {
   replyTo?: ReplyQuote | null;
   mentions?: string[];
   mentionsAll?: boolean;
+  /** Absent when the message has none. */
+  attachments?: Attachment[];
+  /** The search tokenizer's tokens of a text message's body; empty once deleted. */
+  terms?: string[];
+  /** Global search order (see `searchPosition`); absent on documents written before search. */
+  searchPos?: number;
+}
+
+/** `<messageId>:<userId>:<emoji>`: one per user and emoji; `slot` is the emoji's place in the message's cap. */
+export interface ReactionDoc {
+  _id: string;
+  messageId: string;
+  roomId: string;
+  userId: string;
+  emoji: string;
+  slot: number;
+  createdAt: string;
+}
+
+/** `<roomId>:<messageId>`: a message is pinned once; `slot` is its place in the room's cap. */
+export interface PinDoc {
+  _id: string;
+  roomId: string;
+  messageId: string;
+  seq: number;
+  pinnedBy: string;
+  pinnedAt: string;
+  slot: number;
+}
+
+/** `<kind>:<key>`: one job per kind and key, so enqueuing is an insert that may trip `_id`. */
+export interface JobDoc {
+  _id: string;
+  kind: string;
+  key: string;
+  payload: unknown;
+  state: string;
+  runAt: string;
+  attempts: number;
+  leaseOwner: string | null;
+  leaseUntil: string | null;
+  lastError: string | null;
+  createdAt: string;
+  finishedAt: string | null;
+}
+
+/** `<jobId>#<attempt>`: the lease of one attempt; its unique insert is the test-and-set. */
+export interface JobLeaseDoc {
+  _id: string;
+  owner: string;
+  leaseUntil: string;
+}
+
+/** An upload's own fields, written by its uploader and the image worker. */
+export type UploadDoc = Omit<UploadRecord, 'id' | 'claimKey' | 'messageId'> & { _id: string };
+
+/**
+ * Which send claimed an upload and which message it belongs to, apart from the upload
+ * document: FerretDB writes an updated document back whole, so a send's claim and the
+ * image worker's variants on one document would overwrite each other. `_id` is the
+ * upload's; inserting it is the claim (two sends never both get one upload).
+ */
+export interface UploadLinkDoc {
+  _id: string;
+  ownerId: string;
+  claimKey: string | null;
+  messageId: string | null;
+  /** The upload is in use (sent, or an avatar that was set). */
+  attached: boolean;
 }
 
 export interface NoticeDoc {
@@ -128,6 +199,14 @@ export function collections(db: Db) {
     notices: db.collection<NoticeDoc>('notices'),
     announcements: db.collection<AnnouncementDoc>('announcements'),
     meta: db.collection<MetaDoc>('meta'),
+    reactions: db.collection<ReactionDoc>('reactions'),
+    reactionSlots: db.collection<SlotDoc>('reaction_slots'),
+    pins: db.collection<PinDoc>('pins'),
+    pinSlots: db.collection<SlotDoc>('pin_slots'),
+    jobs: db.collection<JobDoc>('jobs'),
+    jobLeases: db.collection<JobLeaseDoc>('job_leases'),
+    uploads: db.collection<UploadDoc>('uploads'),
+    uploadLinks: db.collection<UploadLinkDoc>('upload_links'),
   };
 }
 export type Collections = ReturnType<typeof collections>;
@@ -187,6 +266,7 @@ export const toMessage = (d: MessageDoc): Message => ({
   createdAt: d.createdAt,
   editedAt: d.editedAt ?? null,
   deletedAt: d.deletedAt ?? null,
+  ...(d.attachments && d.attachments.length > 0 ? { attachments: d.attachments } : {}),
   replyTo: d.replyTo ?? null,
   mentions: d.mentions ?? [],
   mentionsAll: d.mentionsAll === true,
@@ -206,14 +286,38 @@ export const toAnnouncement = (d: AnnouncementDoc): Announcement => ({
   createdAt: d.createdAt,
 });
 
+/** Raises in flight per collection and document: one at a time per document in a process. */
+const raising = new WeakMap<object, Map<string, Promise<unknown>>>();
+
 /**
  * Raises a numeric field to at least `target` with `$max` and checks it stuck. `$max` is
  * atomic on MongoDB and DocumentDB, but FerretDB applies an update as read, modify, write
- * back, so a racing lower `$max` can overwrite a higher one (seen in the contract suite):
- * read it back and raise again until it holds. Returns the value read, undefined if the
- * document is gone.
+ * back, so a racing lower `$max` can overwrite a higher one even after the higher one's
+ * writer read it back (seen in the contract suite, half the runs with 20 racing raises).
+ * So raises of one document take turns within this process, and each reads back and
+ * raises again until it holds, which covers racing processes but for that narrow window.
+ * Returns the value read, undefined if the document is gone.
  */
 export async function raiseTo<T extends { _id: string }>(
+  coll: Collection<T>,
+  id: string,
+  field: keyof T & string,
+  target: number,
+): Promise<number | undefined> {
+  let inFlight = raising.get(coll);
+  if (!inFlight) raising.set(coll, (inFlight = new Map()));
+  const key = `${field}:${id}`;
+  const before = inFlight.get(key) ?? Promise.resolve();
+  const mine = before.then(() => raiseOnce(coll, id, field, target));
+  const settled = mine.catch(() => undefined);
+  inFlight.set(key, settled);
+  void settled.then(() => {
+    if (inFlight.get(key) === settled) inFlight.delete(key);
+  });
+  return mine;
+}
+
+async function raiseOnce<T extends { _id: string }>(
   coll: Collection<T>,
   id: string,
   field: keyof T & string,
@@ -226,4 +330,21 @@ export async function raiseTo<T extends { _id: string }>(
     const value = d[field] as number;
     if (value >= target || attempt >= 20) return value;
   }
+}
+
+/** Lists up to this long are read by one `_id` lookup each; longer ones by one `$in` query. */
+const BY_ID_LOOKUPS = 100;
+
+/**
+ * The documents of `ids` that exist. FerretDB serves a filter from an index only when it
+ * is exactly `{_id: <string>}` (an `$in`, or `_id` with any other condition, scans the
+ * collection), so short lists are read one `_id` at a time, in parallel; MongoDB and
+ * DocumentDB are fast either way.
+ */
+export async function findByIds<T extends { _id: string }>(coll: Collection<T>, ids: readonly string[]): Promise<T[]> {
+  const unique = [...new Set(ids)];
+  if (unique.length === 0) return [];
+  if (unique.length > BY_ID_LOOKUPS) return (await coll.find({ _id: { $in: unique } } as never).toArray()) as T[];
+  const docs = (await Promise.all(unique.map((_id) => coll.findOne({ _id } as never)))) as Array<T | null>;
+  return docs.filter((d): d is T => d !== null);
 }

@@ -1,5 +1,6 @@
 import type { MessageRow, SendStatements } from '../group-commit-writer.js';
 import { inChunks } from '../in-chunks.js';
+import { searchPosition, searchTerms } from './mongo-search-store.js';
 import { isDuplicateKey, memberId, raiseTo, sendKey, toMessage, type Collections, type MessageDoc } from './mongo-documents.js';
 
 /**
@@ -37,6 +38,8 @@ const toDoc = (row: MessageRow, seq: number): MessageDoc => ({
   replyTo: row.replyTo ?? null,
   mentions: [...new Set(row.mentions ?? [])],
   mentionsAll: row.mentionsAll === true,
+  terms: searchTerms(row.kind, row.body),
+  searchPos: searchPosition(row.now, seq),
 });
 
 const INSERT_SLICE = 50;

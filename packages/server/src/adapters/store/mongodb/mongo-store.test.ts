@@ -1,5 +1,11 @@
-import { afterAll, beforeAll, describe } from 'vitest';
-import { describeStoreContract } from '../../../ports/store.contract.js';
+import { MongoClient } from 'mongodb';
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { queryTerms } from '../../../features/search/search-tokenizer.js';
+import { describeConversationStoreContract } from '../../../ports/conversation-store.contract.js';
+import { describeJobStoreContract } from '../../../ports/job-store.contract.js';
+import { describeStoreContract, type StoreUnderTest } from '../../../ports/store.contract.js';
+import { describeUploadStoreContract } from '../../../ports/upload-store.contract.js';
 import { startFerretDb, type RunningFerretDb } from '../../../testing/ferretdb.js';
 import { createStore } from '../index.js';
 import { mongoSeedRooms } from './mongo-seed-rooms.js';
@@ -13,7 +19,27 @@ afterAll(async () => {
   await ferret?.stop();
 });
 
+/** A store on a fresh database, with a second store on it for racing tests. */
+const openMongoStore = async (): Promise<StoreUnderTest> => {
+  const url = ferret.databaseUrl();
+  const opened = [await createStore({ kind: 'mongodb', url, poolSize: 8 })];
+  return {
+    store: opened[0]!,
+    openAnother: async () => {
+      const another = await createStore({ kind: 'mongodb', url, poolSize: 8 });
+      opened.push(another);
+      return another;
+    },
+    cleanup: async () => {
+      await Promise.all(opened.map((s) => s.close()));
+    },
+  };
+};
+
 describe('mongodb (FerretDB)', () => {
+  describeConversationStoreContract('mongodb', openMongoStore);
+  describeJobStoreContract('mongodb', openMongoStore);
+  describeUploadStoreContract('mongodb', openMongoStore);
   describeStoreContract('mongodb', async () => {
     const url = ferret.databaseUrl();
     const opened = [await createStore({ kind: 'mongodb', url, poolSize: 8 })];
@@ -33,5 +59,39 @@ describe('mongodb (FerretDB)', () => {
         await Promise.all(opened.map((s) => s.close()));
       },
     };
+  });
+});
+
+describe('mongodb migrations (FerretDB)', () => {
+  it('gives messages stored before search their tokens, so search finds them', async () => {
+    const url = ferret.databaseUrl();
+    const store = await createStore({ kind: 'mongodb', url, poolSize: 2 });
+    const raw = new MongoClient(url);
+    try {
+      await store.migrate();
+      const now = new Date().toISOString();
+      const u = await store.createUser({ username: `old_${randomUUID().slice(0, 8)}`, displayName: 'O', passwordHash: 'h', now });
+      const room = await store.createRoom({ kind: 'group', name: 'r', creatorId: u.id, memberIds: [], now });
+      const { message } = await store.insertMessage({
+        roomId: room.id,
+        senderId: u.id,
+        kind: 'text',
+        body: '오래된 회의록',
+        clientMsgId: null,
+        now,
+      });
+      // As a version-1 database holds it: no tokens, no search position.
+      const db = raw.db();
+      await db.collection('messages').updateOne({ _id: message.id as never }, { $unset: { terms: '', searchPos: '' } });
+      await db.collection('meta').updateOne({ _id: 'schema' as never }, { $set: { version: 1 } });
+      const find = () => store.searchMessages({ userId: u.id, terms: queryTerms('회의'), limit: 5 });
+      expect(await find()).toEqual([]);
+      await store.migrate();
+      await store.migrate();
+      expect((await find()).map((h) => h.message.id)).toEqual([message.id]);
+    } finally {
+      await raw.close();
+      await store.close();
+    }
   });
 });

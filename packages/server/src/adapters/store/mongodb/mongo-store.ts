@@ -7,7 +7,11 @@ import { createGroupCommitWriter } from '../group-commit-writer.js';
 import { inChunks } from '../in-chunks.js';
 import { createMongoSessionStore } from './mongo-session-store.js';
 import { createMongoUserSearchStore } from './mongo-user-search-store.js';
-import { notYetOnMongo } from './mongo-unsupported.js';
+import { createMongoJobStore } from './mongo-job-store.js';
+import { createMongoPinStore } from './mongo-pin-store.js';
+import { createMongoReactionStore, dropReactions } from './mongo-reaction-store.js';
+import { createMongoSearchStore, searchTerms } from './mongo-search-store.js';
+import { createMongoUploadStore } from './mongo-upload-store.js';
 import { createMongoRoomExtrasStore } from './mongo-room-extras-store.js';
 import { MAX_SEQ, seqBounds } from '../message-store.js';
 import { directKey } from '../room-store.js';
@@ -15,6 +19,7 @@ import { byActivity, peerFromKey } from '../room-view-store.js';
 import { usernameKey } from '../user-store.js';
 import {
   collections,
+  findByIds,
   isDuplicateKey,
   memberId,
   raiseTo,
@@ -41,7 +46,9 @@ export interface MongoStoreOptions {
  * The Store on MongoDB 6/7, AWS DocumentDB 5.0 and FerretDB 1.24, using only what all
  * three do: no transactions or sessions, no partial or TTL indexes, no $lookup, only
  * $sum in $group, no pipeline updates; every read-modify-write is made safe by a unique
- * index (retry on 11000) or a monotonic $max, never by findOneAndUpdate.
+ * index (retry on 11000) or a monotonic $max, never by findOneAndUpdate: capped sets
+ * (reactions' emojis, pins) by numbered slot documents, job leases by a lease document per
+ * attempt.
  */
 export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions): Promise<Store> {
   // DocumentDB before 8.0.2 refuses retryable writes; our writes are idempotent instead.
@@ -116,9 +123,7 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
     if (mine.length === 0) return [];
     const ids = mine.map((m) => m.roomId);
     const [rooms, notices, counts] = await Promise.all([
-      ids.length === 1
-        ? c.rooms.findOne({ _id: ids[0]! }).then((r) => (r ? [r] : []))
-        : inChunks(ids, (part) => c.rooms.find({ _id: { $in: part } }).toArray()),
+      findByIds(c.rooms, ids),
       inChunks(ids, (part) => c.notices.find({ activeKey: { $in: part }, active: true }).toArray()),
       inChunks(ids, (part) =>
         c.members
@@ -161,27 +166,12 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
   const store: Store = {
     ...createMongoSessionStore(c),
     ...createMongoUserSearchStore(c),
-    ...notYetOnMongo('attachments', [
-      'createUpload',
-      'getUpload',
-      'getUploads',
-      'updateUpload',
-      'sumUploadBytes',
-      'claimUploads',
-      'releaseClaim',
-      'linkClaim',
-      'repairClaims',
-      'setMessageAttachments',
-      'listOrphanUploads',
-      'listUploadsOfDeletedMessages',
-      'listReplacedAvatars',
-      'deleteUpload',
-    ]),
+    ...createMongoUploadStore(c),
     ...createMongoRoomExtrasStore(c),
-    ...notYetOnMongo('reactions', ['addReaction', 'removeReaction', 'reactionCounts', 'reactionUsers']),
-    ...notYetOnMongo('pins', ['addPin', 'removePin']),
-    ...notYetOnMongo('message search', ['searchMessages']),
-    ...notYetOnMongo('background jobs', ['enqueueJob', 'leaseJob', 'finishJob', 'failJob', 'getJob', 'countJobs']),
+    ...createMongoReactionStore(c),
+    ...createMongoPinStore(c),
+    ...createMongoSearchStore(c),
+    ...createMongoJobStore(c),
     dialect: 'mongodb',
     migrate: () => migrateMongo(c),
     async ping() {
@@ -316,6 +306,7 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
       const set: Record<string, string | null> = {};
       if (patch.name !== undefined) set.name = patch.name;
       if (patch.avatarUrl !== undefined) set.avatarUrl = patch.avatarUrl;
+      if (patch.description !== undefined) set.description = patch.description;
       if (Object.keys(set).length > 0) {
         const res = await c.rooms.updateOne({ _id: id }, { $set: set });
         if (res.matchedCount === 0) throw notFound('room');
@@ -406,16 +397,22 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
       return (await c.messages.find(filter).sort({ seq: -1 }).limit(limit).toArray()).reverse().map(toMessage);
     },
     async updateMessageBody(id, body, now) {
-      const res = await c.messages.updateOne({ _id: id }, { $set: { body, editedAt: now } });
-      const d = res.matchedCount > 0 ? await c.messages.findOne({ _id: id }) : null;
+      const before = await c.messages.findOne({ _id: id }, { projection: { kind: 1 } });
+      if (!before) throw notFound('message');
+      await c.messages.updateOne({ _id: id }, { $set: { body, editedAt: now, terms: searchTerms(before.kind, body) } });
+      // Quotes of it in replies say it was edited (an index on MongoDB; FerretDB scans, edits are rare).
+      await c.messages.updateMany({ 'replyTo.messageId': id }, { $set: { 'replyTo.edited': true } });
+      const d = await c.messages.findOne({ _id: id });
       if (!d) throw notFound('message');
       return toMessage(d);
     },
     async markMessageDeleted(id, now) {
       // Soft delete only: a seq is never freed, so it is never reused. Twice keeps the first time.
-      await c.messages.updateOne({ _id: id, deletedAt: null }, { $set: { body: '', deletedAt: now } });
+      await c.messages.updateOne({ _id: id, deletedAt: null }, { $set: { body: '', deletedAt: now, terms: [] } });
       const d = await c.messages.findOne({ _id: id });
       if (!d) throw notFound('message');
+      await c.messages.updateMany({ 'replyTo.messageId': id }, { $set: { 'replyTo.deleted': true, 'replyTo.excerpt': '' } });
+      await dropReactions(c, id);
       return toMessage(d);
     },
 

@@ -1,0 +1,6 @@
+import { afterAll } from 'vitest';
+import { useMongoStore } from '@chatchat/server/testing';
+
+// The same suite, on the MongoDB store (FerretDB).
+useMongoStore({ afterAll });
+await import('./conversation-live.test.js');
