@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest';
 import {
   addToOutbox,
   applyEvent,
+  applyHistory,
   applyMembers,
   applyMessage,
   applyOwnRead,
@@ -193,6 +194,13 @@ describe('unread counts', () => {
     expect(totalUnread(s)).toBe(0);
     s = apply(s, created(msg('r9', 6, 'a'))); // a straggler from another process
     expect(s.windows.r9).toBeUndefined();
+  });
+
+  it('an empty history anchors gap detection: first messages missed while the link was down are a gap', () => {
+    let s = applySnapshot(createChatState(), snapshot({ rooms: [room('r9', { lastSeq: 0 })] }));
+    s = applyHistory(s, 'r9', [], true);
+    s = apply(s, created(msg('r9', 3, 'a'))); // 1 and 2 were sent while this client was away
+    expect(gapOf(s.windows.r9!, s.rooms.r9!.lastSeq)).toEqual({ afterSeq: 0, toSeq: 3 });
   });
 
   it('a room that arrives live anchors gap detection at its lastSeq', () => {

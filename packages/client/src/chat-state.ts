@@ -261,6 +261,11 @@ export function applyHistory(
   const window = state.windows[roomId] ?? emptyWindow;
   let merged = mergeMessages(window, messages);
   if (reachedStart && !merged.reachedStart) merged = { ...merged, reachedStart: true };
+  // Nothing to see up to the room's lastSeq: the run starts there, so messages missed while
+  // the link was down show up as a gap (an empty window without a floor has none to fill).
+  if (reachedStart && merged.messages.length === 0 && merged.floorSeq === null) {
+    merged = { ...windowFrom(state.rooms[roomId]!.lastSeq), reachedStart: true };
+  }
   let next = merged === window ? state : { ...state, windows: put(state.windows, roomId, merged) };
   // History can be newer than the room summary (e.g. fetched before its event arrived).
   const newest = messages.reduce<Message | undefined>((a, m) => (!a || m.seq > a.seq ? m : a), undefined);

@@ -85,6 +85,9 @@ describe('SDK against the real server', () => {
     const sender = await connect(a, viaA);
     const receiver = await connect(b, viaB);
     const steady = await connect(b);
+    // Each has the room open, as a chat screen would: its window runs from the start, so a
+    // first message missed while a link is down is a gap to fill, not history before the view.
+    await Promise.all([sender, receiver, steady].map((d) => d.loadHistory(room.id)));
     const drops = { sender: 0, receiver: 0 };
     sender.on('disconnected', () => drops.sender++);
     receiver.on('disconnected', () => drops.receiver++);
