@@ -203,7 +203,12 @@ export async function startChatServer(config: Config, options: StartOptions = {}
     (closing ??= (async () => {
       await jobs.close();
       await gateway?.close();
+      // A request whose client stopped sending its body (e.g. it gave up after an early 4xx)
+      // would hold the close for the whole request timeout: in-flight requests get the drain
+      // time, then whatever is left is cut.
+      const cut = setTimeout(() => http.server.closeAllConnections(), config.drainTimeoutMs);
       await http.close();
+      clearTimeout(cut);
       await metricsServer?.close();
       rateLimitRedis?.disconnect();
       services.close();

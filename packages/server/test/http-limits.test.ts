@@ -113,6 +113,21 @@ describe('HTTP abuse limits', () => {
       await slow.close();
     }
   });
+
+  it('closes without waiting out the request timeout for a body that stopped coming', async () => {
+    // The request timeout is far beyond the test's; only the drain time may be spent on it.
+    const stuck = await startTestServer({ HTTP_REQUEST_TIMEOUT_MS: '600000', DRAIN_TIMEOUT_MS: '200' });
+    const socket = connect(stuck.port, '127.0.0.1');
+    const gone = new Promise((resolve) => socket.on('close', resolve));
+    socket.on('error', () => {});
+    await new Promise((resolve) => socket.once('connect', resolve));
+    socket.write('POST /api/v1/auth/login HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{');
+    // A request on another connection answered after those bytes were sent: the server's loop
+    // has taken them in, so the first request is in flight (headers read, body pending).
+    expect((await httpClient(stuck.url).call('GET', '/healthz')).status).toBe(200);
+    await stuck.close();
+    await gone;
+  });
 });
 
 describe('edge validation', () => {
