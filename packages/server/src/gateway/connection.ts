@@ -16,6 +16,8 @@ export interface ConnectionOptions {
 
 type Close = { code: number; reason: string };
 
+const noop = () => {};
+
 /**
  * Where a socket is in its `hello`: `anonymous` until one arrives, `authenticating` from the
  * moment one is accepted until its reply is out (a second `hello` in either later state is
@@ -85,7 +87,9 @@ export class Connection {
   /** Runs `task` after every earlier `inOrder` task of this connection has settled. */
   inOrder<T>(task: () => Promise<T>): Promise<T> {
     const run = this.sendChain.then(task, task);
-    this.sendChain = run.catch(() => undefined);
+    // Settled with nothing: `run.catch()` would pass the task's result through and keep it
+    // (a whole hello snapshot) alive for as long as the socket is idle.
+    this.sendChain = run.then(noop, noop);
     return run;
   }
 
