@@ -1,12 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import type { Page } from 'playwright-core';
 import { Limits } from '@chatchat/protocol';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { messageLocator, openRoom, startHarness, waitFor, type Harness } from './harness.js';
+import { axeViolations } from './axe.js';
 
 /** Issue 9 "Done when" 11–12: axe-core on every screen, keyboard only, the live region; bad input in forms. */
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 // Real browsers on two shared cores: a scenario takes seconds, more when other files run beside it.
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
@@ -16,20 +13,6 @@ beforeAll(async () => {
   h = await startHarness();
 }, 120_000);
 afterAll(() => h?.close());
-
-async function axeViolations(page: Page): Promise<string[]> {
-  // Through the debugger, not a script tag: the app's CSP (rightly) refuses inline script.
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
-  const result = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> };
-      }
-    ).axe;
-    return axe.run(document, { resultTypes: ['violations'] });
-  });
-  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 describe('accessibility', () => {
   it('11: zero axe violations on sign-in, room list, chat, participants, profile (both languages); keyboard only; one live line per message', async () => {

@@ -1,14 +1,13 @@
 import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Page, Route } from 'playwright-core';
 import sharp from 'sharp';
 import type { Message } from '@chatchat/protocol';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { startS3Server, type TestS3Server } from '@chatchat/server/testing';
-import { messageLocator, openRoom, startHarness, waitFor, type Harness } from './harness.js';
+import { messageLocator, openRoom, scrollSettled, startHarness, waitFor, type Harness } from './harness.js';
+import { axeViolations } from './axe.js';
 
 /** Attachments in the web app: the composer's tray, images and files in the list, avatars. */
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 // Real browsers on two shared cores: a scenario takes seconds, more when other files run beside it.
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
@@ -30,19 +29,6 @@ const flatPng = (width: number, height: number, color = '#2f9e44') =>
   sharp({ create: { width, height, channels: 3, background: color } })
     .png()
     .toBuffer();
-
-async function axeViolations(page: Page): Promise<string[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
-  const result = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> };
-      }
-    ).axe;
-    return axe.run(document, { resultTypes: ['violations'] });
-  });
-  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 /** The article whose bubble holds this text (file names and sizes are in the bubble too). */
 const rowWith = (page: Page, text: string) => page.locator('article', { has: page.locator('.bubble', { hasText: text }) });
@@ -317,21 +303,7 @@ describe('attachments in the web app', () => {
         return el ? el.getBoundingClientRect().top : null;
       });
     // Still for a few frames (virtua may adjust while rows are measured), then the image loads.
-    await pb.evaluate(
-      () =>
-        new Promise<void>((resolve) => {
-          const el = document.querySelector('[data-testid="message-scroller"]')!;
-          let last = -1;
-          let still = 0;
-          const tick = () => {
-            still = el.scrollTop === last ? still + 1 : 0;
-            last = el.scrollTop;
-            if (still >= 10) resolve();
-            else requestAnimationFrame(tick);
-          };
-          tick();
-        }),
-    );
+    await scrollSettled(pb, 10);
     const before = await topOf();
     expect(before).not.toBeNull();
     for (const r of held.splice(0)) await r.continue();

@@ -1,34 +1,17 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { messageLocator, openRoom, startHarness, waitFor, type Harness } from './harness.js';
+import { axeViolations } from './axe.js';
 
 /** Issue 12 on the web: replies, reactions, mentions, search, pins and room settings, two real browsers. */
 // Real browsers on two shared cores: a scenario takes seconds, more when other files run beside it.
 vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
-
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 let h: Harness;
 beforeAll(async () => {
   h = await startHarness();
 }, 120_000);
 afterAll(() => h?.close());
-
-async function axeViolations(page: Page): Promise<string[]> {
-  // Through the debugger, not a script tag: the app's CSP refuses inline script.
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axeSource);
-  const result = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; nodes: { target: string[] }[] }[] }> };
-      }
-    ).axe;
-    return axe.run(document, { resultTypes: ['violations'] });
-  });
-  return result.violations.map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
-}
 
 /** Opens a message's action menu the keyboard way: focus the message, Enter. */
 async function openActions(page: Page, text: string) {

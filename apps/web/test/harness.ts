@@ -129,6 +129,29 @@ export function escapeRegExp(s: string): string {
 }
 
 /** The article of the message with this text. */
+/**
+ * Resolves once the message list's scrollTop has held for `frames` animation frames: virtua
+ * may still move it while rows it just rendered are measured.
+ */
+export function scrollSettled(page: Page, frames = 5): Promise<void> {
+  return page.evaluate(
+    (need) =>
+      new Promise<void>((resolve) => {
+        const el = document.querySelector('[data-testid="message-scroller"]')!;
+        let last = -1;
+        let held = 0;
+        const tick = () => {
+          held = el.scrollTop === last ? held + 1 : 0;
+          last = el.scrollTop;
+          if (held >= need) resolve();
+          else requestAnimationFrame(tick);
+        };
+        requestAnimationFrame(tick);
+      }),
+    frames,
+  );
+}
+
 export const messageLocator = (page: Page, text: string) =>
   page.locator('article', { has: page.locator('.bubble', { hasText: new RegExp(`^${escapeRegExp(text)}( \\(edited\\))?$`) }) });
 

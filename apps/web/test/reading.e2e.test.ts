@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { messageLocator, openRoom, startHarness, waitFor, type Harness, type TestUser } from './harness.js';
+import { messageLocator, openRoom, scrollSettled, startHarness, waitFor, type Harness, type TestUser } from './harness.js';
 
 /** Issue 9 "Done when" 1–7: reading, unread state, scrolling, switching, offline sends. */
 // Real browsers on two shared cores: a scenario takes seconds, more when other files run beside it.
@@ -156,21 +156,7 @@ describe('scrolling', () => {
     // Rows measured after the jump may move scrollTop a little (virtua keeps what is in view
     // still); wait until it has held for a few frames, still above the line.
     await scroller(pb).evaluate((el) => el.scrollTo(0, 800));
-    await pb.evaluate(
-      () =>
-        new Promise<void>((resolve) => {
-          const el = document.querySelector('[data-testid="message-scroller"]')!;
-          let last = -1;
-          let held = 0;
-          const tick = () => {
-            held = el.scrollTop === last ? held + 1 : 0;
-            last = el.scrollTop;
-            if (held >= 5) resolve();
-            else requestAnimationFrame(tick);
-          };
-          requestAnimationFrame(tick);
-        }),
-    );
+    await scrollSettled(pb);
     expect(await scroller(pb).evaluate((el) => el.scrollTop)).toBeGreaterThan(600);
     const anchor = await pb.evaluate(() => {
       const view = document.querySelector('[data-testid="message-scroller"]')!.getBoundingClientRect();
