@@ -8,7 +8,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import type { Page } from 'playwright-core';
-import { openRoom, startHarness, type TestUser } from '../test/harness.js';
+import { openRoom, startHarness } from '../test/harness.js';
 
 const repo = fileURLToPath(new URL('../../../', import.meta.url));
 const dist = `${repo}apps/web/dist/`;

@@ -1,4 +1,4 @@
-import type { ChatClient } from '@chatchat/client';
+import type { ChatClient, SendOptions } from '@chatchat/client';
 import { createValueStore, type ValueStore } from './external-store';
 
 export type Connection = { state: 'connected' } | { state: 'connecting' } | { state: 'waiting'; retryAt: number; attempt: number };
@@ -8,8 +8,8 @@ export interface FailedSend {
   roomId: string;
   body: string;
   error: string;
-  /** The message it answered: a retry is still a reply. */
-  replyTo?: string;
+  /** Its reply target and files: a retry sends the same message. */
+  options?: SendOptions;
 }
 
 export interface ScrollMemory {

@@ -120,6 +120,8 @@ export interface LoadHistoryOptions {
 export interface SendOptions {
   /** Id of a message of the same room this one answers; the stored message carries its quote. */
   replyTo?: string;
+  /** Completed upload ids (`client.upload`); with files the body may be empty. */
+  attachments?: readonly string[];
 }
 
 export interface ChatClient extends ConversationApi {
@@ -390,7 +392,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
 
     loadReaders,
     loadHistory,
-    send: (roomId, body, opts) => outbox.send(roomId, body, opts?.replyTo),
+    send: (roomId, body, opts) => outbox.send(roomId, body, opts),
     async upload(file, opts) {
       api ??= createHttpApi({ url: options.url, fetch: options.fetch, getToken });
       return (await uploadFile({ api, url: options.url, getToken, fetch: options.fetch }, file, opts)).id;

@@ -38,6 +38,8 @@ export interface OutboxEntry {
   readonly body: string;
   /** The message this one answers. */
   readonly replyTo?: string;
+  /** Completed upload ids the message carries (`body` may then be empty). */
+  readonly attachments?: readonly string[];
   /** Client clock, ms since the epoch. */
   readonly createdAt: number;
 }

@@ -13,7 +13,7 @@ export interface OutboxOptions {
 
 export interface Outbox {
   /** Queues and sends; resolves once the server acknowledged (after reconnects if need be). */
-  send(roomId: string, body: string, replyTo?: string): Promise<Message>;
+  send(roomId: string, body: string, options?: { replyTo?: string; attachments?: readonly string[] }): Promise<Message>;
   /** Call on every state change: sends whose entry left the outbox settle. */
   settle(): void;
   /** Rejects every waiting send with `closed`. */
@@ -58,9 +58,14 @@ export function createOutbox(options: OutboxOptions): Outbox {
           await ctx.transport.whenConnected();
           // Acknowledged by its event meanwhile, or the room went away.
           if (!ctx.state.outbox.includes(entry)) return undefined;
-          const reply = entry.replyTo !== undefined ? { replyTo: entry.replyTo } : {};
-          return (await ctx.transport.request('message.send', { roomId, body: entry.body, clientMsgId: entry.clientMsgId, ...reply }))
-            .message;
+          const request = {
+            roomId,
+            clientMsgId: entry.clientMsgId,
+            ...(entry.body ? { body: entry.body } : {}),
+            ...(entry.replyTo !== undefined ? { replyTo: entry.replyTo } : {}),
+            ...(entry.attachments?.length ? { attachments: [...entry.attachments] } : {}),
+          };
+          return (await ctx.transport.request('message.send', request)).message;
         };
         let message: Message | undefined;
         try {
@@ -78,10 +83,13 @@ export function createOutbox(options: OutboxOptions): Outbox {
   }
 
   return {
-    send(roomId, body, replyTo) {
+    send(roomId, body, { replyTo, attachments = [] } = {}) {
       if (ctx.closed) return Promise.reject(new ChatClientError('closed', 'client closed'));
-      if (body.length === 0 || body.length > Limits.maxMessageChars) {
-        return Promise.reject(new ChatClientError('invalid', `body must be 1..${Limits.maxMessageChars} characters`));
+      if ((body.length === 0 && attachments.length === 0) || body.length > Limits.maxMessageChars) {
+        return Promise.reject(new ChatClientError('invalid', `body must be 1..${Limits.maxMessageChars} characters, or files sent`));
+      }
+      if (attachments.length > Limits.maxAttachmentsPerMessage) {
+        return Promise.reject(new ChatClientError('invalid', `at most ${Limits.maxAttachmentsPerMessage} files per message`));
       }
       if (ctx.state.me && !ctx.state.rooms[roomId]) return Promise.reject(new ChatClientError('not_found', 'room not in your list'));
       const entry: OutboxEntry = {
@@ -90,6 +98,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
         body,
         createdAt: ctx.now(),
         ...(replyTo !== undefined ? { replyTo } : {}),
+        ...(attachments.length > 0 ? { attachments: [...attachments] } : {}),
       };
       const done = new Promise<Message>((resolve, reject) => waiters.set(entry.clientMsgId, { roomId, resolve, reject }));
       ctx.setState(addToOutbox(ctx.state, entry));

@@ -159,6 +159,24 @@ for (const kind of ['local', 's3'] as const) {
       expect(history.body.messages.find((m: Message) => m.id === sent.id).attachments[0].variants).toEqual(['thumb320', 'thumb1280']);
     });
 
+    it('sends files through the SDK outbox: text optional, stored once, seen live by the room', async () => {
+      const id = await upload(alice, await png(64, 48), 'image/png', { name: 'small.png' });
+      const bobWs = await hello(bob);
+      const client = sdkClient(server.url, alice.accessToken);
+      try {
+        await client.connect();
+        const sent = await client.send(room.id, '', { attachments: [id] });
+        expect(sent.kind).toBe('file');
+        expect(sent.attachments!.map((a) => a.id)).toEqual([id]);
+        const live = await bobWs.waitForEvent('message.created', (d) => d.message.id === sent.id);
+        expect(live.message.body).toBe('');
+        // Neither text nor files is refused before anything goes out.
+        await expect(client.send(room.id, '')).rejects.toMatchObject({ code: 'invalid' });
+      } finally {
+        client.close();
+      }
+    });
+
     it('strips EXIF (GPS) from what it serves', async () => {
       const bytes = await jpegWithGps();
       expect((await sharp(bytes).metadata()).exif).toBeDefined();

@@ -5,7 +5,7 @@ import { useT } from '../i18n/i18n';
  * The file input itself is the control (visually hidden, still focusable and labelled);
  * the label is what the pointer sees. Picking the same file twice works: the input is reset.
  */
-export function AttachButton({ onFiles, disabled }: { onFiles: (files: File[]) => void; disabled?: boolean }) {
+export function AttachButton({ onFiles }: { onFiles: (files: File[]) => void }) {
   const t = useT();
   const id = useId();
   const input = useRef<HTMLInputElement>(null);
@@ -16,7 +16,6 @@ export function AttachButton({ onFiles, disabled }: { onFiles: (files: File[]) =
         id={id}
         type="file"
         multiple
-        disabled={disabled}
         className="visually-hidden"
         data-testid="attach-input"
         onChange={(e) => {

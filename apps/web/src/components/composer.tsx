@@ -6,23 +6,18 @@ import { useValue } from '../external-store';
 import { replyTarget } from '../conversation/conversation-stores';
 import { useMentionSuggest } from '../conversation/mention-suggest';
 import { ReplyDraft } from '../conversation/reply-quote';
-import { errorMessageId } from '../errors';
 
 import { useT } from '../i18n/i18n';
 import { AttachButton } from './attach-button';
 import { UploadTray } from './upload-tray';
 import { useUploads } from './use-uploads';
-import { useSendWithFiles } from './send-with-files';
 
 /** Sends a message; failures the SDK gave up on land in the failed list with Retry and Discard. */
 export function sendMessage(session: ReturnType<typeof useSession>, roomId: string, body: string, options?: SendOptions): void {
   session.client.send(roomId, body, options).catch((err: unknown) => {
     if (err instanceof ChatClientError && err.code === 'closed') return;
     const error = err instanceof ChatClientError ? err.code : 'internal';
-    session.stores.failed.set((list) => [
-      ...list,
-      { id: randomId(), roomId, body, error, ...(options?.replyTo ? { replyTo: options.replyTo } : {}) },
-    ]);
+    session.stores.failed.set((list) => [...list, { id: randomId(), roomId, body, error, ...(options ? { options } : {}) }]);
   });
 }
 
@@ -46,7 +41,6 @@ export function Composer({ room }: { room: Room }) {
     drafts.put(room.id, value);
   });
   const uploads = useUploads(client, room.id);
-  const withFiles = useSendWithFiles(client, room.id);
   const [dragging, setDragging] = useState(false);
 
   // On room switch focus goes to the composer.
@@ -56,8 +50,10 @@ export function Composer({ room }: { room: Room }) {
 
   function send() {
     const body = text;
-    if (uploads.files.length > 0) return sendFiles(body);
-    if (!body.trim()) return;
+    const files = uploads.files;
+    // Files still uploading (or failed) hold the send; they go with the text in one message.
+    if (files.some((f) => f.status !== 'done')) return;
+    if (!body.trim() && files.length === 0) return;
     if (body.length > Limits.maxMessageChars) {
       setError(t('composer.tooLong', { max: Limits.maxMessageChars, count: body.length }));
       return;
@@ -65,27 +61,13 @@ export function Composer({ room }: { room: Room }) {
     setError(null);
     setText('');
     drafts.put(room.id, '');
-    sendMessage(session, room.id, body, replying ? { replyTo: replying.id } : undefined);
+    sendMessage(session, room.id, files.length > 0 && !body.trim() ? '' : body, {
+      ...(replying ? { replyTo: replying.id } : {}),
+      ...(files.length > 0 ? { attachments: files.map((f) => f.uploadId!) } : {}),
+    });
+    uploads.clear();
     if (replying) replyTarget.set(null);
     mention.update('', 0);
-  }
-
-  function sendFiles(body: string) {
-    if (body.length > Limits.maxMessageChars) {
-      setError(t('composer.tooLong', { max: Limits.maxMessageChars, count: body.length }));
-      return;
-    }
-    if (uploads.files.some((f) => f.status !== 'done')) return;
-    setError(null);
-    withFiles.send(body, uploads.files, replying?.id).then(
-      () => {
-        uploads.clear();
-        if (replying) replyTarget.set(null);
-        setText((now) => (now === body ? '' : now));
-        if (drafts.get()[room.id] === body) drafts.put(room.id, '');
-      },
-      (err: unknown) => setError(t(errorMessageId(err))),
-    );
   }
 
   function onKeyDown(e: KeyboardEvent<HTMLTextAreaElement>) {
@@ -103,7 +85,7 @@ export function Composer({ room }: { room: Room }) {
   }
 
   const over = text.length > Limits.maxMessageChars;
-  const filesBlocked = uploads.files.some((f) => f.status !== 'done') || withFiles.sending;
+  const filesBlocked = uploads.files.some((f) => f.status !== 'done');
   const canSend = uploads.files.length > 0 ? !filesBlocked : Boolean(text.trim());
   return (
     <form
@@ -129,8 +111,8 @@ export function Composer({ room }: { room: Room }) {
     >
       {replying && <ReplyDraft roomId={room.id} message={replying} meId={meId} />}
       {mention.popup}
-      <UploadTray uploads={uploads} sending={withFiles.sending} />
-      <AttachButton onFiles={uploads.add} disabled={withFiles.sending} />
+      <UploadTray uploads={uploads} />
+      <AttachButton onFiles={uploads.add} />
       <label htmlFor="composer" className="visually-hidden">
         {t('composer.label', { room: room.name })}
       </label>
@@ -160,7 +142,7 @@ export function Composer({ room }: { room: Room }) {
         }}
       />
       <button type="submit" className="primary send" disabled={!canSend}>
-        {withFiles.sending ? t('chat.sending') : t('composer.send')}
+        {t('composer.send')}
       </button>
       {error && (
         <p id="composer-error" className="form-error composer-error" role="alert">

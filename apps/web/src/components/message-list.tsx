@@ -265,12 +265,7 @@ function MessageRow({
                   className="small"
                   onClick={() => {
                     session.stores.failed.set((l) => l.filter((f) => f.id !== row.failed.id));
-                    sendMessage(
-                      session,
-                      row.failed.roomId,
-                      row.failed.body,
-                      row.failed.replyTo ? { replyTo: row.failed.replyTo } : undefined,
-                    );
+                    sendMessage(session, row.failed.roomId, row.failed.body, row.failed.options);
                   }}
                 >
                   {t('chat.retry')}

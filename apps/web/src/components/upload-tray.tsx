@@ -4,7 +4,7 @@ import { useLocale, useT } from '../i18n/i18n';
 import type { Uploads } from './use-uploads';
 
 /** Files waiting to go with the next message: progress, errors in words, remove and retry. */
-export function UploadTray({ uploads, sending }: { uploads: Uploads; sending: boolean }) {
+export function UploadTray({ uploads }: { uploads: Uploads }) {
   const t = useT();
   const locale = useLocale();
   if (uploads.files.length === 0 && !uploads.notice) return null;
@@ -42,7 +42,6 @@ export function UploadTray({ uploads, sending }: { uploads: Uploads; sending: bo
                 <button
                   type="button"
                   className="icon small"
-                  disabled={sending}
                   onClick={() => uploads.remove(f.key)}
                   aria-label={t('attach.remove', { name })}
                 >
