@@ -1,38 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { AppError } from '../errors.js';
 import { queryTerms } from '../features/search/search-tokenizer.js';
 import type { NewMessage, RoomRecord, Store, UserRecord } from './store.js';
-import type { StoreUnderTest } from './store.contract.js';
+import { useStoreFixture, type StoreUnderTest } from './store-contract/fixture.js';
 
 /**
  * The conversation part of the Store (replies, mentions, reactions, pins, settings, search):
- * the behaviour every adapter must show. Same shape as `describeStoreContract`.
+ * the behaviour every adapter must show, over the Store contract's shared fixture.
  */
 export function describeConversationStoreContract(name: string, makeStore: () => Promise<StoreUnderTest>): void {
   describe(`Conversation store contract: ${name}`, () => {
-    let sut: StoreUnderTest;
+    const f = useStoreFixture(makeStore);
     let store: Store;
-    let clock = Date.parse('2030-01-01T00:00:00.000Z');
-    const now = () => new Date((clock += 1000)).toISOString();
-
-    beforeAll(async () => {
-      sut = await makeStore();
-      store = sut.store;
-      await store.migrate();
+    beforeAll(() => {
+      store = f.store;
     });
-    afterAll(async () => {
-      await sut?.cleanup();
-    });
-
-    const newUser = (prefix = 'user') =>
-      store.createUser({ username: `${prefix}_${randomUUID().slice(0, 8)}`, displayName: prefix, passwordHash: 'hash', now: now() });
-    const users = (n: number) => Promise.all(Array.from({ length: n }, (_, i) => newUser(`u${i}`)));
-    const group = (creator: UserRecord, others: UserRecord[] = []) =>
-      store.createRoom({ kind: 'group', name: 'room', creatorId: creator.id, memberIds: others.map((u) => u.id), now: now() });
+    const { now, users, group } = f;
     const send = async (room: RoomRecord, sender: UserRecord, body: string, extra: Partial<NewMessage> = {}) =>
-      (await store.insertMessage({ roomId: room.id, senderId: sender.id, kind: 'text', body, clientMsgId: null, now: now(), ...extra }))
-        .message;
+      (await f.send(room, sender, { body, ...extra })).message;
     const search = async (user: UserRecord, query: string, opts: { roomId?: string; before?: number; limit?: number } = {}) =>
       (await store.searchMessages({ userId: user.id, terms: queryTerms(query), limit: opts.limit ?? 50, ...opts })).map(
         (h) => h.message.body,

@@ -1,25 +1,20 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Store } from './store.js';
-import type { StoreUnderTest } from './store.contract.js';
+import { useStoreFixture, type StoreUnderTest } from './store-contract/fixture.js';
 
 const at = (s: number) => new Date(Date.parse('2030-01-01T00:00:00.000Z') + s * 1000).toISOString();
 
 /**
  * The durable job queue of the Store (`JobStore`): the behaviour every adapter must show.
- * Same shape as `describeStoreContract`; each test uses its own job kind.
+ * Over the Store contract's shared fixture; each test uses its own job kind.
  */
 export function describeJobStoreContract(name: string, makeStore: () => Promise<StoreUnderTest>): void {
   describe(`Job store contract: ${name}`, () => {
-    let sut: StoreUnderTest;
+    const f = useStoreFixture(makeStore);
     let store: Store;
-    beforeAll(async () => {
-      sut = await makeStore();
-      store = sut.store;
-      await store.migrate();
-    });
-    afterAll(async () => {
-      await sut?.cleanup();
+    beforeAll(() => {
+      store = f.store;
     });
     const kind = () => `kind-${randomUUID().slice(0, 8)}`;
     const lease = (kinds: string[], owner: string, now: number, until = now + 60) =>
@@ -79,7 +74,7 @@ export function describeJobStoreContract(name: string, makeStore: () => Promise<
       const k = kind();
       const jobs = 6;
       for (let i = 0; i < jobs; i++) await store.enqueueJob({ kind: k, key: `j${i}`, payload: i, now: at(i) });
-      const workers = [store, ...(await Promise.all([sut.openAnother?.(), sut.openAnother?.()]))].filter((s): s is Store => !!s);
+      const workers = [store, ...(await Promise.all([f.sut.openAnother?.(), f.sut.openAnother?.()]))].filter((s): s is Store => !!s);
       const results = await Promise.all(
         Array.from({ length: 16 }, (_, i) =>
           workers[i % workers.length]!.leaseJob({ kinds: [k], owner: `w${i}`, now: at(100), leaseUntil: at(200) }),

@@ -1,31 +1,23 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import type { Store, UserRecord } from './store.js';
-import type { StoreUnderTest } from './store.contract.js';
+import { useStoreFixture, type StoreUnderTest } from './store-contract/fixture.js';
 import type { UploadRecord } from './upload-store.js';
 
 /**
  * The uploads part of the Store (`UploadStore`): the behaviour every adapter must show.
- * Same shape as `describeStoreContract`; each test makes its own users, rooms and uploads.
+ * Over the Store contract's shared fixture; each test makes its own users, rooms and uploads.
  */
 export function describeUploadStoreContract(name: string, makeStore: () => Promise<StoreUnderTest>): void {
   describe(`Upload store contract: ${name}`, () => {
-    let sut: StoreUnderTest;
+    const f = useStoreFixture(makeStore);
     let store: Store;
-    let clock = Date.parse('2030-01-01T00:00:00.000Z');
-    const now = () => new Date((clock += 1000)).toISOString();
-    beforeAll(async () => {
-      sut = await makeStore();
-      store = sut.store;
-      await store.migrate();
+    beforeAll(() => {
+      store = f.store;
     });
-    afterAll(async () => {
-      await sut?.cleanup();
-    });
-
-    const newUser = () =>
-      store.createUser({ username: `up_${randomUUID().slice(0, 8)}`, displayName: 'U', passwordHash: 'hash', now: now() });
-    const room = (owner: UserRecord) => store.createRoom({ kind: 'group', name: 'files', creatorId: owner.id, memberIds: [], now: now() });
+    const { now } = f;
+    const newUser = () => f.newUser('up');
+    const room = (owner: UserRecord) => f.group(owner, [], 'files');
     const upload = async (owner: UserRecord, extra: Partial<UploadRecord> = {}): Promise<UploadRecord> => {
       const id = randomUUID();
       const row: UploadRecord = {
