@@ -15,10 +15,14 @@ export type ConnectionRegistry = ReturnType<typeof createConnectionRegistry>;
 
 /**
  * Copies of one event (published once per room it concerns) arrive within milliseconds of
- * each other. Ids are kept for two generations of this many events; a copy later than that
- * is delivered again, which clients absorb (such events are idempotent state updates).
+ * each other. Ids are kept for two generations of at most this long (and this many events);
+ * a copy later than that is delivered again, which clients absorb (such events are
+ * idempotent state updates). Time, not only count, ends a generation: each id holds the set
+ * of connections it reached, and with a count alone an idle server kept the last 20,000
+ * presence events' sets alive — a quarter of an idle connection's heap.
  */
-const DEDUPE_GENERATION = 10_000;
+const DEDUPE_GENERATION_MS = 1000;
+const DEDUPE_GENERATION_MAX = 10_000;
 
 /**
  * The gateway's routing table: which local connections belong to which user and room.
@@ -79,14 +83,20 @@ export function createConnectionRegistry({ bus, log, onDelivered }: ConnectionRe
 
   let recentIds = new Map<string, Set<Connection>>();
   let olderIds = new Map<string, Set<Connection>>();
+  let rotation: NodeJS.Timeout | undefined;
+  function rotate() {
+    olderIds = recentIds;
+    recentIds = new Map();
+    clearTimeout(rotation);
+    // Runs only while there is something to forget: an idle server holds no timer and no ids.
+    rotation = olderIds.size > 0 ? setTimeout(rotate, DEDUPE_GENERATION_MS).unref() : undefined;
+  }
   function deliveredSoFar(dedupeId: string): Set<Connection> {
     let seen = recentIds.get(dedupeId) ?? olderIds.get(dedupeId);
     if (seen) return seen;
-    if (recentIds.size >= DEDUPE_GENERATION) {
-      olderIds = recentIds;
-      recentIds = new Map();
-    }
+    if (recentIds.size >= DEDUPE_GENERATION_MAX) rotate();
     recentIds.set(dedupeId, (seen = new Set()));
+    rotation ??= setTimeout(rotate, DEDUPE_GENERATION_MS).unref();
     return seen;
   }
 

@@ -44,7 +44,10 @@ export class Connection {
   closed = false;
   /** Until the hello reply is out, events queue here so the client sees the snapshot first. */
   private queued: WireFrame[] | null = [];
-  private readonly typingAt = new Map<string, number>();
+  /** Made on the first typing signal: most sockets never send one. */
+  private typingAt: Map<string, number> | undefined;
+  /** Closes the socket if `hello` has not succeeded in time; cleared once it has. */
+  authTimer: NodeJS.Timeout | undefined;
   private sendChain: Promise<unknown> = Promise.resolve();
   private readonly maxBufferedBytes: number;
   private readonly onSlowConsumer: (connection: Connection) => void;
@@ -96,6 +99,7 @@ export class Connection {
   /** Typing is throttled per room on the server too; extras are dropped. */
   allowTyping(roomId: string, intervalMs: number): boolean {
     const now = Date.now();
+    this.typingAt ??= new Map();
     if (now - (this.typingAt.get(roomId) ?? 0) < intervalMs) return false;
     this.typingAt.set(roomId, now);
     return true;

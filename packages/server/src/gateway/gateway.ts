@@ -125,6 +125,11 @@ export function createGateway(options: GatewayOptions) {
   }
   server.on('upgrade', onUpgrade);
 
+  const onSlowConsumer = (c: Connection) => {
+    metrics.closes.inc({ reason: 'slow_consumer' });
+    log.warn({ connectionId: c.id, userId: c.userId, buffered: c.socket.bufferedAmount }, 'slow consumer closed');
+  };
+
   function accept(socket: WebSocket, address: string) {
     const conn = new Connection({
       id: randomUUID(),
@@ -132,16 +137,12 @@ export function createGateway(options: GatewayOptions) {
       address,
       maxBufferedBytes: options.maxBufferedBytes,
       limiter: new RateLimiter(options.rateLimitOpsPerSec, options.rateLimitBurst),
-      onSlowConsumer: (c) => {
-        metrics.closes.inc({ reason: 'slow_consumer' });
-        log.warn({ connectionId: c.id, userId: c.userId, buffered: c.socket.bufferedAmount }, 'slow consumer closed');
-      },
+      onSlowConsumer,
     });
     registry.add(conn);
     metrics.connections.inc();
-    let authTimer: NodeJS.Timeout | undefined;
     socket.on('close', () => {
-      clearTimeout(authTimer);
+      clearTimeout(conn.authTimer);
       conn.closed = true;
       teardown(conn);
       registry.remove(conn);
@@ -159,7 +160,7 @@ export function createGateway(options: GatewayOptions) {
     anonymousByAddress.set(address, anonymous + 1);
     countedAnonymous.add(conn);
 
-    authTimer = setTimeout(() => {
+    conn.authTimer = setTimeout(() => {
       if (!conn.authenticated) {
         metrics.closes.inc({ reason: 'auth_timeout' });
         conn.close(CloseCodes.AuthTimeout);

@@ -54,6 +54,8 @@ export function createHello({ services, registry, maxSocketsPerUser, onIdentifie
     afterReply(conn: Connection): void {
       if (conn.closed) return;
       conn.state = 'ready';
+      clearTimeout(conn.authTimer);
+      conn.authTimer = undefined;
       conn.release();
     },
 

@@ -11,17 +11,21 @@ import { presenceLeaseMs } from './presence-lease.js';
  */
 export interface MemoryPresenceState {
   readonly leases: Map<number, Lease>;
-  /** userId → (leaseId|connId → lease) */
-  readonly users: Map<string, Map<string, Lease>>;
+  /** userId → how many of the user's connections each lease holds */
+  readonly users: Map<string, Map<Lease, number>>;
   readonly seen: Map<string, string>;
   nextLeaseId: number;
 }
 
+/**
+ * Connection ids are unique across instances (the gateway's are UUIDs), so they key the
+ * entries on their own: no composite key strings or entry objects per connection.
+ */
 interface Lease {
   id: number;
   expiresAt: number;
-  /** userId|connId → ids */
-  entries: Map<string, { userId: string; connId: string }>;
+  /** connection id → user id */
+  entries: Map<string, string>;
 }
 
 export interface MemoryPresenceOptions {
@@ -42,7 +46,8 @@ export function createMemoryPresence(options: MemoryPresenceOptions = {}): Prese
   const clock = options.clock ?? systemClock;
   const nowMs = () => clock.now().getTime();
   const leaseMs = options.ttlMs === undefined ? Infinity : presenceLeaseMs(options.ttlMs);
-  const local = new Map<string, { userId: string; connId: string }>();
+  /** This instance's connections: connection id → user id. */
+  const local = new Map<string, string>();
   let lease: Lease | null = null;
   const revived = new Set<string>();
 
@@ -50,26 +55,35 @@ export function createMemoryPresence(options: MemoryPresenceOptions = {}): Prese
 
   function liveCount(userId: string, now: number): number {
     let n = 0;
-    for (const l of state.users.get(userId)?.values() ?? []) if (isLive(l, now)) n++;
+    for (const [l, count] of state.users.get(userId) ?? []) if (isLive(l, now)) n += count;
     return n;
   }
 
+  /** Forgets the user's connections under dead leases (those leases' own entries go at reapExpired). */
   function purgeDead(userId: string, now: number): void {
-    const entries = state.users.get(userId);
-    if (!entries) return;
-    for (const [key, l] of entries) {
-      if (isLive(l, now)) continue;
-      entries.delete(key);
-      l.entries.delete(`${userId}|${key.slice(key.indexOf('|') + 1)}`);
-    }
-    if (entries.size === 0) state.users.delete(userId);
+    const perLease = state.users.get(userId);
+    if (!perLease) return;
+    for (const l of perLease.keys()) if (!isLive(l, now)) perLease.delete(l);
+    if (perLease.size === 0) state.users.delete(userId);
   }
 
   function add(l: Lease, userId: string, connId: string): void {
-    l.entries.set(`${userId}|${connId}`, { userId, connId });
-    let entries = state.users.get(userId);
-    if (!entries) state.users.set(userId, (entries = new Map()));
-    entries.set(`${l.id}|${connId}`, l);
+    if (l.entries.get(connId) === userId) return;
+    l.entries.set(connId, userId);
+    let perLease = state.users.get(userId);
+    if (!perLease) state.users.set(userId, (perLease = new Map()));
+    perLease.set(l, (perLease.get(l) ?? 0) + 1);
+  }
+
+  function remove(l: Lease, userId: string, connId: string): boolean {
+    if (l.entries.get(connId) !== userId) return false;
+    l.entries.delete(connId);
+    const perLease = state.users.get(userId);
+    const left = (perLease?.get(l) ?? 1) - 1;
+    if (left > 0) perLease!.set(l, left);
+    else perLease?.delete(l);
+    if (perLease?.size === 0) state.users.delete(userId);
+    return true;
   }
 
   /** A dead lease never comes back: register everything we hold under a new one. */
@@ -77,7 +91,7 @@ export function createMemoryPresence(options: MemoryPresenceOptions = {}): Prese
     const fresh: Lease = { id: state.nextLeaseId++, expiresAt: now + leaseMs, entries: new Map() };
     state.leases.set(fresh.id, fresh);
     lease = fresh;
-    for (const { userId, connId } of local.values()) {
+    for (const [connId, userId] of local) {
       if (liveCount(userId, now) === 0) revived.add(userId);
       add(fresh, userId, connId);
     }
@@ -87,7 +101,7 @@ export function createMemoryPresence(options: MemoryPresenceOptions = {}): Prese
   return {
     async connect(userId, connectionId) {
       const now = nowMs();
-      local.set(`${userId}|${connectionId}`, { userId, connId: connectionId });
+      local.set(connectionId, userId);
       if (!lease || !isLive(lease, now)) {
         reincarnate(now);
         return revived.delete(userId);
@@ -100,11 +114,8 @@ export function createMemoryPresence(options: MemoryPresenceOptions = {}): Prese
 
     async disconnect(userId, connectionId, nowIso) {
       const now = nowMs();
-      local.delete(`${userId}|${connectionId}`);
-      if (!lease) return false;
-      const entries = state.users.get(userId);
-      if (!entries?.delete(`${lease.id}|${connectionId}`)) return false;
-      lease.entries.delete(`${userId}|${connectionId}`);
+      if (local.get(connectionId) === userId) local.delete(connectionId);
+      if (!lease || !remove(lease, userId, connectionId)) return false;
       if (liveCount(userId, now) > 0) return false;
       purgeDead(userId, now);
       state.seen.set(userId, nowIso);
@@ -129,9 +140,9 @@ export function createMemoryPresence(options: MemoryPresenceOptions = {}): Prese
       for (const l of [...state.leases.values()]) {
         if (l.expiresAt > now) continue;
         state.leases.delete(l.id);
-        for (const { userId, connId } of [...l.entries.values()]) {
-          const removed = state.users.get(userId)?.delete(`${l.id}|${connId}`) ?? false;
-          if (!removed || liveCount(userId, now) > 0) continue;
+        for (const userId of new Set(l.entries.values())) {
+          const perLease = state.users.get(userId);
+          if (!perLease?.delete(l) || liveCount(userId, now) > 0) continue;
           purgeDead(userId, now);
           state.seen.set(userId, nowIso);
           offline.push(userId);
