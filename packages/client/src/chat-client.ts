@@ -161,6 +161,10 @@ export interface ChatClient extends ConversationApi {
   /** See `readCount` in chat-state.ts: members who were there at `seq` and have not read it. */
   readCount(roomId: string, seq: number): number | undefined;
 
+  /**
+   * Loads the room's read pointers (and its members' profiles and presence) and keeps them:
+   * live from then on, and back after every reconnect. Call it for a room you show.
+   */
   loadReaders(roomId: string): Promise<Member[]>;
   loadHistory(roomId: string, options?: LoadHistoryOptions): Promise<Message[]>;
   /** Queues and sends; resolves once the server acknowledged (after reconnects if need be). */
@@ -192,6 +196,12 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     url: options.url,
     getToken,
     canRefreshToken: options.getToken !== undefined,
+    // The rooms whose pointers we keep, newest first, if the snapshot may carry them (small rooms).
+    helloReaders: () =>
+      [...keptReaders]
+        .reverse()
+        .filter((id) => (state.rooms[id]?.memberCount ?? Infinity) <= Limits.snapshotReadersPerRoom)
+        .slice(0, Limits.helloReaderRooms),
     WebSocket: options.WebSocket,
     requestTimeoutMs: options.requestTimeoutMs,
     backoff: options.backoff,
@@ -206,8 +216,11 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   let closed = false;
   let syncGeneration = 0;
   const sleeps = new Set<ReturnType<typeof setTimeout>>();
-  /** Rooms too big for the snapshot's readers whose pointers were asked for: reloaded on reconnect. */
-  const onDemandReaders = new Set<string>();
+  /**
+   * Rooms whose read pointers were loaded, oldest first: kept live, asked for in each hello
+   * (small ones, the newest few) and reloaded after it if the snapshot did not bring them.
+   */
+  const keptReaders = new Set<string>();
 
   function sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
@@ -248,7 +261,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
   async function resync(): Promise<void> {
     const generation = ++syncGeneration;
     const roomIds = gaps.roomsWithGaps();
-    const readerRooms = [...onDemandReaders].filter((id) => state.rooms[id] && !state.readers[id]);
+    const readerRooms = [...keptReaders].filter((id) => state.rooms[id] && !state.readers[id]);
     // Reactions of held messages may have changed while away; the snapshot does not carry them.
     const reactionRooms = Object.keys(state.windows).filter((id) => state.rooms[id]);
     const tasks = [
@@ -266,7 +279,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
 
   transport.on('connected', (snapshot) => {
     const next = reads.reapply(applySnapshot(state, snapshot));
-    for (const id of onDemandReaders) if (!next.rooms[id]) onDemandReaders.delete(id);
+    for (const id of keptReaders) if (!next.rooms[id]) keptReaders.delete(id);
     gaps.cancelTimers();
     setState(next);
     emitter.emit('connected', snapshot);
@@ -302,12 +315,8 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       case 'message.deleted':
         gaps.check(event.data.message.roomId);
         break;
-      case 'room.added':
-        // Small rooms carry readers in the snapshot; a room that arrives live needs them fetched.
-        if (event.data.room.memberCount <= Limits.snapshotReadersPerRoom) loadReaders(event.data.room.id).catch(() => {});
-        break;
       case 'room.removed':
-        onDemandReaders.delete(event.data.roomId);
+        keptReaders.delete(event.data.roomId);
         reads.forget(event.data.roomId);
         break;
     }
@@ -322,8 +331,9 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
 
   async function loadReaders(roomId: string): Promise<Member[]> {
     const reply = await transport.request('room.members', { roomId });
-    setState(applyMembers(state, roomId, reply.members, reply.users));
-    if (reply.members.length > Limits.snapshotReadersPerRoom) onDemandReaders.add(roomId);
+    setState(applyMembers(state, roomId, reply.members, reply.users, reply.presence));
+    keptReaders.delete(roomId);
+    keptReaders.add(roomId);
     return Object.values(state.readers[roomId] ?? {});
   }
 

@@ -147,6 +147,16 @@ describe('readCount (KakaoTalk number)', () => {
     expect(readCount(s, 'big', 3)).toBe(2);
     expect(s.users.x).toEqual(user('x'));
   });
+
+  it('takes presence of members it did not know from room.members, never over a live update', () => {
+    let s = applySnapshot(createChatState(), snapshot({ rooms: [room('big', { memberCount: 500 })] }));
+    const at = (userId: string, online: boolean) => ({ userId, online, lastSeenAt: online ? null : '2026-01-01T00:00:00.000Z' });
+    // y went offline by an event that overtook the reply, which still says online.
+    s = apply(s, { ev: 'presence.updated', data: at('y', false) });
+    s = applyMembers(s, 'big', [member('x'), member('y')], [user('x'), user('y')], [at('x', true), at('y', true)]);
+    expect(s.presence.x?.online).toBe(true);
+    expect(s.presence.y?.online).toBe(false);
+  });
 });
 
 describe('unread counts', () => {

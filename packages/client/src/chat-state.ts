@@ -278,8 +278,18 @@ export function applyHistory(
   return next;
 }
 
-/** `room.members` reply: the room's full pointer list, authoritative at reply time. */
-export function applyMembers(state: ChatState, roomId: string, members: readonly Member[], users: readonly User[]): ChatState {
+/**
+ * `room.members` reply: the room's full pointer list, authoritative at reply time, with its
+ * members' profiles and presence. Presence fills only users not known yet: a known user's is
+ * kept live by `presence.updated`, which may have overtaken the reply.
+ */
+export function applyMembers(
+  state: ChatState,
+  roomId: string,
+  members: readonly Member[],
+  users: readonly User[],
+  presence: readonly Presence[] = [],
+): ChatState {
   const room = state.rooms[roomId];
   if (!room) return state;
   const previous = state.readers[roomId];
@@ -293,6 +303,7 @@ export function applyMembers(state: ChatState, roomId: string, members: readonly
     ...state,
     rooms: put(state.rooms, roomId, room.memberCount === members.length ? room : { ...room, memberCount: members.length }),
     users: { ...state.users, ...byKey(users, (u) => u.id) },
+    presence: { ...byKey(presence, (p) => p.userId), ...state.presence },
     readers: put(state.readers, roomId, table),
   };
 }

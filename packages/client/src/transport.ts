@@ -62,6 +62,8 @@ export interface TransportOptions {
   url: string;
   /** Called before every connection attempt. */
   getToken: () => Promise<string>;
+  /** Rooms whose read pointers the hello snapshot should carry, asked at each hello. Default none. */
+  helloReaders?: () => string[];
   /** False when getToken can only return the same token: a 4401 then stops instead of looping. */
   canRefreshToken: boolean;
   WebSocket?: WebSocketConstructor;
@@ -336,7 +338,8 @@ export function createTransport(options: TransportOptions): Transport {
     ws.onclose = (e: { code?: number; reason?: string }) => onClose(gen, e.code ?? 1006, e.reason ?? '');
     ws.onopen = () => {
       if (gen !== generation) return;
-      send('hello', { token }, requestTimeoutMs).then(
+      const readers = options.helloReaders?.() ?? [];
+      send('hello', readers.length > 0 ? { token, readers } : { token }, requestTimeoutMs).then(
         (reply) => onConnected(gen, reply),
         (err: ChatClientError) => {
           if (err.code === 'disconnected') return; // onClose already ran

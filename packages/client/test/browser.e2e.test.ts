@@ -106,6 +106,7 @@ describe('SDK in a real browser', () => {
     const bobSaw: Message[] = [];
     bob.on('message.created', ({ message }) => bobSaw.push(message));
     await bob.connect();
+    await bob.loadReaders(room.id);
 
     // Alice in the page: no WebSocket option, so the SDK must take the browser's own.
     const sent = await p.evaluate(
@@ -116,6 +117,7 @@ describe('SDK in a real browser', () => {
         w.created = [];
         chat.on('message.created', ({ message }) => w.created!.push(message));
         await chat.connect();
+        await chat.loadReaders(roomId);
         const message = await chat.send(roomId, 'hello from the browser');
         return { id: message.id, seq: message.seq, me: chat.me()?.id, status: chat.status };
       },

@@ -21,8 +21,10 @@ export const Limits = {
   maxUserSearchChars: 64,
   /** History page size upper bound. */
   maxHistoryPage: 200,
-  /** Rooms with at most this many members carry all read pointers in the hello snapshot. */
+  /** Rooms with at most this many members can carry all read pointers in the hello snapshot. */
   snapshotReadersPerRoom: 100,
+  /** Rooms a `hello` may ask read pointers for (`readers`); the others come with `room.members`. */
+  helloReaderRooms: 20,
   /** Clients must not send `typing` more often than this, in ms; the server drops extras. */
   typingIntervalMs: 2000,
   /** Clients forget a typing indicator this long after the last `typing` event, in ms. */

@@ -32,7 +32,15 @@ import { Limits } from './limits.js';
 export const Ops = {
   /** Must be the first request on a connection. */
   hello: {
-    data: Type.Object({ token: ClientText({ minLength: 1, maxLength: 4096 }) }),
+    data: Type.Object({
+      token: ClientText({ minLength: 1, maxLength: 4096 }),
+      /**
+       * Rooms whose read pointers (and members' profiles and presence) the snapshot should carry:
+       * the ones the client shows. Without it, none: every small room's pointers in every hello
+       * made a reconnect storm cost rooms × members per user.
+       */
+      readers: Type.Optional(Type.Array(Id, { maxItems: Limits.helloReaderRooms })),
+    }),
     reply: Type.Object({
       user: User,
       connectionId: Type.String(),
@@ -41,10 +49,10 @@ export const Ops = {
       totalUnread: Type.Integer({ minimum: 0 }),
       /** Sum of the rooms' `mentionCount`. */
       totalMentions: Type.Integer({ minimum: 0 }),
-      /** Every user the viewer shares a room with, for rooms up to `Limits.snapshotReadersPerRoom` members. */
+      /** The viewer, direct peers, the senders of the rooms' last messages and the members of the `readers` rooms. */
       users: Type.Array(User),
       presence: Type.Array(Presence),
-      /** Read pointers per room, for rooms up to `Limits.snapshotReadersPerRoom` members. */
+      /** Read pointers of the rooms asked for in `readers` that have at most `Limits.snapshotReadersPerRoom` members. */
       readers: Type.Array(RoomReaders),
       announcements: Type.Array(Announcement),
     }),

@@ -47,6 +47,8 @@ describe('scale-out cluster', () => {
     const ca = await connected(a, g1.url);
     const cb = await connected(b, g2.url);
     const cc = await connected(c, g2.url);
+    // Each shows the room: pointers, profiles and presence of its members, live from here on.
+    for (const x of [ca, cb, cc]) await x.loadReaders(room.id);
     await waitFor(() => ca.presence(b.user.id)?.online && cb.presence(a.user.id)?.online, { what: 'presence across gateways' });
 
     const m1 = await ca.send(room.id, 'from gateway 1');

@@ -6,8 +6,8 @@ let server: TestServer;
 let http: ReturnType<typeof httpClient>;
 const open: RawClient[] = [];
 
-async function device(token: string) {
-  const { client, snapshot } = await RawClient.hello(server.wsUrl, token);
+async function device(token: string, readers?: string[]) {
+  const { client, snapshot } = await RawClient.hello(server.wsUrl, token, readers);
   open.push(client);
   return { client, snapshot };
 }
@@ -142,10 +142,43 @@ describe('unread counts and the room list', () => {
   });
 });
 
+describe('snapshot', () => {
+  it('carries read pointers, profiles and presence of the rooms asked for only', async () => {
+    const [a, b, c, stranger] = await Promise.all([http.signup(), http.signup(), http.signup(), http.signup()]);
+    const shown = await http.createRoom(a.accessToken, 'Shown', [b.user.id]);
+    const other = await http.createRoom(a.accessToken, 'Other', [c.user.id]);
+    const elsewhere = await http.createRoom(stranger.accessToken, 'Elsewhere', []);
+    const { client: c1 } = await device(c.accessToken);
+    await c1.request('message.send', { roomId: other.id, body: 'hi', clientMsgId: 'c-1' });
+    const { client: b1 } = await device(b.accessToken);
+
+    const plain = (await device(a.accessToken)).snapshot;
+    expect(plain.rooms.map((r) => r.id).sort()).toEqual([shown.id, other.id].sort());
+    expect(plain.readers).toEqual([]);
+    // The room list still names the sender of a last message.
+    expect(plain.users.map((u) => u.id).sort()).toEqual([a.user.id, c.user.id].sort());
+
+    const asked = (await device(a.accessToken, [shown.id, elsewhere.id])).snapshot;
+    expect(asked.readers.map((r) => r.roomId)).toEqual([shown.id]);
+    expect(asked.readers[0]!.members.map((m) => m.userId).sort()).toEqual([a.user.id, b.user.id].sort());
+    expect(asked.users.map((u) => u.id)).toContain(b.user.id);
+    expect(asked.presence.find((p) => p.userId === b.user.id)).toMatchObject({ online: true });
+    b1.close();
+
+    const tooMany = await RawClient.connect(server.wsUrl);
+    open.push(tooMany);
+    const refused = await tooMany.call('hello', {
+      token: a.accessToken,
+      readers: Array.from({ length: Limits.helloReaderRooms + 1 }, () => shown.id),
+    });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'invalid' } });
+  });
+});
+
 describe('presence', () => {
   it('stays online while any device is connected and goes offline when the last one closes', async () => {
     const [a, b] = await Promise.all([http.signup(), http.signup()]);
-    await http.createRoom(a.accessToken, 'Presence', [b.user.id]);
+    const room = await http.createRoom(a.accessToken, 'Presence', [b.user.id]);
     const { client: watcher } = await device(a.accessToken);
     const { client: b1 } = await device(b.accessToken);
     await watcher.waitForEvent('presence.updated', (e) => e.userId === b.user.id && e.online);
@@ -153,7 +186,8 @@ describe('presence', () => {
     b1.close();
     const { client: b3 } = await device(b.accessToken);
     b2.close();
-    const online = await device(a.accessToken);
+    // A device that shows the room gets its members' presence in the snapshot.
+    const online = await device(a.accessToken, [room.id]);
     expect(online.snapshot.presence.find((p) => p.userId === b.user.id)).toMatchObject({ online: true });
     b3.close();
     const offline = await watcher.waitForEvent('presence.updated', (e) => e.userId === b.user.id && !e.online);

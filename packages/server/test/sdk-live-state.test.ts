@@ -24,6 +24,7 @@ describe('live state through the SDK', () => {
     const late = await env.http.signup();
     await t.a1.api.addMembers(t.room.id, [late.user.id]);
     const lateDevice = await connect(late);
+    await lateDevice.loadReaders(t.room.id);
     for (const [name, dev] of [
       ['a1', t.a1],
       ['b1', t.b1],
@@ -93,6 +94,8 @@ describe('live state through the SDK', () => {
     const t = await env.fourUsers();
     const { proxy, url } = await env.proxy();
     const roaming = await connect(t.b, url);
+    // Shown before the tunnel: its pointers come back in the reconnect's snapshot (hello `readers`).
+    await roaming.loadReaders(t.room.id);
     const first = await t.a1.send(t.room.id, 'before the tunnel');
     await waitFor(() => roaming.messages(t.room.id).length === 1);
 

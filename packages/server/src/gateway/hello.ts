@@ -25,7 +25,7 @@ export function createHello({ services, registry, maxSocketsPerUser, onIdentifie
   return {
     beforeAuth: true as const,
 
-    async handle(conn: Connection, { token }: OpData<'hello'>): Promise<OpReply<'hello'>> {
+    async handle(conn: Connection, { token, readers }: OpData<'hello'>): Promise<OpReply<'hello'>> {
       conn.state = 'authenticating';
       const { user, sessionId } = await services.auth.authenticate(token);
       if (conn.closed) throw new AppError('unavailable', 'connection closed during hello');
@@ -43,7 +43,7 @@ export function createHello({ services, registry, maxSocketsPerUser, onIdentifie
         const roomIds = await services.rooms.listIds(user.id);
         await Promise.all([userRouted, registry.routeRooms(conn, roomIds)]);
         await services.presence.connected(user.id, conn.id, roomIds);
-        return await services.snapshots.build(user, conn.id);
+        return await services.snapshots.build(user, conn.id, readers);
       } catch (err) {
         teardown(conn);
         throw err;

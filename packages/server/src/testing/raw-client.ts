@@ -30,9 +30,10 @@ export class RawClient {
     return new RawClient(socket);
   }
 
-  static async hello(url: string, token: string): Promise<{ client: RawClient; snapshot: OpReply<'hello'> }> {
+  /** Connects and says hello; `readers`: the rooms whose read pointers the snapshot should carry. */
+  static async hello(url: string, token: string, readers?: string[]): Promise<{ client: RawClient; snapshot: OpReply<'hello'> }> {
     const client = await RawClient.connect(url);
-    const snapshot = await client.request('hello', { token });
+    const snapshot = await client.request('hello', readers ? { token, readers } : { token });
     return { client, snapshot };
   }
 

@@ -50,6 +50,8 @@ export function useSdkServer(env: Record<string, string> = {}) {
       const [a, b, c, d] = users as [AuthResponse, AuthResponse, AuthResponse, AuthResponse];
       const room = await http.createRoom(a.accessToken, roomName, [b.user.id, c.user.id, d.user.id]);
       const devices = await Promise.all(users.flatMap((u) => [connect(u), connect(u)]));
+      // Every device shows the room, so it holds the room's read pointers (as an app that opens it does).
+      await Promise.all(devices.map((d) => d.loadReaders(room.id)));
       const [a1, a2, b1, b2, c1, c2, d1, d2] = devices as [
         ChatClient,
         ChatClient,

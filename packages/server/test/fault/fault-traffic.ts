@@ -170,7 +170,7 @@ export async function expectConverged(options: {
     const fresh = sdkClient(url, d.user.accessToken);
     try {
       await fresh.connect();
-      await waitFor(() => fresh.readers(roomId), { what: 'fresh readers', timeoutMs: options.timeoutMs });
+      await fresh.loadReaders(roomId);
       const expected = { room: roomCounts(fresh.room(roomId)), readers: pointers(fresh.readers(roomId)) };
       await waitFor(
         () =>

@@ -91,6 +91,8 @@ async function underTraffic(name: string, fault: () => Promise<void>, extra: Par
     users.slice(1).map((u) => u.user.id),
   );
   for (const d of devices) await waitFor(() => d.client.room(room.id), { what: 'room on every device', timeoutMs: 15_000 });
+  // Every device shows the room: its pointers are kept live and come back after each reconnect.
+  for (const d of devices) await d.client.loadReaders(room.id);
   const traffic = startTraffic({ roomId: room.id, devices, intervalMs: 100, maxInFlight: 20, ...extra });
   // Traffic runs for trafficMs before the fault and for trafficMs after it healed: both sides count.
   await later(trafficMs);
