@@ -6,7 +6,7 @@
  * and writes the same packet to every socket (its own pre-encoding path).
  * Events (client → server, with ack):
  *   "join" {userId, rooms}              → ack {ok:true}
- *   "send" {roomId, body, clientMsgId}  → ack {ok:true, seq}; the room (sender included) gets
+ *   "send" {roomId, body, clientMsgId}  → ack {ok:true, seq} if asked for; the room (sender included) gets
  *      "message.created" {message:{id,roomId,seq,senderId,body,clientMsgId,createdAt}}
  *   "ping" {}                           → ack {ok:true}
  * Nothing is stored. With REDIS_URL set, @socket.io/redis-adapter (classic Pub/Sub) joins processes.
@@ -49,7 +49,7 @@ io.on('connection', (socket) => {
     void socket.join(data.rooms.map(String));
     ack({ ok: true });
   });
-  socket.on('send', (data: { roomId: string; body: string; clientMsgId: string }, ack: Ack) => {
+  socket.on('send', (data: { roomId: string; body: string; clientMsgId: string }, ack?: Ack) => {
     const roomId = String(data.roomId);
     const seq = (seqs.get(roomId) ?? 0) + 1;
     seqs.set(roomId, seq);
@@ -63,7 +63,7 @@ io.on('connection', (socket) => {
       createdAt: new Date().toISOString(),
     };
     io.to(roomId).emit('message.created', { message });
-    ack({ ok: true, seq });
+    ack?.({ ok: true, seq });
   });
   socket.on('ping', (_data: unknown, ack: Ack) => ack({ ok: true }));
 });

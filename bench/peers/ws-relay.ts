@@ -4,6 +4,7 @@
  * Protocol (the same envelope as ChatChat, so the load generator code is shared):
  *   {"id","op":"join","data":{"userId","rooms":[…]}}            → {"re","ok":true,"data":{}}
  *   {"id","op":"send","data":{"roomId","body","clientMsgId"}}   → {"re","ok":true,"data":{"seq"}}
+ *     (no reply when the send has no "id": the plain relay)
  *     and every socket in the room (sender included) gets
  *     {"ev":"message.created","data":{"message":{id,roomId,seq,senderId,body,clientMsgId,createdAt}}}
  *   {"id","op":"ping","data":{}}                                → {"re","ok":true,"data":{}}
@@ -109,7 +110,7 @@ wss.on('connection', (socket) => {
       const frame = Buffer.from(JSON.stringify({ ev: 'message.created', data: { message } }));
       if (pub) void pub.publish(`room:${roomId}`, frame);
       else broadcastLocal(roomId, frame);
-      socket.send(JSON.stringify({ re: req.id, ok: true, data: { seq } }));
+      if (req.id !== undefined) socket.send(JSON.stringify({ re: req.id, ok: true, data: { seq } }));
     } else if (req.op === 'join') {
       client.userId = String(req.data.userId);
       client.rooms = (req.data.rooms as string[]).map(String);

@@ -170,7 +170,7 @@ function suiteNotes(p: SuiteParams, pinned: boolean): string[] {
     pinned
       ? `Server processes pinned to CPU ${serverCpus}, generator workers and coordinator to CPU ${generatorCpus} (taskset -a -p). PostgreSQL and Redis are shared system services and run unpinned.`
       : 'No CPU pinning (taskset missing or a single core): server and generator share cores.',
-    'ChatChat stores every message (SQLite or PostgreSQL) before acking and fanning out; the peers (ws-relay, Socket.IO) store nothing.',
+    'ChatChat stores every message (SQLite or PostgreSQL) before acking and fanning out; the peers (ws-relay, Socket.IO) store nothing. `-plain` peers are the same servers relaying without acknowledging sends (the stricter comparison); the others ack every send like ChatChat.',
     `Bodies are ${p.bodyChars} characters carrying the send time (CLOCK_MONOTONIC µs); latency is measured at each receiving connection, the sender's own echo included.`,
   ];
 }

@@ -90,7 +90,7 @@ export const suiteDefaults: Record<'smoke' | 'quick' | 'full', SuiteParams> = {
     clusterCase: { size: 5, rate: 100 },
   },
   quick: {
-    systems: ['ws-relay', 'socketio', 'chatchat'],
+    systems: ['ws-relay-plain', 'ws-relay', 'socketio-plain', 'socketio', 'chatchat'],
     workers: 2,
     bodyChars: 100,
     warmupMs: 2000,
@@ -121,7 +121,7 @@ export const suiteDefaults: Record<'smoke' | 'quick' | 'full', SuiteParams> = {
     clusterCase: { size: 10, rate: 2000 },
   },
   full: {
-    systems: ['ws-relay', 'socketio', 'chatchat'],
+    systems: ['ws-relay-plain', 'ws-relay', 'socketio-plain', 'socketio', 'chatchat'],
     workers: 2,
     bodyChars: 100,
     warmupMs: 3000,
@@ -235,8 +235,10 @@ export function buildJobs(suite: 'smoke' | 'quick' | 'full' | 'fanout' | 'idle' 
   const one = (name: SystemName, store: 'sqlite' | 'postgres' | 'mongodb' = 'sqlite'): SystemChoice => ({ name, store, processes: 1 });
   const wantFanout = ['smoke', 'quick', 'full', 'fanout'].includes(suite);
   const wantIdle = ['quick', 'full', 'idle', 'smoke'].includes(suite);
+  // A plain peer is its acking twin's server: idle and cluster figures would be the same.
+  const servers = p.systems.filter((s) => !s.endsWith('-plain'));
   if (wantIdle && (p.idleSeparate || suite === 'idle')) {
-    for (const s of p.systems) {
+    for (const s of servers) {
       const system: SystemChoice = p.idleGateways > 1 ? { name: s, store: 'postgres', processes: p.idleGateways } : one(s);
       jobs.push({ title: `idle ${s}`, system, spec: idleSpec(p) });
     }
@@ -247,7 +249,7 @@ export function buildJobs(suite: 'smoke' | 'quick' | 'full' | 'fanout' | 'idle' 
       const spec = fanoutSpec(
         round === 0 ? p : { ...p, sweep: false },
         suite === 'smoke' ? 'smoke' : 'fanout',
-        round === 0 && wantIdle && !p.idleSeparate,
+        round === 0 && wantIdle && !p.idleSeparate && !s.endsWith('-plain'),
       );
       if (suite === 'smoke' && s === 'chatchat') {
         // Smoke: persist runs in the same server as fan-out, so CI starts ChatChat once.
@@ -264,7 +266,7 @@ export function buildJobs(suite: 'smoke' | 'quick' | 'full' | 'fanout' | 'idle' 
   }
   if (suite === 'cluster' || (suite === 'full' && p.cluster)) {
     const c = [p.clusterCase];
-    for (const s of p.systems) {
+    for (const s of servers) {
       // Against one process of the same build and store, so the ratio is the cost of scaling out.
       jobs.push({
         title: `cluster baseline ${s}`,

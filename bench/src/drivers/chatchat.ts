@@ -7,6 +7,7 @@ export function createChatChatDriver(): WireDriver {
     name: 'chatchat',
     url: (base) => `${base}/ws`,
     waitsForReady: false,
+    acks: true,
     handshake: (id, user) => JSON.stringify({ id: String(id), op: 'hello', data: { token: user.token } }),
     send: (id, roomId, body, clientMsgId) => JSON.stringify({ id: String(id), op: 'message.send', data: { roomId, body, clientMsgId } }),
     ping: (id) => JSON.stringify({ id: String(id), op: 'ping', data: {} }),

@@ -9,7 +9,11 @@ export function createWireDriver(name: SystemName): WireDriver {
       return createChatChatDriver();
     case 'socketio':
       return createSocketIoDriver();
+    case 'socketio-plain':
+      return createSocketIoDriver(true);
     case 'ws-relay':
       return createWsRelayDriver();
+    case 'ws-relay-plain':
+      return createWsRelayDriver(true);
   }
 }

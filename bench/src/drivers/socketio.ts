@@ -5,14 +5,18 @@ import type { Classified, WireDriver } from './wire-driver.js';
  * no polling) so that the generator's cost per frame is the same as for the other systems:
  *   server "0{…}" OPEN → client "40" CONNECT → server "40{…}" (ready)
  *   "2" PING → "3" PONG; "42<id>[event,data]" EVENT with ack id → "43<id>[reply]" ACK.
+ * `plain`: sends are "42[event,data]", an EVENT without ack id, which the server does not answer.
  */
-export function createSocketIoDriver(): WireDriver {
+export function createSocketIoDriver(plain = false): WireDriver {
   return {
-    name: 'socketio',
+    name: plain ? 'socketio-plain' : 'socketio',
     url: (base) => `${base}/socket.io/?EIO=4&transport=websocket`,
     waitsForReady: true,
+    acks: !plain,
     handshake: (id, user) => `42${id}${JSON.stringify(['join', { userId: user.userId, rooms: user.rooms }])}`,
-    send: (id, roomId, body, clientMsgId) => `42${id}${JSON.stringify(['send', { roomId, body, clientMsgId }])}`,
+    send: plain
+      ? (_id, roomId, body, clientMsgId) => `42${JSON.stringify(['send', { roomId, body, clientMsgId }])}`
+      : (id, roomId, body, clientMsgId) => `42${id}${JSON.stringify(['send', { roomId, body, clientMsgId }])}`,
     ping: (id) => `42${id}["ping",{}]`,
     classify: classifySocketIo,
   };

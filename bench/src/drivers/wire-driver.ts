@@ -1,6 +1,13 @@
-/** The systems the bench can drive. */
-export type SystemName = 'chatchat' | 'socketio' | 'ws-relay';
-export const systemNames: readonly SystemName[] = ['ws-relay', 'socketio', 'chatchat'];
+/**
+ * The systems the bench can drive. `-plain` peers are the same servers relaying without
+ * acknowledging (the send carries no request id): the stricter comparison, since ChatChat
+ * and the plain names' acking twins answer every send.
+ */
+export type SystemName = 'chatchat' | 'socketio' | 'ws-relay' | 'socketio-plain' | 'ws-relay-plain';
+export const systemNames: readonly SystemName[] = ['ws-relay-plain', 'ws-relay', 'socketio-plain', 'socketio', 'chatchat'];
+export type PeerName = Exclude<SystemName, 'chatchat'>;
+/** The server a peer name runs. */
+export const peerServer = (name: PeerName): 'socketio' | 'ws-relay' => (name.startsWith('socketio') ? 'socketio' : 'ws-relay');
 
 /** What the generator needs to know to open one connection. */
 export interface ConnUser {
@@ -28,6 +35,8 @@ export interface WireDriver {
   url(base: string): string;
   /** Whether the socket must see a 'ready' frame before the handshake request (Socket.IO's CONNECT). */
   readonly waitsForReady: boolean;
+  /** Whether sends are answered; without, the generator sends and records deliveries only. */
+  readonly acks: boolean;
   handshake(id: number, user: ConnUser): string;
   send(id: number, roomId: string, body: string, clientMsgId: string): string;
   ping(id: number): string;

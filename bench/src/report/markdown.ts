@@ -35,8 +35,9 @@ function loadRows(list: MedianRun[]): string[][] {
     ms(m.delivery.p50),
     ms(m.delivery.p99),
     ms(m.delivery.p999),
-    ms(m.ack.p50),
-    ms(m.ack.p99),
+    // A plain peer answers no send.
+    m.ack.count === 0 ? '–' : ms(m.ack.p50),
+    m.ack.count === 0 ? '–' : ms(m.ack.p99),
     fmt(m.drops),
     errorsText(m),
     `${fmt(m.generatorCpuPct)}${m.generatorSaturated ? ' ⚠' : ''}`,

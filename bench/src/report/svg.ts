@@ -9,7 +9,13 @@ const left = 110;
 const right = 20;
 const plotW = width - left - right;
 const rowH = 22;
-const colors: Record<SystemName, string> = { chatchat: '#d9480f', socketio: '#1c7ed6', 'ws-relay': '#868e96' };
+const colors: Record<SystemName, string> = {
+  chatchat: '#d9480f',
+  socketio: '#1c7ed6',
+  'socketio-plain': '#74c0fc',
+  'ws-relay': '#868e96',
+  'ws-relay-plain': '#ced4da',
+};
 
 const esc = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
@@ -175,7 +181,7 @@ function sweepPanel(y0: number, series: Series[], limitMs: number): Panel {
   return { svg: parts.join('\n'), height: 48 + h + 48 + Math.ceil(series.length / 2) * 16 };
 }
 
-const systemOrder: SystemName[] = ['ws-relay', 'socketio', 'chatchat'];
+const systemOrder: SystemName[] = ['ws-relay-plain', 'ws-relay', 'socketio-plain', 'socketio', 'chatchat'];
 
 /** "chatchat", or "chatchat ×2" for a run over several processes. */
 function rowName(m: { systemName: SystemName; system: string }): string {
@@ -282,10 +288,10 @@ export function renderSvg(result: SuiteResult): string {
     );
   }
   const height = y + 10;
-  const legend = (['chatchat', 'socketio', 'ws-relay'] as SystemName[])
+  const legend = (['chatchat', 'socketio', 'socketio-plain', 'ws-relay', 'ws-relay-plain'] as SystemName[])
     .map(
       (s, i) =>
-        `<rect x="${width - 330 + i * 105}" y="18" width="12" height="12" fill="${colors[s]}"/><text x="${width - 314 + i * 105}" y="28" font-size="12">${s}</text>`,
+        `<rect x="${width - 560 + i * 112}" y="18" width="12" height="12" fill="${colors[s]}"/><text x="${width - 544 + i * 112}" y="28" font-size="12">${s}</text>`,
     )
     .join('');
   const m = result.machine;

@@ -1,11 +1,11 @@
 import type { Children } from '../children.js';
-import type { SystemName } from '../drivers/wire-driver.js';
+import { peerServer, type PeerName } from '../drivers/wire-driver.js';
 import { startServer, type StartedServer } from './server-process.js';
 import { roomMembers, type Plan, type RoomGroupSpec, type RunningSystem } from './system.js';
 
 export interface PeerOptions {
   children: Children;
-  name: Extract<SystemName, 'socketio' | 'ws-relay'>;
+  name: PeerName;
   /** Processes to run; more than one needs redisUrl (the cluster scenario). */
   processes?: number;
   redisUrl?: string;
@@ -23,7 +23,7 @@ export async function startPeer(options: PeerOptions): Promise<RunningSystem> {
     for (let i = 0; i < count; i++) {
       servers.push(
         await startServer(options.children, {
-          entry: entries[options.name],
+          entry: entries[peerServer(options.name)],
           label: `${options.name}#${i}`,
           env: { HOST: '127.0.0.1', REDIS_URL: options.redisUrl },
           nodeFlags: options.nodeFlags,

@@ -245,7 +245,8 @@ function createWorker(init: WorkerInit) {
     }
     const body = `${marker}${Math.round(t)}~${r.pad}`;
     const clientMsgId = `${init.workerIndex}.${r.spec.runId}.${r.msgCounter++}`;
-    request(conn, (id) => driver.send(id, room.spec.roomId, body, clientMsgId), 'send', room, t);
+    if (driver.acks) request(conn, (id) => driver.send(id, room.spec.roomId, body, clientMsgId), 'send', room, t);
+    else conn.ws.send(driver.send(0, room.spec.roomId, body, clientMsgId));
     void intendedUs;
   }
 
