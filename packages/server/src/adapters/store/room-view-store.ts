@@ -1,74 +1,83 @@
-import { compareRooms, type Message, type Notice } from '@chatchat/protocol';
+import { sql, type Selectable } from 'kysely';
+import { compareRooms } from '@chatchat/protocol';
 import type { RoomView, Store } from '../../ports/store.js';
 import { toMember, toMessage, toNotice, toRoom } from './row-mappers.js';
+import type { MembersTable, MessagesTable, RoomsTable } from './schema.js';
 import type { StoreContext } from './store-context.js';
 
 export type RoomViewStore = Pick<Store, 'listRoomsForUser' | 'getRoomForUser'>;
 
+/** The message columns a room view carries for its last message, selected as `msg_<column>`. */
+const messageColumns = [
+  'room_id',
+  'seq',
+  'id',
+  'sender_id',
+  'kind',
+  'body',
+  'client_msg_id',
+  'created_at',
+  'edited_at',
+  'deleted_at',
+  'attachments',
+  'reply_to_id',
+  'reply_to_seq',
+  'reply_to_sender_id',
+  'reply_to_excerpt',
+  'reply_to_edited',
+  'reply_to_deleted',
+  'mentions',
+  'mentions_all',
+] as const satisfies ReadonlyArray<keyof MessagesTable>;
+
+type ViewRow = Selectable<RoomsTable> &
+  Pick<MembersTable, 'room_id' | 'user_id' | 'role' | 'joined_seq' | 'last_read_seq'> & {
+    member_count: number | string;
+    notice_id: string | null;
+    notice_author_id: string;
+    notice_body: string;
+    notice_created_at: string;
+  } & Record<`msg_${(typeof messageColumns)[number]}`, unknown>;
+
 /**
- * Room lists are built from four queries whatever the number of rooms (rooms with
- * the member rows, last messages, active notices, member counts); direct peers come
+ * A user's room list is one query whatever the number of rooms: each membership with its room,
+ * the room's last message, its active notice and its member count. (It was four, and on
+ * PostgreSQL every hello waits for each round trip through a shared pool.) One statement also
+ * reads one snapshot, so the last message always matches the room's lastSeq. Direct peers come
  * from the room's direct key.
  */
 export function createRoomViewStore({ db }: StoreContext): RoomViewStore {
-  const myMemberships = (userId: string, roomId?: string) => {
-    let q = db.selectFrom('members as m').where('m.user_id', '=', userId).where('m.left_at', 'is', null);
-    if (roomId !== undefined) q = q.where('m.room_id', '=', roomId);
-    return q;
-  };
-
   async function views(userId: string, roomId?: string): Promise<RoomView[]> {
-    const rows = await myMemberships(userId, roomId)
-      .innerJoin('rooms as r', 'r.id', 'm.room_id')
-      .select([
-        'r.id',
-        'r.kind',
-        'r.name',
-        'r.avatar_url',
-        'r.last_seq',
-        'r.direct_key',
-        'r.created_at',
-        'r.description',
-        'm.room_id',
-        'm.user_id',
-        'm.role',
-        'm.joined_seq',
-        'm.last_read_seq',
-      ])
-      .execute();
-    if (rows.length === 0) return [];
-
-    const [lastMessages, notices, counts] = await Promise.all([
-      myMemberships(userId, roomId)
-        .innerJoin('rooms as r', 'r.id', 'm.room_id')
-        .innerJoin('messages as msg', (j) => j.onRef('msg.room_id', '=', 'r.id').onRef('msg.seq', '=', 'r.last_seq'))
-        .selectAll('msg')
-        .execute(),
-      myMemberships(userId, roomId).innerJoin('notices as n', 'n.room_id', 'm.room_id').selectAll('n').where('n.active', '=', 1).execute(),
-      myMemberships(userId, roomId)
-        .innerJoin('members as o', 'o.room_id', 'm.room_id')
-        .where('o.left_at', 'is', null)
-        .select((eb) => ['m.room_id', eb.fn.count<number | string>('o.user_id').as('n')])
-        .groupBy('m.room_id')
-        .execute(),
-    ]);
-
-    const messageByRoom = new Map<string, Message>(lastMessages.map((r) => [r.room_id, toMessage(r)]));
-    const noticeByRoom = new Map<string, Notice>(notices.map((r) => [r.room_id, toNotice(r)]));
-    const countByRoom = new Map<string, number>(counts.map((r) => [r.room_id, Number(r.n)]));
-
+    const oneRoom = roomId === undefined ? sql`` : sql`and m.room_id = ${roomId}`;
+    const { rows } = await sql<ViewRow>`
+      select r.id, r.kind, r.name, r.avatar_url, r.last_seq, r.direct_key, r.created_at, r.description,
+        m.room_id, m.user_id, m.role, m.joined_seq, m.last_read_seq,
+        (select count(*) from members o where o.room_id = m.room_id and o.left_at is null) as member_count,
+        n.id as notice_id, n.author_id as notice_author_id, n.body as notice_body, n.created_at as notice_created_at,
+        ${sql.join(messageColumns.map((c) => sql`msg.${sql.ref(c)} as ${sql.ref(`msg_${c}`)}`))}
+      from members m
+      join rooms r on r.id = m.room_id
+      left join messages msg on msg.room_id = r.id and msg.seq = r.last_seq
+      left join notices n on n.room_id = m.room_id and n.active = 1
+      where m.user_id = ${userId} and m.left_at is null ${oneRoom}`.execute(db);
     const out = rows.map((r): RoomView => {
       const room = toRoom(r);
-      const lastMessage = messageByRoom.get(r.id) ?? null;
-      // A send that landed between the queries is newer than the room row we read;
-      // keep lastSeq consistent with the message shown.
-      if (lastMessage && lastMessage.seq > room.lastSeq) room.lastSeq = lastMessage.seq;
       return {
         room,
         member: toMember(r),
-        memberCount: countByRoom.get(r.id) ?? 0,
-        lastMessage,
-        notice: noticeByRoom.get(r.id) ?? null,
+        memberCount: Number(r.member_count),
+        lastMessage: r.msg_id === null ? null : toMessage(unprefixed(r)),
+        notice:
+          r.notice_id === null
+            ? null
+            : toNotice({
+                id: r.notice_id,
+                room_id: r.room_id,
+                author_id: r.notice_author_id,
+                body: r.notice_body,
+                created_at: r.notice_created_at,
+                active: 1,
+              }),
         peerId: room.kind === 'direct' ? peerFromKey(r.direct_key, userId) : null,
       };
     });
@@ -82,6 +91,11 @@ export function createRoomViewStore({ db }: StoreContext): RoomViewStore {
       return view;
     },
   };
+}
+
+function unprefixed(r: ViewRow): MessagesTable {
+  const row = r as unknown as Record<string, unknown>;
+  return Object.fromEntries(messageColumns.map((c) => [c, row[`msg_${c}`]])) as unknown as MessagesTable;
 }
 
 /** Room lists: newest activity (last message, else creation) first, ties by id descending. Every store sorts with this. */
