@@ -4,9 +4,20 @@ export interface Clock {
   nowIso(): string;
 }
 
+let isoMs = -1;
+let iso = '';
+
 export const systemClock: Clock = {
   now: () => new Date(),
-  nowIso: () => new Date().toISOString(),
+  // Formatted once per millisecond: a group commit stamps hundreds of sends within one.
+  nowIso: () => {
+    const ms = Date.now();
+    if (ms !== isoMs) {
+      isoMs = ms;
+      iso = new Date(ms).toISOString();
+    }
+    return iso;
+  },
 };
 
 /** A clock tests move by hand: starts at the real time, advances only when told. */
