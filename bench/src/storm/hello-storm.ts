@@ -1,9 +1,17 @@
 /**
- * The hello path under a storm: N users, each in K rooms of S members, all reconnecting at once
- * (C hellos in flight) to one ChatChat process pinned to one core. Reports hellos/s, hello reply
- * p50/p99 and the server's CPU per hello; `--cpu-prof DIR` profiles the server for the storm.
- * Each hello asks read pointers for R rooms (`--readers`, default 1: the room an app shows), as the SDK does.
- * Usage: tsx bench/src/storm/hello-storm.ts [--users N] [--rooms-per-user K] [--room-size S] [--readers R] [--concurrency C] [--cpu-prof DIR]
+ * The hello path under a reconnect storm. N users, each in K rooms of S members; every hello asks
+ * read pointers for R rooms (`--readers`, default 1: the room an app shows), as the SDK does, and a
+ * resync asks each shown room's history after what it held (the gap fill).
+ *
+ * - default: all N say hello at once (C in flight) to one embedded process (SQLite) pinned to one core.
+ * - `--failover`: two gateways on PostgreSQL + Redis; all N connect to the first, which is then
+ *   killed with SIGKILL; every client reconnects to the second (already running, pinned to one
+ *   core) after the SDK's first backoff (uniform 0–250 ms) and resyncs (hello + gap fill). Reports
+ *   the time from the kill to the last resync, hello p50/p99 and the second gateway's CPU.
+ *
+ * `--cpu-prof DIR` profiles the server(s). Open files: raise `ulimit -n` above N for this process.
+ * Usage: tsx bench/src/storm/hello-storm.ts [--users N] [--rooms-per-user K] [--room-size S]
+ *        [--readers R] [--concurrency C] [--failover] [--cpu-prof DIR]
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -12,7 +20,7 @@ import { canPin, createChildren, pinProcess } from '../children.js';
 import { createHistogram, summarise } from '../histogram.js';
 import { createCpuWindow, nowUs } from '../proc-stats.js';
 import { startChatChat } from '../systems/chatchat.js';
-import type { RoomGroupSpec } from '../systems/system.js';
+import type { Plan, RoomGroupSpec } from '../systems/system.js';
 
 const { values } = parseArgs({
   options: {
@@ -21,6 +29,7 @@ const { values } = parseArgs({
     'room-size': { type: 'string' },
     concurrency: { type: 'string' },
     readers: { type: 'string' },
+    failover: { type: 'boolean' },
     'cpu-prof': { type: 'string' },
   },
 });
@@ -29,76 +38,185 @@ const roomsPerUser = Number(values['rooms-per-user'] ?? 20);
 const roomSize = Number(values['room-size'] ?? 100);
 const concurrency = Number(values.concurrency ?? 200);
 const readerRooms = Number(values.readers ?? 1);
+const failover = values.failover ?? false;
 
 const children = createChildren();
 process.on('exit', () => children.killAllSync());
 const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 
-/** Opens a socket and sends hello; resolves with the µs from open to the hello reply, after the socket is closed. */
-function hello(url: string, token: string, readers: string[]): Promise<number> {
+interface Session {
+  ws: WebSocket;
+  /** µs from the socket's open to the hello reply. */
+  helloUs: number;
+  /** The last seq the hello reported per shown room (where a gap fill starts). */
+  lastSeqs: Map<string, number>;
+}
+
+/** Opens a socket, says hello asking for `shown` rooms' pointers, and resolves once it is answered. */
+function hello(url: string, token: string, shown: string[]): Promise<Session> {
   return new Promise((resolve, reject) => {
     const ws = new WebSocket(`${url}/ws`, { perMessageDeflate: false });
     let t0 = 0;
     ws.once('error', reject);
+    ws.once('close', () => reject(new Error('closed before the hello reply')));
     ws.once('open', () => {
       t0 = nowUs();
-      ws.send(JSON.stringify({ id: '1', op: 'hello', data: { token, readers } }));
+      ws.send(JSON.stringify({ id: 'h', op: 'hello', data: { token, readers: shown } }));
     });
-    ws.on('message', (data) => {
-      const frame = JSON.parse(String(data)) as { re?: string; ok?: boolean; error?: { code: string } };
-      if (frame.re !== '1') return;
-      if (!frame.ok) reject(new Error(`hello refused: ${frame.error?.code}`));
-      else resolve(nowUs() - t0);
-    });
+    const onMessage = (data: WebSocket.RawData) => {
+      const frame = JSON.parse(String(data)) as {
+        re?: string;
+        ok?: boolean;
+        error?: { code: string };
+        data?: { rooms: Array<{ id: string; lastSeq: number }> };
+      };
+      if (frame.re !== 'h') return;
+      ws.off('message', onMessage);
+      ws.removeAllListeners('close');
+      if (!frame.ok) return reject(new Error(`hello refused: ${frame.error?.code}`));
+      const wanted = new Set(shown);
+      const lastSeqs = new Map(frame.data!.rooms.filter((r) => wanted.has(r.id)).map((r) => [r.id, r.lastSeq]));
+      resolve({ ws, helloUs: nowUs() - t0, lastSeqs });
+    };
+    ws.on('message', onMessage);
   });
+}
+
+/** The gap fill of a resync: history after what the client held, for every shown room. */
+function fillGaps(session: Session, held: Map<string, number>): Promise<void> {
+  const rooms = [...session.lastSeqs.keys()];
+  return new Promise((resolve, reject) => {
+    let left = rooms.length;
+    if (left === 0) return resolve();
+    const onMessage = (data: WebSocket.RawData) => {
+      const frame = JSON.parse(String(data)) as { re?: string; ok?: boolean };
+      if (!frame.re?.startsWith('g')) return;
+      if (!frame.ok) return reject(new Error('gap fill refused'));
+      if (--left === 0) {
+        session.ws.off('message', onMessage);
+        resolve();
+      }
+    };
+    session.ws.on('message', onMessage);
+    rooms.forEach((roomId, i) =>
+      session.ws.send(JSON.stringify({ id: `g${i}`, op: 'message.list', data: { roomId, afterSeq: held.get(roomId) ?? 0, limit: 50 } })),
+    );
+  });
+}
+
+function groupsFor(): RoomGroupSpec[] {
+  // Every user in `roomsPerUser` rooms: groups of rooms with shifted member windows.
+  const roomsPerGroup = Math.ceil(users / roomSize);
+  return Array.from({ length: roomsPerUser }, (_, g) => ({
+    group: `g${g}`,
+    rooms: roomsPerGroup,
+    size: roomSize,
+    userOffset: Math.floor((g * roomSize) / roomsPerUser),
+  }));
+}
+
+function shownRooms(plan: Plan): string[][] {
+  const roomsOf = plan.users.map(() => [] as string[]);
+  for (const room of plan.rooms) for (const m of room.members) roomsOf[m]!.push(room.id);
+  return roomsOf.map((r) => r.slice(0, readerRooms));
+}
+
+/** Runs `task` for every index with `limit` in flight; resolves with the failures. */
+async function inParallel(count: number, limit: number, task: (i: number) => Promise<void>): Promise<number> {
+  let next = 0;
+  let failed = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, count) }, async () => {
+      while (next < count) {
+        const i = next++;
+        await task(i).catch(() => failed++);
+      }
+    }),
+  );
+  return failed;
+}
+
+function report(
+  what: string,
+  count: number,
+  failed: number,
+  seconds: number,
+  cpuSeconds: number,
+  hist: ReturnType<typeof createHistogram>,
+) {
+  const s = summarise(hist);
+  const ok = count - failed;
+  log(
+    `${what}: ${ok} of ${count} in ${seconds.toFixed(2)} s (${failed} failed): ${(ok / seconds).toFixed(0)}/s, ` +
+      `hello p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms; server ${cpuSeconds.toFixed(2)} CPU-s ` +
+      `(${((cpuSeconds / Math.max(1, ok)) * 1e6).toFixed(0)} µs each)`,
+  );
 }
 
 async function main() {
   const cpuProf = values['cpu-prof'] ? path.resolve(values['cpu-prof']) : null;
-  const system = await startChatChat({ children, nodeFlags: cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : [] });
+  const system = await startChatChat({
+    children,
+    nodeFlags: cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : [],
+    ...(failover ? { postgresAdminUrl: 'postgres://postgres@127.0.0.1:5432/test', redisUrl: 'redis://127.0.0.1:6379', gateways: 2 } : {}),
+  });
   try {
-    // Every user in `roomsPerUser` rooms: groups of rooms with shifted member windows.
-    const roomsPerGroup = Math.ceil(users / roomSize);
-    const groups: RoomGroupSpec[] = Array.from({ length: roomsPerUser }, (_, g) => ({
-      group: `g${g}`,
-      rooms: roomsPerGroup,
-      size: roomSize,
-      userOffset: Math.floor((g * roomSize) / roomsPerUser),
-    }));
-    log(`setting up ${users} users, ${roomsPerUser} × ${roomsPerGroup} rooms of ${roomSize}`);
-    const plan = await system.setup(users, groups);
-    log(`set up in ${plan.setupSeconds.toFixed(1)} s`);
-    if (canPin()) for (const pid of system.pids) pinProcess(pid, '0');
-    if (canPin()) pinProcess(process.pid, '1');
-    const url = system.wsUrls[0]!;
-    const roomsOf = plan.users.map(() => [] as string[]);
-    for (const room of plan.rooms) for (const m of room.members) roomsOf[m]!.push(room.id);
-    const hist = createHistogram();
-    // The open sockets stay open until the end: a storm ends with everyone connected.
-    const cpu = createCpuWindow(() => system.pids);
-    cpu.start();
-    const t0 = nowUs();
-    let next = 0;
-    let failed = 0;
-    await Promise.all(
-      Array.from({ length: concurrency }, async () => {
-        while (next < plan.users.length) {
-          const i = next++;
-          try {
-            hist.recordValue(Math.max(1, await hello(url, plan.users[i]!.token, roomsOf[i]!.slice(0, readerRooms))));
-          } catch {
-            failed++;
-          }
-        }
-      }),
-    );
-    const seconds = (nowUs() - t0) / 1e6;
-    const cpuSeconds = cpu.stop();
-    const s = summarise(hist);
     log(
-      `${plan.users.length - failed} hellos (${failed} failed) in ${seconds.toFixed(2)} s: ${((plan.users.length - failed) / seconds).toFixed(0)} hellos/s, ` +
-        `reply p50 ${s.p50.toFixed(1)} ms, p99 ${s.p99.toFixed(1)} ms; server ${cpuSeconds.toFixed(2)} CPU-s ` +
-        `(${((cpuSeconds / (plan.users.length - failed)) * 1e6).toFixed(0)} µs per hello); window ${Math.round(t0)}–${Math.round(t0 + seconds * 1e6)} µs`,
+      `setting up ${users} users, ${roomsPerUser} × ${Math.ceil(users / roomSize)} rooms of ${roomSize}${failover ? ' (PostgreSQL + Redis, 2 gateways)' : ''}`,
+    );
+    const plan = await system.setup(users, groupsFor());
+    log(`set up in ${plan.setupSeconds.toFixed(1)} s`);
+    const shown = shownRooms(plan);
+    const [first, second] = system.wsUrls as [string, string | undefined];
+    if (canPin()) {
+      for (const pid of system.pids) pinProcess(pid, '0');
+      pinProcess(process.pid, '1');
+    }
+
+    const sessions: Session[] = new Array(users);
+    let hist = createHistogram();
+    let cpu = createCpuWindow(() => system.pids);
+    cpu.start();
+    let t0 = nowUs();
+    let failed = await inParallel(users, concurrency, async (i) => {
+      const s = await hello(first, plan.users[i]!.token, shown[i]!);
+      hist.recordValue(Math.max(1, s.helloUs));
+      sessions[i] = s;
+    });
+    report('hello storm', users, failed, (nowUs() - t0) / 1e6, cpu.stop(), hist);
+    if (!failover || !second) return;
+
+    // Kill -9 the first gateway: every socket drops; the SDK's first retry is after a uniform 0–250 ms.
+    const held = sessions.map((s) => s?.lastSeqs ?? new Map<string, number>());
+    const survivor = system.pids[1]!;
+    hist = createHistogram();
+    cpu = createCpuWindow(() => [survivor]);
+    cpu.start();
+    t0 = nowUs();
+    process.kill(system.pids[0]!, 'SIGKILL');
+    let reconnected = 0;
+    let retries = 0;
+    failed = await inParallel(users, users, async (i) => {
+      // The SDK's backoff: full jitter, 250 ms doubling up to 10 s, until a hello is answered.
+      let s: Session | undefined;
+      for (let attempt = 0; !s; attempt++) {
+        await new Promise((r) => setTimeout(r, Math.random() * Math.min(10_000, 250 * 2 ** attempt)));
+        s = await hello(second, plan.users[i]!.token, shown[i]!).catch(() => undefined);
+        if (!s && attempt >= 8) throw new Error('gave up');
+        if (!s) retries++;
+      }
+      hist.recordValue(Math.max(1, s.helloUs));
+      await fillGaps(s, held[i]!);
+      reconnected++;
+      sessions[i] = s;
+    });
+    report(
+      `failover (kill -9; ${reconnected} resynced on the second gateway, ${retries} retried attempts; timed from the kill)`,
+      users,
+      failed,
+      (nowUs() - t0) / 1e6,
+      cpu.stop(),
+      hist,
     );
   } finally {
     await system.close();
