@@ -37,6 +37,24 @@ export function readRssBytes(pid: number): number | null {
   }
 }
 
+/**
+ * Bytes the processes sent to the storage layer (`write_bytes` of /proc/<pid>/io, counted when
+ * pages are dirtied): WAL appends, checkpoints and table writes, not socket writes. Missing ones
+ * count as zero.
+ */
+export function sumStorageWriteBytes(pids: readonly number[]): number {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const m = /write_bytes:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+      total += m ? Number(m[1]) : 0;
+    } catch {
+      // gone or not ours
+    }
+  }
+  return total;
+}
+
 /** Sum of CPU seconds over a set of pids; missing ones count as zero. */
 export function sumCpuSeconds(pids: readonly number[]): number {
   let total = 0;

@@ -146,6 +146,7 @@ export function renderMarkdown(result: SuiteResult, options: MarkdownOptions): s
           'server CPU %',
           'acked / server CPU-s',
           'DB CPU % (all postgres processes)',
+          'storage KB written per ack (4 KB pages)',
           'errors',
           'other CPU %',
         ],
@@ -159,10 +160,18 @@ export function renderMarkdown(result: SuiteResult, options: MarkdownOptions): s
           fmt(m.serverCpuPct),
           fmt(m.ackedPerServerCpuSec),
           m.system.includes('postgres') ? fmt(m.auxCpuPct) : '–',
+          m.storageBytesPerAck == null ? '–' : fmt(m.storageBytesPerAck / 1024, 2),
           errorsText(m),
           fmt(m.otherCpuPct ?? 0),
         ]),
       ),
+    );
+    out.push('');
+    out.push(
+      'Storage written is `write_bytes` of the server (and, on PostgreSQL, every postgres process) over the window: WAL frames, ' +
+        'checkpoint copies and table pages, divided by the sends acknowledged. Statements per group commit: per send, one ' +
+        'duplicate check, one seq bump (the membership check rides on it), one insert, one read-pointer move, one search-backlog ' +
+        'row per text message and one row per mention; per batch, BEGIN and COMMIT (PostgreSQL sends each kind of statement once per batch, for all its rows).',
     );
     out.push('');
   }

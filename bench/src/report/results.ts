@@ -40,6 +40,8 @@ export interface Measurement {
   /** CPU used by everything else on the machine over the window, % of one core: how noisy the run was. */
   otherCpuPct: number;
   serverRssMb: number;
+  /** Bytes the server and its database wrote to storage per acknowledged send over the window (WAL, checkpoints, tables). */
+  storageBytesPerAck: number | null;
   /** The generator could not keep its schedule: latency then says more about the generator. */
   generatorSaturated: boolean;
 }

@@ -1,5 +1,5 @@
 import { pinProcess, type Children } from '../children.js';
-import { createCpuWindow, nowUs, readMachineBusySeconds, readRssBytes } from '../proc-stats.js';
+import { createCpuWindow, nowUs, readMachineBusySeconds, readRssBytes, sumStorageWriteBytes } from '../proc-stats.js';
 import type { IdleMeasurement, Measurement, SetupRecord, Sweep } from '../report/results.js';
 import { collectGarbage } from '../systems/inspector.js';
 import type { RoomGroupSpec, RunningSystem } from '../systems/system.js';
@@ -198,6 +198,9 @@ export async function measure(ctx: SessionContext, system: RunningSystem, pool: 
   let auxCpuSec = 0;
   let machineBusy = 0;
   let rss = 0;
+  // The server's and its database's (PostgreSQL processes are its aux pids) storage writes.
+  const storagePids = () => [...system.pids, ...system.auxPids()];
+  let storageBytes = 0;
   const r: PoolRunResult = await pool.run(step.request, {
     onWindowStart() {
       windowStart = performance.now();
@@ -206,6 +209,7 @@ export async function measure(ctx: SessionContext, system: RunningSystem, pool: 
       gen.start();
       aux.start();
       machineBusy = readMachineBusySeconds();
+      storageBytes = sumStorageWriteBytes(storagePids());
     },
     onWindowEnd() {
       windowSec = (performance.now() - windowStart) / 1000;
@@ -215,6 +219,7 @@ export async function measure(ctx: SessionContext, system: RunningSystem, pool: 
       auxCpuSec = aux.stop();
       machineBusy = readMachineBusySeconds() - machineBusy;
       rss = system.pids.reduce((a, p) => a + (readRssBytes(p) ?? 0), 0);
+      storageBytes = sumStorageWriteBytes(storagePids()) - storageBytes;
     },
   });
   const dur = step.request.durationMs / 1000;
@@ -250,6 +255,7 @@ export async function measure(ctx: SessionContext, system: RunningSystem, pool: 
     auxCpuPct: (auxCpuSec / windowSec) * 100,
     otherCpuPct: (Math.max(0, machineBusy - serverCpuSec - genCpuSec - auxCpuSec) / windowSec) * 100,
     serverRssMb: rss / 2 ** 20,
+    storageBytesPerAck: r.acked > 0 ? storageBytes / r.acked : null,
     generatorSaturated: sendShort || r.sendLag.p99 > 20 || genCpuSec / windowSec > 0.9 * ctx.cpu.generatorCores,
   };
 }
