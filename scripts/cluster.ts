@@ -42,12 +42,12 @@ function run(name: string, args: string[], extra: Record<string, string> = {}): 
   for (const stream of [child.stdout!, child.stderr!]) {
     stream.on('data', (d: Buffer) =>
       process.stdout.write(
-        d
+        `${d
           .toString()
           .trimEnd()
           .split('\n')
           .map((l) => prefix + l)
-          .join('\n') + '\n',
+          .join('\n')}\n`,
       ),
     );
   }

@@ -109,7 +109,7 @@ function prefixLines(prefix: string, text: string): string {
   return text
     .split('\n')
     .filter((l) => l.length > 0 && !quiet.test(l))
-    .map((l) => prefix + l + '\n')
+    .map((l) => `${prefix}${l}\n`)
     .join('');
 }
 

@@ -22,8 +22,8 @@ describe('GitHub Actions workflows', () => {
   });
 
   it('actionlint does find errors (the check can fail)', async () => {
-    // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression inside the workflow text
     const results = await runLint(
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub expression inside the workflow text
       'on: push\njobs:\n  x:\n    runs-on: ubuntu-24.04\n    steps:\n      - run: echo ${{ github.nope }}\n',
       'bad.yml',
     );

@@ -307,6 +307,6 @@ export function describe(m: Measurement): string {
     `p50/p99/p99.9 ${m.delivery.p50}/${m.delivery.p99}/${m.delivery.p999} ms, ack p99 ${m.ack.p99} ms, ` +
     `server ${m.serverCpuPct.toFixed(0)}% CPU, ${m.deliveriesPerServerCpuSec.toFixed(0)} deliveries/CPU-s, ` +
     `gen ${m.generatorCpuPct.toFixed(0)}%${m.generatorSaturated ? ' (SATURATED)' : ''}, other ${m.otherCpuPct.toFixed(0)}%, ` +
-    `drops ${m.drops}, errors ${m.errorCount}${m.errorCount ? ' ' + JSON.stringify(m.errors) : ''}`
+    `drops ${m.drops}, errors ${m.errorCount}${m.errorCount ? ` ${JSON.stringify(m.errors)}` : ''}`
   );
 }

@@ -135,7 +135,7 @@ export function applyReactionCounts(
   const given = new Map(counts.map((c) => [c.messageId, c.reactions]));
   for (const id of covered) {
     const list = given.get(id);
-    room = list && list.length ? put(room, id, list) : drop(room, id);
+    room = list?.length ? put(room, id, list) : drop(room, id);
   }
   return put(table, roomId, room);
 }

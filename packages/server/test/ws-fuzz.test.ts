@@ -68,7 +68,7 @@ const anyJson: fc.Arbitrary<unknown> = fc.oneof(
 /** Arrays or objects nested far deeper than any schema. */
 const deepNesting = fc
   .integer({ min: 50, max: 1500 })
-  .chain((depth) => fc.constantFrom('[', '{"a":').map((open) => open.repeat(depth) + '1' + (open === '[' ? ']' : '}').repeat(depth)));
+  .chain((depth) => fc.constantFrom('[', '{"a":').map((open) => `${open.repeat(depth)}1${(open === '[' ? ']' : '}').repeat(depth)}`));
 
 /** Ids the fuzzer knows are real (its own room and messages), so valid-shaped requests reach the services. */
 const knownIds: string[] = [];

@@ -1,6 +1,6 @@
 import type WebSocket from 'ws';
 import { CloseCodes, type ErrorBody } from '@chatchat/protocol';
-import { RateLimiter } from './rate-limiter.js';
+import type { RateLimiter } from './rate-limiter.js';
 import { corkUntilNextTick, rawSocket, writeWireFrame, type WireFrame } from './wire-frame.js';
 
 export interface ConnectionOptions {

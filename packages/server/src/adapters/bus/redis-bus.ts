@@ -244,7 +244,7 @@ export function createRedisBus(options: RedisBusOptions): RedisBus {
       }
       pending++;
       try {
-        const frame = nodeId + '\n' + payload;
+        const frame = `${nodeId}\n${payload}`;
         if (sharded) await pub.spublish(full(channel), frame);
         else await pub.publish(full(channel), frame);
         stats.published++;
