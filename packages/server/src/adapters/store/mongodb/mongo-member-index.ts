@@ -1,0 +1,141 @@
+import { inChunks } from '../in-chunks.js';
+import { BY_ID_LOOKUPS, firstWriteError, raiseTo, type Collections } from './mongo-documents.js';
+
+/**
+ * Who is in which room, read by `_id` alone (FerretDB serves nothing else from an index;
+ * a members scan per hello made 200 simultaneous hellos take over 5 s there). The member
+ * documents stay the truth; these are indexes over them that no concurrent writer can
+ * corrupt, because nothing here is read, modified and written back:
+ *
+ * - a user's rooms: insert-only slot documents `<userId>\u0001<n>` (n = 0, 1, … gap-free,
+ *   claimed by unique insert; `user:<id>` holds a lower bound of the count, raised with
+ *   `$max`). Taken before the member document is inserted, so every member document has
+ *   one; a user's slots are a superset of their current rooms, the member documents say
+ *   which are current.
+ * - a room's roster: `room:<id>` holds a version raised after every join and leave. Each
+ *   process keeps the roster (current user ids in join order) per room and version,
+ *   computed once by the member query: a writer reads the version after its write and
+ *   raises it past what it read, so whoever reads the new version computes after the write.
+ */
+
+const slotId = (userId: string, n: number) => `${userId}\u0001${n}`;
+const userClock = (userId: string) => `user:${userId}`;
+const roomClock = (roomId: string) => `room:${roomId}`;
+
+async function readClock(c: Collections, id: string): Promise<number> {
+  return (await c.memberClocks.findOne({ _id: id }))?.value ?? 0;
+}
+
+/**
+ * Records that the user is about to join these rooms: call before inserting their member
+ * documents. Slots are claimed from the hint up in ordered inserts (a slot is written only
+ * after the one before it); a racing taker of a slot makes the rest move one further up.
+ */
+export async function addUserRooms(c: Collections, userId: string, roomIds: readonly string[]): Promise<void> {
+  if (roomIds.length === 0) return;
+  let n = await readClock(c, userClock(userId));
+  for (let rest = [...roomIds]; rest.length > 0; ) {
+    // At most 50 per insert, as for messages: FerretDB goes on past a failure after 100.
+    const docs = rest.slice(0, 50).map((roomId, i) => ({ _id: slotId(userId, n + i), userId, roomId }));
+    try {
+      await c.userRooms.insertMany(docs, { ordered: true });
+      n += docs.length;
+      rest = rest.slice(docs.length);
+    } catch (err) {
+      const failed = firstWriteError(err);
+      if (!failed?.duplicate) throw err;
+      n += failed.index + 1;
+      rest = rest.slice(failed.index);
+    }
+  }
+  await raiseTo(c.memberClocks, userClock(userId), 'value', n, { upsert: true });
+}
+
+/** Slots read so far, per collection and user: they never change, so only newer ones are read again. */
+const knownSlots = new WeakMap<object, Map<string, string[]>>();
+const KNOWN_USERS = 10_000;
+
+/**
+ * The rooms the user was ever added to (room ids of their slots in order, repeats
+ * possible); undefined when there are more than `max` (then one member query is cheaper
+ * than a lookup per room).
+ */
+export async function userRoomCandidates(c: Collections, userId: string, max = BY_ID_LOOKUPS): Promise<string[] | undefined> {
+  let known = knownSlots.get(c.userRooms);
+  if (!known) knownSlots.set(c.userRooms, (known = new Map()));
+  const read = async (n: number) => (await c.userRooms.findOne({ _id: slotId(userId, n) }))?.roomId;
+  const had = known.get(userId);
+  let slots: Array<string | undefined>;
+  if (!had) {
+    const hint = await readClock(c, userClock(userId));
+    if (hint > max) return undefined;
+    // The slots below the hint exist; the one at the hint is read at once too, as the hint
+    // lags a writer that has inserted its slot but not yet raised it.
+    slots = await Promise.all(Array.from({ length: hint + 1 }, (_, n) => read(n)));
+  } else {
+    slots = [...had, await read(had.length)];
+  }
+  while (slots[slots.length - 1] !== undefined) {
+    if (slots.length > max) return undefined;
+    slots.push(await read(slots.length));
+  }
+  const found = slots.filter((r): r is string => r !== undefined);
+  if (found.length === slots.length - 1) {
+    if (!known.has(userId) && known.size >= KNOWN_USERS) known.delete(known.keys().next().value!);
+    known.set(userId, found);
+  }
+  return found;
+}
+
+/** After the member documents of a room changed (a join, a leave, a rejoin). */
+export async function touchRoster(c: Collections, roomId: string): Promise<void> {
+  const seen = await readClock(c, roomClock(roomId));
+  await raiseTo(c.memberClocks, roomClock(roomId), 'value', seen + 1, { upsert: true });
+}
+
+const CACHED_ROSTERS = 10_000;
+
+/** Rosters by room and version for one store (one process); versions are read each time. */
+export function createRosterCache(c: Collections) {
+  const cache = new Map<string, Promise<string[]>>();
+
+  /** One member query for every roster not cached (a scan on FerretDB; once per room and version). */
+  const compute = (roomIds: string[]): Promise<Map<string, string[]>> =>
+    inChunks(roomIds, (part) =>
+      c.members
+        .find({ roomId: { $in: part }, leftAt: null }, { projection: { roomId: 1, userId: 1, joinedAt: 1 } })
+        .sort({ roomId: 1, joinedAt: 1, userId: 1 })
+        .toArray(),
+    ).then((docs) => {
+      const out = new Map<string, string[]>(roomIds.map((id) => [id, []]));
+      for (const d of docs) out.get(d.roomId)?.push(d.userId);
+      return out;
+    });
+
+  return {
+    /**
+     * Current user ids of each room, in join order; undefined for more than `max` rooms
+     * (a version lookup each would cost more than one member query).
+     */
+    async rosters(roomIds: readonly string[], max = BY_ID_LOOKUPS): Promise<Map<string, string[]> | undefined> {
+      const ids = [...new Set(roomIds)];
+      if (ids.length > max) return undefined;
+      const versions = await Promise.all(ids.map((id) => readClock(c, roomClock(id))));
+      const keys = ids.map((id, i) => `${id}@${versions[i]}`);
+      const missing = ids.filter((_, i) => !cache.has(keys[i]!));
+      if (missing.length > 0) {
+        const batch = compute(missing);
+        for (const roomId of missing) {
+          const key = keys[ids.indexOf(roomId)]!;
+          if (cache.size >= CACHED_ROSTERS) cache.delete(cache.keys().next().value!);
+          const list = batch.then((m) => m.get(roomId) ?? []);
+          cache.set(key, list);
+          list.catch(() => cache.delete(key));
+        }
+      }
+      const lists = await Promise.all(keys.map((k) => cache.get(k)!));
+      return new Map(ids.map((id, i) => [id, lists[i]!]));
+    },
+  };
+}
+export type RosterCache = ReturnType<typeof createRosterCache>;
