@@ -95,47 +95,56 @@ export async function touchRoster(c: Collections, roomId: string): Promise<void>
 
 const CACHED_ROSTERS = 10_000;
 
-/** Rosters by room and version for one store (one process); versions are read each time. */
+/** A room's current members: how many, and who in join order (kept for small rooms only). */
+export interface Roster {
+  count: number;
+  userIds?: string[];
+}
+
+/** Rosters by room for one store (one process), each under the version it was computed at. */
 export function createRosterCache(c: Collections) {
-  const cache = new Map<string, Promise<string[]>>();
+  const cache = new Map<string, { version: number; roster: Promise<Roster> }>();
 
   /** One member query for every roster not cached (a scan on FerretDB; once per room and version). */
-  const compute = (roomIds: string[]): Promise<Map<string, string[]>> =>
+  const compute = (roomIds: string[]): Promise<Map<string, Roster>> =>
     inChunks(roomIds, (part) =>
       c.members
         .find({ roomId: { $in: part }, leftAt: null }, { projection: { roomId: 1, userId: 1, joinedAt: 1 } })
         .sort({ roomId: 1, joinedAt: 1, userId: 1 })
         .toArray(),
     ).then((docs) => {
-      const out = new Map<string, string[]>(roomIds.map((id) => [id, []]));
-      for (const d of docs) out.get(d.roomId)?.push(d.userId);
-      return out;
+      const byRoom = new Map<string, string[]>(roomIds.map((id) => [id, []]));
+      for (const d of docs) byRoom.get(d.roomId)?.push(d.userId);
+      return new Map(
+        [...byRoom].map(([id, userIds]) => [id, { count: userIds.length, ...(userIds.length <= BY_ID_LOOKUPS ? { userIds } : {}) }]),
+      );
     });
 
   return {
-    /**
-     * Current user ids of each room, in join order; undefined for more than `max` rooms
-     * (a version lookup each would cost more than one member query).
-     */
-    async rosters(roomIds: readonly string[], max = BY_ID_LOOKUPS): Promise<Map<string, string[]> | undefined> {
+    /** The rosters of the rooms; undefined for more than `max` rooms (then one member query costs less than a version lookup each). */
+    async rosters(roomIds: readonly string[], max = BY_ID_LOOKUPS): Promise<Map<string, Roster> | undefined> {
       const ids = [...new Set(roomIds)];
       if (ids.length > max) return undefined;
       const versions = await Promise.all(ids.map((id) => readClock(c, roomClock(id))));
-      const keys = ids.map((id, i) => `${id}@${versions[i]}`);
-      const missing = ids.filter((_, i) => !cache.has(keys[i]!));
+      const entries = ids.map((id, i) => {
+        const had = cache.get(id);
+        return had?.version === versions[i] ? had : undefined;
+      });
+      const missing = ids.filter((_, i) => !entries[i]);
       if (missing.length > 0) {
         const batch = compute(missing);
-        for (const roomId of missing) {
-          const key = keys[ids.indexOf(roomId)]!;
+        for (const [i, roomId] of ids.entries()) {
+          if (entries[i]) continue;
+          const entry = { version: versions[i]!, roster: batch.then((m) => m.get(roomId) ?? { count: 0 }) };
+          entries[i] = entry;
+          cache.delete(roomId);
           if (cache.size >= CACHED_ROSTERS) cache.delete(cache.keys().next().value!);
-          const list = batch.then((m) => m.get(roomId) ?? []);
-          cache.set(key, list);
-          list.catch(() => cache.delete(key));
+          cache.set(roomId, entry);
+          entry.roster.catch(() => cache.get(roomId) === entry && cache.delete(roomId));
         }
       }
-      const lists = await Promise.all(keys.map((k) => cache.get(k)!));
-      return new Map(ids.map((id, i) => [id, lists[i]!]));
+      const rosters = await Promise.all(entries.map((e) => e!.roster));
+      return new Map(ids.map((id, i) => [id, rosters[i]!]));
     },
   };
 }
-export type RosterCache = ReturnType<typeof createRosterCache>;

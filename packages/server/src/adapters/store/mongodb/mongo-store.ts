@@ -131,7 +131,8 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
   const listMembersOfRooms = async (roomIds: readonly string[]): Promise<MemberRecord[]> => {
     const ids = [...new Set(roomIds)].sort();
     const lists = await rosters.rosters(ids);
-    const pairs = lists && ids.flatMap((roomId) => lists.get(roomId)!.map((userId) => memberId(roomId, userId)));
+    const known = lists && ids.every((id) => lists.get(id)!.userIds);
+    const pairs = known ? ids.flatMap((roomId) => lists.get(roomId)!.userIds!.map((userId) => memberId(roomId, userId))) : undefined;
     if (pairs && pairs.length <= BY_ID_LOOKUPS) {
       // The roster's order; the member documents say who is still current.
       const found = await Promise.all(pairs.map((_id) => c.members.findOne({ _id })));
@@ -148,7 +149,7 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
 
   async function memberCounts(roomIds: string[]): Promise<Map<string, number>> {
     const lists = await rosters.rosters(roomIds);
-    if (lists) return new Map([...lists].map(([id, list]) => [id, list.length]));
+    if (lists) return new Map([...lists].map(([id, roster]) => [id, roster.count]));
     const counts = await inChunks(roomIds, (part) =>
       c.members
         .aggregate<{ _id: string; n: number }>([
