@@ -26,6 +26,25 @@ async function readClock(c: Collections, id: string): Promise<number> {
   return (await c.memberClocks.findOne({ _id: id }))?.value ?? 0;
 }
 
+/** Slots read so far, per collection and user: they never change, so only newer ones are read again. */
+const knownSlots = new WeakMap<object, Map<string, string[]>>();
+const KNOWN_USERS = 10_000;
+
+function slotsKnown(c: Collections): Map<string, string[]> {
+  let known = knownSlots.get(c.userRooms);
+  if (!known) knownSlots.set(c.userRooms, (known = new Map()));
+  return known;
+}
+
+/** Keeps what slots `start`, `start + 1`, … hold when every slot below `start` is known. */
+function learnSlots(c: Collections, userId: string, start: number, roomIds: readonly string[]): void {
+  const known = slotsKnown(c);
+  const had = known.get(userId) ?? (start === 0 ? [] : undefined);
+  if (had?.length !== start) return;
+  if (!known.has(userId) && known.size >= KNOWN_USERS) known.delete(known.keys().next().value!);
+  known.set(userId, [...had, ...roomIds]);
+}
+
 /**
  * Records that the user is about to join these rooms: call before inserting their member
  * documents. Slots are claimed from the hint up in ordered inserts (a slot is written only
@@ -39,11 +58,13 @@ export async function addUserRooms(c: Collections, userId: string, roomIds: read
     const docs = rest.slice(0, 50).map((roomId, i) => ({ _id: slotId(userId, n + i), userId, roomId }));
     try {
       await c.userRooms.insertMany(docs, { ordered: true });
+      learnSlots(c, userId, n, rest.slice(0, docs.length));
       n += docs.length;
       rest = rest.slice(docs.length);
     } catch (err) {
       const failed = firstWriteError(err);
       if (!failed?.duplicate) throw err;
+      learnSlots(c, userId, n, rest.slice(0, failed.index));
       n += failed.index + 1;
       rest = rest.slice(failed.index);
     }
@@ -51,18 +72,13 @@ export async function addUserRooms(c: Collections, userId: string, roomIds: read
   await raiseTo(c.memberClocks, userClock(userId), 'value', n, { upsert: true });
 }
 
-/** Slots read so far, per collection and user: they never change, so only newer ones are read again. */
-const knownSlots = new WeakMap<object, Map<string, string[]>>();
-const KNOWN_USERS = 10_000;
-
 /**
  * The rooms the user was ever added to (room ids of their slots in order, repeats
  * possible); undefined when there are more than `max` (then one member query is cheaper
  * than a lookup per room).
  */
 export async function userRoomCandidates(c: Collections, userId: string, max = BY_ID_LOOKUPS): Promise<string[] | undefined> {
-  let known = knownSlots.get(c.userRooms);
-  if (!known) knownSlots.set(c.userRooms, (known = new Map()));
+  const known = slotsKnown(c);
   const read = async (n: number) => (await c.userRooms.findOne({ _id: slotId(userId, n) }))?.roomId;
   const had = known.get(userId);
   let slots: Array<string | undefined>;
@@ -80,10 +96,7 @@ export async function userRoomCandidates(c: Collections, userId: string, max = B
     slots.push(await read(slots.length));
   }
   const found = slots.filter((r): r is string => r !== undefined);
-  if (found.length === slots.length - 1) {
-    if (!known.has(userId) && known.size >= KNOWN_USERS) known.delete(known.keys().next().value!);
-    known.set(userId, found);
-  }
+  if (found.length === slots.length - 1) learnSlots(c, userId, had?.length ?? 0, found.slice(had?.length ?? 0));
   return found;
 }
 
