@@ -35,6 +35,26 @@ export function membersContract(f: StoreFixture): void {
       expect((await f.store.listMembers(room.id)).length).toBe(2);
     });
 
+    it('shows joins, leaves and rejoins made by a second store (process) in its lists and counts', async () => {
+      const other = await f.sut.openAnother?.();
+      if (!other) return;
+      const [owner, a, b] = await users(3);
+      const room = await group(owner!, [a!]);
+      const count = async () => (await f.store.getRoomForUser(room.id, owner!.id))?.memberCount;
+      const members = async () => (await f.store.listMembersOfRooms([room.id])).map((m) => m.userId).sort();
+      const roomsOf = async (u: { id: string }) => (await f.store.listRoomsForUser(u.id)).map((v) => v.room.id);
+      // Read once before each change, as a process that keeps anything would have it.
+      expect([await count(), await members(), await roomsOf(b!)]).toEqual([2, [owner!.id, a!.id].sort(), []]);
+      await other.addMembers(room.id, [b!.id], 'member', now());
+      expect([await count(), await members(), await roomsOf(b!)]).toEqual([3, [owner!.id, a!.id, b!.id].sort(), [room.id]]);
+      expect(await f.store.listRoomIdsForUser(b!.id)).toEqual([room.id]);
+      expect(await other.removeMember(room.id, a!.id, now())).toBe(true);
+      expect([await count(), await members(), await roomsOf(a!)]).toEqual([2, [owner!.id, b!.id].sort(), []]);
+      expect(await f.store.listRoomIdsForUser(a!.id)).toEqual([]);
+      await other.addMembers(room.id, [a!.id], 'member', now());
+      expect([await count(), await members(), await roomsOf(a!)]).toEqual([3, [owner!.id, a!.id, b!.id].sort(), [room.id]]);
+    });
+
     it('reports unknown rooms and members', async () => {
       const [owner, a] = await users(2);
       const room = await group(owner!);

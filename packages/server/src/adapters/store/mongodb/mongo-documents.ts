@@ -182,6 +182,19 @@ export interface SessionDoc {
   revokedAt: string | null;
 }
 
+/** `<userId>\u0001<n>`: the user's n-th room (see mongo-member-index.ts); inserted, never changed. */
+export interface UserRoomDoc {
+  _id: string;
+  userId: string;
+  roomId: string;
+}
+
+/** `user:<id>` (the user's slot count, a lower bound) or `room:<id>` (roster version); raised only. */
+export interface ClockDoc {
+  _id: string;
+  value: number;
+}
+
 export interface MetaDoc {
   _id: string;
   version: number;
@@ -207,6 +220,8 @@ export function collections(db: Db) {
     jobLeases: db.collection<JobLeaseDoc>('job_leases'),
     uploads: db.collection<UploadDoc>('uploads'),
     uploadLinks: db.collection<UploadLinkDoc>('upload_links'),
+    userRooms: db.collection<UserRoomDoc>('user_rooms'),
+    memberClocks: db.collection<ClockDoc>('member_clocks'),
   };
 }
 export type Collections = ReturnType<typeof collections>;
@@ -217,6 +232,15 @@ export const sendKey = (m: { senderId: string; clientMsgId: string | null; id: s
 
 /** Duplicate key: the one error code all three servers agree on (FerretDB gives no keyValue). */
 export const isDuplicateKey = (err: unknown): boolean => (err as { code?: unknown } | null)?.code === 11000;
+
+/** Index of the first failed document of an ordered insertMany and whether it was a duplicate key. */
+export function firstWriteError(err: unknown): { index: number; duplicate: boolean } | undefined {
+  const raw = (err as { writeErrors?: unknown } | null)?.writeErrors;
+  const list = Array.isArray(raw) ? raw : raw ? [raw] : [];
+  const first = list[0] as { index?: number; code?: number } | undefined;
+  if (!first || typeof first.index !== 'number') return undefined;
+  return { index: first.index, duplicate: first.code === 11000 };
+}
 
 export const toUser = (d: UserDoc): UserRecord => ({
   id: d._id,
@@ -296,19 +320,21 @@ const raising = new WeakMap<object, Map<string, Promise<unknown>>>();
  * writer read it back (seen in the contract suite, half the runs with 20 racing raises).
  * So raises of one document take turns within this process, and each reads back and
  * raises again until it holds, which covers racing processes but for that narrow window.
- * Returns the value read, undefined if the document is gone.
+ * With `upsert` a missing document is created. Returns the value read, undefined if the
+ * document is gone.
  */
 export async function raiseTo<T extends { _id: string }>(
   coll: Collection<T>,
   id: string,
   field: keyof T & string,
   target: number,
+  { upsert = false }: { upsert?: boolean } = {},
 ): Promise<number | undefined> {
   let inFlight = raising.get(coll);
   if (!inFlight) raising.set(coll, (inFlight = new Map()));
   const key = `${field}:${id}`;
   const before = inFlight.get(key) ?? Promise.resolve();
-  const mine = before.then(() => raiseOnce(coll, id, field, target));
+  const mine = before.then(() => raiseOnce(coll, id, field, target, upsert));
   const settled = mine.catch(() => undefined);
   inFlight.set(key, settled);
   void settled.then(() => {
@@ -322,9 +348,16 @@ async function raiseOnce<T extends { _id: string }>(
   id: string,
   field: keyof T & string,
   target: number,
+  upsert: boolean,
 ): Promise<number | undefined> {
   for (let attempt = 0; ; attempt++) {
-    await coll.updateOne({ _id: id } as never, { $max: { [field]: target } } as never);
+    try {
+      await coll.updateOne({ _id: id } as never, { $max: { [field]: target } } as never, { upsert });
+    } catch (err) {
+      // Racing upserts of a missing document: one inserts, the others go round as updates.
+      if (upsert && isDuplicateKey(err) && attempt < 20) continue;
+      throw err;
+    }
     const d = (await coll.findOne({ _id: id } as never, { projection: { [field]: 1 } })) as Record<string, unknown> | null;
     if (!d) return undefined;
     const value = d[field] as number;
@@ -333,7 +366,7 @@ async function raiseOnce<T extends { _id: string }>(
 }
 
 /** Lists up to this long are read by one `_id` lookup each; longer ones by one `$in` query. */
-const BY_ID_LOOKUPS = 100;
+export const BY_ID_LOOKUPS = 100;
 
 /**
  * The documents of `ids` that exist. FerretDB serves a filter from an index only when it

@@ -1,8 +1,9 @@
 import { isDuplicateKey, type Collections } from './mongo-documents.js';
+import { addUserRooms, userRoomCandidates } from './mongo-member-index.js';
 import { searchPosition, searchTerms } from './mongo-search-store.js';
 
 /** Bumped when an index or document shape changes; `migrate` brings a database up to it. */
-const SCHEMA_VERSION = 2;
+const SCHEMA_VERSION = 3;
 
 /**
  * Indexes and the schema version, created by `migrate` like the SQL migrations, and as
@@ -38,6 +39,7 @@ export async function migrateMongo(c: Collections): Promise<void> {
   ]);
   const meta = await c.meta.findOne({ _id: 'schema' });
   if ((meta?.version ?? 0) < 2) await indexForSearch(c);
+  if ((meta?.version ?? 0) < 3) await slotUserRooms(c);
   for (;;) {
     try {
       await c.meta.updateOne({ _id: 'schema' }, { $max: { version: SCHEMA_VERSION } }, { upsert: true });
@@ -58,5 +60,21 @@ async function indexForSearch(c: Collections): Promise<void> {
   for await (const m of cursor) {
     const terms = m.deletedAt === null ? searchTerms(m.kind, m.body) : [];
     await c.messages.updateOne({ _id: m._id }, { $set: { terms, searchPos: searchPosition(m.createdAt, m.seq) } });
+  }
+}
+
+/** Version 3: every member document written before room slots gets its user's slot (idempotent). */
+async function slotUserRooms(c: Collections): Promise<void> {
+  const byUser = new Map<string, string[]>();
+  for await (const m of c.members.find({}, { projection: { userId: 1, roomId: 1 } })) {
+    byUser.set(m.userId, [...(byUser.get(m.userId) ?? []), m.roomId]);
+  }
+  for (const [userId, roomIds] of byUser) {
+    const slotted = new Set(await userRoomCandidates(c, userId, Number.POSITIVE_INFINITY));
+    await addUserRooms(
+      c,
+      userId,
+      roomIds.filter((r) => !slotted.has(r)),
+    );
   }
 }

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import type { StoreUnderTest } from '../../../ports/store.contract.js';
 import { inChunks } from '../in-chunks.js';
 import { collections, memberId } from './mongo-documents.js';
+import { addUserRooms } from './mongo-member-index.js';
 
 /** Test seeding for the many-rooms contract: bulk inserts on a second client. */
 export function mongoSeedRooms(url: string): NonNullable<StoreUnderTest['seedRooms']> {
@@ -45,6 +46,8 @@ export function mongoSeedRooms(url: string): NonNullable<StoreUnderTest['seedRoo
         },
         5,
       );
+      // The users' room slots, in bulk (no racing writers here); rosters are computed on first read.
+      for (const u of new Set([ownerId, userId])) await addUserRooms(c, u, ids);
     } finally {
       await client.close();
     }

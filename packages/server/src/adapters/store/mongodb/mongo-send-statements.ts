@@ -1,7 +1,16 @@
 import type { MessageRow, SendStatements } from '../group-commit-writer.js';
 import { inChunks } from '../in-chunks.js';
 import { searchPosition, searchTerms } from './mongo-search-store.js';
-import { isDuplicateKey, memberId, raiseTo, sendKey, toMessage, type Collections, type MessageDoc } from './mongo-documents.js';
+import {
+  firstWriteError,
+  isDuplicateKey,
+  memberId,
+  raiseTo,
+  sendKey,
+  toMessage,
+  type Collections,
+  type MessageDoc,
+} from './mongo-documents.js';
 
 /**
  * The room's last seq as its hint says: moved before any send is acknowledged, so only a
@@ -43,15 +52,6 @@ const toDoc = (row: MessageRow, seq: number): MessageDoc => ({
 });
 
 const INSERT_SLICE = 50;
-
-/** Index of the first failed document of an ordered insertMany and whether it was a duplicate key. */
-function firstWriteError(err: unknown): { index: number; duplicate: boolean } | undefined {
-  const raw = (err as { writeErrors?: unknown } | null)?.writeErrors;
-  const list = Array.isArray(raw) ? raw : raw ? [raw] : [];
-  const first = list[0] as { index?: number; code?: number } | undefined;
-  if (!first || typeof first.index !== 'number') return undefined;
-  return { index: first.index, duplicate: first.code === 11000 };
-}
 
 /**
  * No transactions: each room's seq is claimed by inserting under the unique {roomId, seq}

@@ -94,4 +94,39 @@ describe('mongodb migrations (FerretDB)', () => {
       await store.close();
     }
   });
+
+  it('gives members stored before room slots their slots, so room lists and hellos find their rooms', async () => {
+    const url = ferret.databaseUrl();
+    const raw = new MongoClient(url);
+    const opened: Awaited<ReturnType<typeof createStore>>[] = [];
+    const open = async () => {
+      const s = await createStore({ kind: 'mongodb', url, poolSize: 2 });
+      opened.push(s);
+      return s;
+    };
+    try {
+      const writer = await open();
+      await writer.migrate();
+      const now = new Date().toISOString();
+      const [u, v] = await Promise.all(
+        ['a', 'b'].map((p) => writer.createUser({ username: `${p}_${randomUUID().slice(0, 8)}`, displayName: p, passwordHash: 'h', now })),
+      );
+      const room = await writer.createRoom({ kind: 'group', name: 'r', creatorId: u!.id, memberIds: [v!.id], now });
+      // As a version-2 database holds it: member documents only.
+      const db = raw.db();
+      await db.collection('user_rooms').deleteMany({});
+      await db.collection('member_clocks').deleteMany({});
+      await db.collection('meta').updateOne({ _id: 'schema' as never }, { $set: { version: 2 } });
+      const reader = await open();
+      expect(await reader.listRoomIdsForUser(u!.id)).toEqual([]);
+      await reader.migrate();
+      await reader.migrate();
+      expect(await reader.listRoomIdsForUser(u!.id)).toEqual([room.id]);
+      expect((await (await open()).listRoomsForUser(v!.id)).map((r) => [r.room.id, r.memberCount])).toEqual([[room.id, 2]]);
+      expect(await db.collection('user_rooms').countDocuments({})).toBe(2);
+    } finally {
+      await raw.close();
+      await Promise.all(opened.map((s) => s.close()));
+    }
+  });
 });

@@ -18,6 +18,7 @@ import { directKey } from '../room-store.js';
 import { byActivity, peerFromKey } from '../room-view-store.js';
 import { usernameKey } from '../user-store.js';
 import {
+  BY_ID_LOOKUPS,
   collections,
   findByIds,
   isDuplicateKey,
@@ -33,6 +34,7 @@ import {
   type MemberDoc,
   type RoomDoc,
 } from './mongo-documents.js';
+import { addUserRooms, createRosterCache, touchRoster, userRoomCandidates } from './mongo-member-index.js';
 import { migrateMongo } from './mongo-migrations.js';
 import { createMongoSendStatements, lastSeqHint } from './mongo-send-statements.js';
 
@@ -48,7 +50,8 @@ export interface MongoStoreOptions {
  * $sum in $group, no pipeline updates; every read-modify-write is made safe by a unique
  * index (retry on 11000) or a monotonic $max, never by findOneAndUpdate: capped sets
  * (reactions' emojis, pins) by numbered slot documents, job leases by a lease document per
- * attempt.
+ * attempt. Room lists, counts and rosters are read by `_id` through the member index
+ * (mongo-member-index.ts): FerretDB serves no other filter from an index.
  */
 export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions): Promise<Store> {
   // DocumentDB before 8.0.2 refuses retryable writes; our writes are idempotent instead.
@@ -56,6 +59,7 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
   await client.connect();
   const c = collections(client.db());
   const writer = createGroupCommitWriter({ statements: createMongoSendStatements(c), maxBatch: 256 });
+  const rosters = createRosterCache(c);
   let closing: Promise<void> | undefined;
 
   // Lookups by `_id` alone wherever possible: FerretDB serves only those from an index
@@ -71,6 +75,24 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
   const currentMember = async (roomId: string, userId: string) => {
     const d = await c.members.findOne({ _id: memberId(roomId, userId) });
     return d && d.leftAt === null ? d : undefined;
+  };
+
+  /** The user's current member documents: by `_id` through their room slots, or one query for many rooms. */
+  const currentRoomsOf = async (userId: string): Promise<MemberDoc[]> => {
+    const candidates = await userRoomCandidates(c, userId);
+    if (!candidates) return c.members.find({ userId, leftAt: null }).toArray();
+    const docs = await findByIds(
+      c.members,
+      candidates.map((roomId) => memberId(roomId, userId)),
+    );
+    return docs.filter((d) => d.leftAt === null);
+  };
+
+  /** Joins: each user's room slot first, then the member documents, then the roster's version. */
+  const insertMembers = async (roomId: string, docs: MemberDoc[]) => {
+    await Promise.all(docs.map((d) => addUserRooms(c, d.userId, [roomId])));
+    await inChunks(docs, (part) => insertIgnoringDuplicates(part));
+    await touchRoster(c, roomId);
   };
 
   const memberDoc = (roomId: string, userId: string, role: string, seq: number, now: string): MemberDoc => ({
@@ -108,6 +130,14 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
 
   const listMembersOfRooms = async (roomIds: readonly string[]): Promise<MemberRecord[]> => {
     const ids = [...new Set(roomIds)].sort();
+    const lists = await rosters.rosters(ids);
+    const known = lists && ids.every((id) => lists.get(id)!.userIds);
+    const pairs = known ? ids.flatMap((roomId) => lists.get(roomId)!.userIds!.map((userId) => memberId(roomId, userId))) : undefined;
+    if (pairs && pairs.length <= BY_ID_LOOKUPS) {
+      // The roster's order; the member documents say who is still current.
+      const found = await Promise.all(pairs.map((_id) => c.members.findOne({ _id })));
+      return found.flatMap((d) => (d && d.leftAt === null ? [toMember(d)] : []));
+    }
     const docs = await inChunks(ids, (part) =>
       c.members
         .find({ roomId: { $in: part }, leftAt: null })
@@ -117,22 +147,29 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
     return docs.map(toMember);
   };
 
+  async function memberCounts(roomIds: string[]): Promise<Map<string, number>> {
+    const lists = await rosters.rosters(roomIds);
+    if (lists) return new Map([...lists].map(([id, roster]) => [id, roster.count]));
+    const counts = await inChunks(roomIds, (part) =>
+      c.members
+        .aggregate<{ _id: string; n: number }>([
+          { $match: { roomId: { $in: part }, leftAt: null } },
+          { $group: { _id: '$roomId', n: { $sum: 1 } } },
+        ])
+        .toArray(),
+    );
+    return new Map(counts.map((x) => [x._id, x.n]));
+  }
+
   async function views(userId: string, roomId?: string): Promise<RoomView[]> {
     const one = roomId === undefined ? undefined : await currentMember(roomId, userId);
-    const mine = roomId === undefined ? await c.members.find({ userId, leftAt: null }).toArray() : one ? [one] : [];
+    const mine = roomId === undefined ? await currentRoomsOf(userId) : one ? [one] : [];
     if (mine.length === 0) return [];
     const ids = mine.map((m) => m.roomId);
-    const [rooms, notices, counts] = await Promise.all([
+    const [rooms, notices, countByRoom] = await Promise.all([
       findByIds(c.rooms, ids),
       inChunks(ids, (part) => c.notices.find({ activeKey: { $in: part }, active: true }).toArray()),
-      inChunks(ids, (part) =>
-        c.members
-          .aggregate<{ _id: string; n: number }>([
-            { $match: { roomId: { $in: part }, leftAt: null } },
-            { $group: { _id: '$roomId', n: { $sum: 1 } } },
-          ])
-          .toArray(),
-      ),
+      memberCounts(ids),
     ]);
     // Last messages: one query per distinct lastSeq hint, each an index probe per room.
     const byHint = new Map<number, string[]>();
@@ -145,7 +182,6 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
     const roomById = new Map<string, RoomDoc>(rooms.map((r) => [r._id, r]));
     const messageByRoom = new Map<string, Message>(lastMessages.map((m) => [m.roomId, toMessage(m)]));
     const noticeByRoom = new Map<string, Notice>(notices.map((n) => [n.roomId, toNotice(n)]));
-    const countByRoom = new Map<string, number>(counts.map((x) => [x._id, x.n]));
     const out: RoomView[] = [];
     for (const m of mine) {
       const doc = roomById.get(m.roomId);
@@ -214,7 +250,7 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
       return d ? toUser(d) : undefined;
     },
     async getUsers(ids) {
-      return (await inChunks([...new Set(ids)], (part) => c.users.find({ _id: { $in: part } }).toArray())).map(toUser);
+      return (await findByIds(c.users, ids)).map(toUser);
     },
     async updateUser(id, patch) {
       const set: Record<string, string | null> = {};
@@ -277,10 +313,10 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
         createdAt: input.now,
       };
       await c.rooms.insertOne(doc);
-      await inChunks(
-        [memberDoc(id, input.creatorId, 'owner', 0, input.now), ...others.map((u) => memberDoc(id, u, 'member', 0, input.now))],
-        (part) => insertIgnoringDuplicates(part),
-      );
+      await insertMembers(id, [
+        memberDoc(id, input.creatorId, 'owner', 0, input.now),
+        ...others.map((u) => memberDoc(id, u, 'member', 0, input.now)),
+      ]);
       return toRoom(doc);
     },
     async getOrCreateDirectRoom({ userA, userB, now }) {
@@ -298,7 +334,10 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
         if (!winner) throw new Error(`direct room ${key} vanished while being created`);
         return { room: toRoom(winner), created: false };
       }
-      await insertIgnoringDuplicates([...new Set([userA, userB])].map((u) => memberDoc(doc._id, u, 'member', 0, now)));
+      await insertMembers(
+        doc._id,
+        [...new Set([userA, userB])].map((u) => memberDoc(doc._id, u, 'member', 0, now)),
+      );
       return { room: toRoom(doc), created: true };
     },
     getRoom,
@@ -324,8 +363,7 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
     listMembers: (roomId) => listMembersOfRooms([roomId]),
     listMembersOfRooms,
     async listRoomIdsForUser(userId) {
-      const docs = await c.members.find({ userId, leftAt: null }, { projection: { roomId: 1 } }).toArray();
-      return docs.map((d) => d.roomId);
+      return (await currentRoomsOf(userId)).map((d) => d.roomId);
     },
     async addMembers(roomId, userIds, role, now) {
       if (!(await c.rooms.findOne({ _id: roomId }, { projection: { _id: 1 } }))) throw notFound('room');
@@ -349,6 +387,7 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
         if (res.modifiedCount > 0) added.add(u);
       }
       for (const part of await inChunks(fresh, async (p) => [p])) {
+        await Promise.all(part.map((u) => addUserRooms(c, u, [roomId])));
         try {
           await c.members.insertMany(
             part.map((u) => memberDoc(roomId, u, role, seq, now)),
@@ -364,11 +403,14 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
           part.forEach((u, i) => lost.has(i) || added.add(u));
         }
       }
+      if (added.size > 0) await touchRoster(c, roomId);
       return ids.filter((u) => added.has(u)).map((userId) => ({ roomId, userId, role, joinedSeq: seq, lastReadSeq: seq }));
     },
     async removeMember(roomId, userId, now) {
       const res = await c.members.updateOne({ _id: memberId(roomId, userId), leftAt: null }, { $set: { leftAt: now } });
-      return res.modifiedCount > 0;
+      if (res.modifiedCount === 0) return false;
+      await touchRoster(c, roomId);
+      return true;
     },
     async setMemberRole(roomId, userId, role) {
       if (!(await currentMember(roomId, userId))) throw notFound('member');
@@ -417,14 +459,14 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
     },
 
     async advanceReadPointer(roomId, userId, seq) {
-      if (!(await currentMember(roomId, userId))) throw notFound('member');
-      const cap = await lastSeqHint(c, roomId);
-      const target = Math.min(cap, Math.max(0, Math.trunc(Math.min(seq, MAX_SEQ))));
-      // $max: racing updates can only raise it, whatever their order.
-      await raiseTo(c.members, memberId(roomId, userId), 'lastReadSeq', target);
-      const member = await getMember(roomId, userId);
+      const [member, cap] = await Promise.all([currentMember(roomId, userId), lastSeqHint(c, roomId)]);
       if (!member) throw notFound('member');
-      return member.lastReadSeq;
+      const target = Math.min(cap, Math.max(0, Math.trunc(Math.min(seq, MAX_SEQ))));
+      if (member.lastReadSeq >= target) return member.lastReadSeq;
+      // $max: racing updates can only raise it, whatever their order; the value read back is the pointer.
+      const raised = await raiseTo(c.members, memberId(roomId, userId), 'lastReadSeq', target);
+      if (raised === undefined) throw notFound('member');
+      return raised;
     },
 
     async createNotice({ roomId, authorId, body, now }) {
