@@ -5,7 +5,6 @@ import { isForeignKeyViolation, isUniqueViolation } from './db-errors.js';
 import type { MessageRow, SendStatements } from './group-commit-writer.js';
 import { toMessage } from './row-mappers.js';
 import { messageExtras, newMessageFields } from './conversation-rows.js';
-import { sqliteSearchText } from './search-documents.js';
 import type { Database, MessagesTable } from './schema.js';
 
 export interface SqliteSendStatementsOptions {
@@ -14,13 +13,15 @@ export interface SqliteSendStatementsOptions {
   db: Kysely<Database>;
   /** Default true; see StoreOptions. */
   searchIndex?: boolean;
+  /** Called after each committed batch that queued messages for search. */
+  onQueued?: () => void;
 }
 
 /**
  * A batch is one immediate transaction of prepared statements, run synchronously: the
  * commit (not each row) is the expensive part of a write.
  */
-export function createSqliteSendStatements({ sqlite, db, searchIndex = true }: SqliteSendStatementsOptions): SendStatements {
+export function createSqliteSendStatements({ sqlite, db, searchIndex = true, onQueued }: SqliteSendStatementsOptions): SendStatements {
   let writeAll: ((rows: readonly MessageRow[]) => Message[]) | undefined;
   let findOne: BetterSqlite3.Statement<[string, string], MessagesTable> | undefined;
 
@@ -42,7 +43,8 @@ export function createSqliteSendStatements({ sqlite, db, searchIndex = true }: S
          mentions, mentions_all, search_id)
        values (?, ?, ?, ?, ?, ?, ?, ?, null, null, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const indexSearch = sqlite.prepare<[string, string, number]>('insert into message_search (tokens, room_id, seq) values (?, ?, ?)');
+    // Indexed later, off the send path (see search-indexer.ts); the backlog id is the message's place in search order.
+    const queueSearch = sqlite.prepare<[string, number]>('insert into search_backlog (room_id, seq) values (?, ?)');
     const insertMention = sqlite.prepare('insert or ignore into mentions (room_id, user_id, seq) values (?, ?, ?)');
     const movePointer = sqlite.prepare('update members set last_read_seq = ? where room_id = ? and user_id = ? and last_read_seq < ?');
     writeAll = sqlite.transaction((rows: readonly MessageRow[]) => {
@@ -51,9 +53,8 @@ export function createSqliteSendStatements({ sqlite, db, searchIndex = true }: S
         if (row.clientMsgId !== null && isStored.get(row.senderId, row.clientMsgId) !== undefined) continue;
         const seq = nextSeq.get(row.roomId, row.roomId, row.senderId);
         if (seq === undefined) continue;
-        const extras = messageExtras(row, searchIndex);
-        const searchId =
-          extras.tokens.length > 0 ? Number(indexSearch.run(sqliteSearchText(extras.tokens), row.roomId, seq).lastInsertRowid) : null;
+        const extras = messageExtras(row);
+        const searchId = searchIndex && row.kind === 'text' ? Number(queueSearch.run(row.roomId, seq).lastInsertRowid) : null;
         insert.run(
           row.roomId,
           seq,
@@ -94,7 +95,9 @@ export function createSqliteSendStatements({ sqlite, db, searchIndex = true }: S
     insert: (rows) =>
       db.connection().execute(async () => {
         if (!writeAll) prepare();
-        return writeAll!(rows);
+        const written = writeAll!(rows);
+        if (written.length > 0) onQueued?.();
+        return written;
       }),
 
     findSent: (keys) =>
