@@ -81,7 +81,7 @@ function openSqlite(file: string, synchronous: 'NORMAL' | 'FULL', searchIndex: b
     ...(sqlite.memory ? [] : [startSqliteCheckpointer({ file: sqlite.name })]),
     { close: async () => queryDb?.destroy() },
   ];
-  const statements = createSqliteSendStatements({ sqlite, db, searchIndex, onQueued: () => indexer.notify() });
+  const statements = createSqliteSendStatements({ sqlite, db, searchIndex });
   const writer = createGroupCommitWriter({ statements, maxBatch: 512 });
   return createKyselyStore({ db, dialect: 'sqlite', writer, indexer, queryDb: searchQueries, companions });
 }

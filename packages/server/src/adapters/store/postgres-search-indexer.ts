@@ -88,7 +88,6 @@ export function createPostgresSearchIndexer({ pool, batchSize = 1000 }: { pool: 
       await pass();
       return (await pool.query<{ n: number }>(WAITING)).rows[0]!.n;
     },
-    notify() {},
     async migrated() {},
     async close() {
       closed = true;

@@ -13,8 +13,6 @@ export interface SearchIndexer {
    * afterwards (committed since, or claimed by another process's indexer meanwhile).
    */
   catchUp(): Promise<number>;
-  /** New backlog rows were committed: index them soon. */
-  notify(): void;
   /** After migrations: moves an index of an older layout into place. */
   migrated(): Promise<void>;
   close(): Promise<void>;

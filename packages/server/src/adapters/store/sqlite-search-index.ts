@@ -103,6 +103,8 @@ export function createSqliteIndexPass(sqlite: BetterSqlite3.Database, batchSize:
 
   return () => {
     const target = head.get() ?? 0;
+    // Nothing new: no write transaction (and no fsync) for an idle look.
+    if (target <= watermark.get()!) return { indexed: 0, watermark: watermark.get()! };
     let indexed = 0;
     for (;;) {
       const b = batch();

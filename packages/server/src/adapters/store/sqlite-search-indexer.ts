@@ -40,7 +40,9 @@ function threadEntry(): { entry: string; entryUrl: string; tsx?: string } {
 
 /**
  * The SQLite indexer (see sqlite-search-index.ts): on a worker thread with its own connection,
- * so tokenizing and FTS5 writes take no time from the thread that serves requests.
+ * so tokenizing and FTS5 writes take no time from the thread that serves requests. It starts
+ * after migrations (or at the first search, for a store opened without migrating) and then
+ * follows the backlog on its own. In memory it runs inline, at each search.
  */
 export function createSqliteSearchIndexer({ sqlite, db, searchFile, batchSize = 1000 }: SqliteSearchIndexerOptions): SearchIndexer {
   const inline = searchFile === ':memory:';
@@ -75,6 +77,11 @@ export function createSqliteSearchIndexer({ sqlite, db, searchFile, batchSize = 
     return Number(row.n);
   }
 
+  const ensureThread = () => {
+    thread ??= startThread({ file: sqlite.name, searchFile, batchSize }, prune, () => (thread = undefined));
+    return thread;
+  };
+
   const pass = coalescedPasses(async () => {
     if (closed) throw new Error('store is closed');
     let result: IndexPass;
@@ -84,8 +91,7 @@ export function createSqliteSearchIndexer({ sqlite, db, searchFile, batchSize = 
         return inlinePass();
       });
     } else {
-      thread ??= startThread({ file: sqlite.name, searchFile, batchSize }, () => (thread = undefined));
-      result = await thread.pass();
+      result = await ensureThread().pass();
     }
     prune(result.watermark);
     return result.watermark;
@@ -93,12 +99,12 @@ export function createSqliteSearchIndexer({ sqlite, db, searchFile, batchSize = 
 
   return {
     catchUp: async () => waiting(await pass()),
-    notify: () => void pass().catch(() => {}),
     async migrated() {
       if (inline) {
         await db.connection().execute(async () => moveLegacyIndex(sqlite));
         return;
       }
+      if (closed) return;
       // Its own connection: the store's must never have the index file attached (its
       // immediate transactions would then take the index file's lock too).
       const { default: Sqlite } = await import('better-sqlite3');
@@ -111,6 +117,8 @@ export function createSqliteSearchIndexer({ sqlite, db, searchFile, batchSize = 
       } finally {
         conn.close();
       }
+      // From now on the thread keeps the index up to date on its own.
+      ensureThread();
     },
     async close() {
       closed = true;
@@ -122,7 +130,7 @@ export function createSqliteSearchIndexer({ sqlite, db, searchFile, batchSize = 
   };
 }
 
-function startThread(data: ThreadData, onExit: () => void) {
+function startThread(data: ThreadData, onProgress: (watermark: number) => void, onExit: () => void) {
   const worker = new Worker(BOOTSTRAP, { eval: true, workerData: { ...data, ...threadEntry() } });
   // The thread is asked for work and closed by the store; it alone never keeps the process up.
   worker.unref();
@@ -135,6 +143,7 @@ function startThread(data: ThreadData, onExit: () => void) {
   let onClosed: (() => void) | undefined;
   worker.on('message', (m: FromThread) => {
     if (m.type === 'passed') waiters.shift()?.resolve(m);
+    else if (m.type === 'progress') onProgress(m.watermark);
     else if (m.type === 'failed') waiters.shift()?.reject(new Error(`search indexer: ${m.message}`));
     else if (m.type === 'closed') onClosed?.();
   });

@@ -4,8 +4,9 @@ import { attachSearchFile, createSqliteIndexPass, ensureSearchSchema } from './s
 
 /**
  * The SQLite indexer's thread (see sqlite-search-indexer.ts): its own connection to the chat
- * database (read only here) with the index file attached. Each `pass` message runs one pass
- * and answers with its result, in order.
+ * database (read only here) with the index file attached. It polls the backlog on its own, so it
+ * needs nothing from the main thread's event loop, which a burst of sends may keep busy for long;
+ * a `pass` message runs a pass at once and is answered, in order.
  */
 export interface ThreadData {
   file: string;
@@ -14,10 +15,15 @@ export interface ThreadData {
 }
 export type ToThread = { type: 'pass' } | { type: 'close' };
 export type FromThread =
-  | { type: 'ready' }
   | { type: 'passed'; indexed: number; watermark: number }
   | { type: 'failed'; message: string }
+  /** Now and then: how far the index is, so the main thread can drop the backlog rows indexed. */
+  | { type: 'progress'; watermark: number }
   | { type: 'closed' };
+
+// With nothing to do, a look at the backlog this often: the index's lag when no one searches.
+const IDLE_MS = 20;
+const PROGRESS_MS = 250;
 
 const port = parentPort!;
 const { file, searchFile, batchSize } = workerData as ThreadData;
@@ -28,10 +34,43 @@ sqlite.pragma('busy_timeout = 5000');
 attachSearchFile(sqlite, searchFile);
 ensureSearchSchema(sqlite);
 const pass = createSqliteIndexPass(sqlite, batchSize);
-post({ type: 'ready' });
+let closed = false;
+let cancel: (() => void) | undefined;
+let reported = 0;
+let reportedAt = 0;
+
+function report(watermark: number) {
+  if (watermark <= reported || Date.now() - reportedAt < PROGRESS_MS) return;
+  reported = watermark;
+  reportedAt = Date.now();
+  post({ type: 'progress', watermark });
+}
+
+function poll() {
+  cancel = undefined;
+  if (closed) return;
+  let indexed = 0;
+  try {
+    const r = pass();
+    indexed = r.indexed;
+    report(r.watermark);
+  } catch {
+    // Busy or failing: the next look retries; a search's own pass reports the error.
+  }
+  if (indexed > 0) {
+    const next = setImmediate(poll);
+    cancel = () => clearImmediate(next);
+  } else {
+    const next = setTimeout(poll, IDLE_MS);
+    cancel = () => clearTimeout(next);
+  }
+}
+poll();
 
 port.on('message', (m: ToThread) => {
   if (m.type === 'close') {
+    closed = true;
+    cancel?.();
     sqlite.close();
     post({ type: 'closed' });
     port.close();

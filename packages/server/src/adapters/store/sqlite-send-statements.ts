@@ -13,15 +13,13 @@ export interface SqliteSendStatementsOptions {
   db: Kysely<Database>;
   /** Default true; see StoreOptions. */
   searchIndex?: boolean;
-  /** Called after each committed batch that queued messages for search. */
-  onQueued?: () => void;
 }
 
 /**
  * A batch is one immediate transaction of prepared statements, run synchronously: the
  * commit (not each row) is the expensive part of a write.
  */
-export function createSqliteSendStatements({ sqlite, db, searchIndex = true, onQueued }: SqliteSendStatementsOptions): SendStatements {
+export function createSqliteSendStatements({ sqlite, db, searchIndex = true }: SqliteSendStatementsOptions): SendStatements {
   let writeAll: ((rows: readonly MessageRow[]) => Message[]) | undefined;
   let findOne: BetterSqlite3.Statement<[string, string], MessagesTable> | undefined;
 
@@ -95,9 +93,7 @@ export function createSqliteSendStatements({ sqlite, db, searchIndex = true, onQ
     insert: (rows) =>
       db.connection().execute(async () => {
         if (!writeAll) prepare();
-        const written = writeAll!(rows);
-        if (written.length > 0) onQueued?.();
-        return written;
+        return writeAll!(rows);
       }),
 
     findSent: (keys) =>
