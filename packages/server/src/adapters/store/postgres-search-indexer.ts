@@ -37,7 +37,7 @@ interface Claimed {
 }
 
 /** The PostgreSQL indexer: claim rounds, in the worker role's job and inline before a search. */
-export function createPostgresSearchIndexer({ pool, batchSize = 1000 }: { pool: pg.Pool; batchSize?: number }): SearchIndexer {
+export function createPostgresSearchIndexer({ pool, batchSize = 5000 }: { pool: pg.Pool; batchSize?: number }): SearchIndexer {
   async function round(): Promise<number> {
     const client = await pool.connect();
     let broken: Error | undefined;

@@ -44,7 +44,7 @@ function threadEntry(): { entry: string; entryUrl: string; tsx?: string } {
  * after migrations (or at the first search, for a store opened without migrating) and then
  * follows the backlog on its own. In memory it runs inline, at each search.
  */
-export function createSqliteSearchIndexer({ sqlite, db, searchFile, batchSize = 1000 }: SqliteSearchIndexerOptions): SearchIndexer {
+export function createSqliteSearchIndexer({ sqlite, db, searchFile, batchSize = 5000 }: SqliteSearchIndexerOptions): SearchIndexer {
   const inline = searchFile === ':memory:';
   if (inline) {
     attachSearchFile(sqlite, searchFile);
