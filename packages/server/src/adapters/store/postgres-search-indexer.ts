@@ -44,6 +44,9 @@ export function createPostgresSearchIndexer({ pool, batchSize = 5000 }: { pool: 
     try {
       try {
         await client.query('begin');
+        // The claim and the index rows commit together: a commit lost in a crash loses both (the
+        // backlog rows come back), so this need not wait for the WAL flush.
+        await client.query('set local synchronous_commit = off');
         const { rows } = await client.query<Claimed>({ name: 'chatchat_search_claim', text: CLAIM, values: [batchSize] });
         const put: [string[], number[], string[]] = [[], [], []];
         const drop: [string[], number[]] = [[], []];

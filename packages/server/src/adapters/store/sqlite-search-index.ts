@@ -67,10 +67,14 @@ export interface IndexPass {
 }
 
 /**
- * One pass: index batches until the backlog as it stood at the start is done. Each batch is one
- * transaction that first takes the index file's write lock (so two indexers never take the same
- * rows), then reads the backlog and the messages' current bodies; the FTS rowid is the message's
- * search_id (the id of its first backlog row), so an edited message keeps its place in search order.
+ * One pass: index batches until the backlog as it stood at the start is done. A batch reads the
+ * backlog and the messages' current bodies in one short read (a reader held open would keep the
+ * chat database's WAL from being reset, and the senders' checkpoints then do ever more work),
+ * tokenizes with no transaction open, then writes the index in one transaction on the index file
+ * that first checks no other indexer took the same rows meanwhile. A body read just before an
+ * edit or a deletion commits is no harm: that commits its own, later backlog row. The FTS rowid
+ * is the message's search_id (the id of its first backlog row), so an edited message keeps its
+ * place in search order.
  */
 export function createSqliteIndexPass(sqlite: BetterSqlite3.Database, batchSize: number): () => IndexPass {
   const lock = sqlite.prepare('update search.search_state set watermark = watermark where id = 1');
@@ -84,22 +88,41 @@ export function createSqliteIndexPass(sqlite: BetterSqlite3.Database, batchSize:
   const remove = sqlite.prepare('delete from search.message_search where rowid = ?');
   const advance = sqlite.prepare('update search.search_state set watermark = ? where id = 1');
 
-  const batch = sqlite.transaction((): { rows: number; watermark: number } => {
+  type Entry = { first: boolean; searchId: number; text: string | null; roomId: string; seq: number };
+  const write = sqlite.transaction((from: number, to: number, entries: readonly Entry[]): boolean => {
     lock.run();
+    if (watermark.get() !== from) return false;
+    for (const e of entries) {
+      // Its first backlog row has no index row yet; a later one (an edit, a deletion) replaces it.
+      if (!e.first) remove.run(e.searchId);
+      if (e.text !== null) insert.run(e.searchId, e.text, e.roomId, e.seq);
+    }
+    advance.run(to);
+    return true;
+  }).deferred;
+
+  function batch(): { rows: number; watermark: number } {
     const from = watermark.get()!;
     const rows = pending.all(from, batchSize);
+    if (rows.length === 0) return { rows: 0, watermark: from };
+    const entries: Entry[] = [];
     for (const r of rows) {
-      // No message (its room is gone) or none indexed yet under another id: nothing to replace.
+      // No message (its room is gone): nothing to index, nothing known to replace.
       if (r.search_id === null) continue;
-      // Its first backlog row has no index row yet; a later one (an edit, a deletion) replaces it.
-      if (r.id !== r.search_id) remove.run(r.search_id);
       const tokens = r.kind === 'text' && r.deleted_at === null && r.body !== null ? indexTokens(r.body) : [];
-      if (tokens.length > 0) insert.run(r.search_id, sqliteSearchText(tokens), r.room_id, r.seq);
+      entries.push({
+        first: r.id === r.search_id,
+        searchId: r.search_id,
+        text: tokens.length > 0 ? sqliteSearchText(tokens) : null,
+        roomId: r.room_id,
+        seq: r.seq,
+      });
     }
-    const last = rows.length > 0 ? rows[rows.length - 1]!.id : from;
-    if (last !== from) advance.run(last);
-    return { rows: rows.length, watermark: last };
-  }).deferred;
+    const to = rows[rows.length - 1]!.id;
+    // Another indexer (a second process on the same file) went first: read again from where it is.
+    if (!write(from, to, entries)) return batch();
+    return { rows: rows.length, watermark: to };
+  }
 
   return () => {
     const target = head.get() ?? 0;
