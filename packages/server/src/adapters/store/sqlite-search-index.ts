@@ -21,8 +21,9 @@ export function attachSearchFile(sqlite: BetterSqlite3.Database, searchFile: str
   sqlite.pragma('search.synchronous = FULL');
 }
 
-/** Creates the index file's tables if missing (idempotent). */
-export function ensureSearchSchema(sqlite: BetterSqlite3.Database): void {
+/** Creates the index file's tables if missing (idempotent); true when the file was new. */
+export function ensureSearchSchema(sqlite: BetterSqlite3.Database): boolean {
+  const existed = sqlite.prepare("select 1 from search.sqlite_master where name = 'search_state'").get() !== undefined;
   // Tokens come pre-split by the shared tokenizer (words, CJK bigrams): unicode61 only has to split
   // on the spaces between them. columnsize=0: no per-row size table (it serves only bm25 ranking;
   // results are by time).
@@ -31,6 +32,7 @@ export function ensureSearchSchema(sqlite: BetterSqlite3.Database): void {
       tokens, room_id unindexed, seq unindexed, tokenize = 'unicode61 remove_diacritics 0', columnsize = 0);
     create table if not exists search.search_state (id integer primary key check (id = 1), watermark integer not null);
     insert or ignore into search.search_state (id, watermark) values (1, 0);`);
+  return !existed;
 }
 
 /**
@@ -38,8 +40,8 @@ export function ensureSearchSchema(sqlite: BetterSqlite3.Database): void {
  * which messages.search_id point at) are copied over, then the old table is dropped. Redone in
  * full if a crash comes between the two (REPLACE keeps it idempotent).
  */
-export function moveLegacyIndex(sqlite: BetterSqlite3.Database): void {
-  if (!sqlite.prepare("select 1 from main.sqlite_master where type = 'table' and name = 'message_search'").get()) return;
+export function moveLegacyIndex(sqlite: BetterSqlite3.Database): boolean {
+  if (!sqlite.prepare("select 1 from main.sqlite_master where type = 'table' and name = 'message_search'").get()) return false;
   sqlite
     .transaction(() => {
       sqlite.exec(`insert or replace into search.message_search (rowid, tokens, room_id, seq)
@@ -47,6 +49,20 @@ export function moveLegacyIndex(sqlite: BetterSqlite3.Database): void {
     })
     .deferred();
   sqlite.exec('drop table main.message_search');
+  return true;
+}
+
+/**
+ * An index file that is new beside a chat database with indexed messages (restored from a backup
+ * of the database alone, or deleted) is rebuilt through the backlog: every message that had an
+ * index row is queued again, in search order, and the indexer writes it back under its search_id.
+ */
+export function requeueIndexedMessages(sqlite: BetterSqlite3.Database): number {
+  return sqlite
+    .prepare(
+      'insert into main.search_backlog (room_id, seq) select room_id, seq from main.messages where search_id is not null order by search_id',
+    )
+    .run().changes;
 }
 
 interface PendingRow {

@@ -84,6 +84,30 @@ describe('SQLite search indexer', () => {
     }
   });
 
+  it('rebuilds a lost index file through the backlog (a backup of the chat database alone)', async () => {
+    const { file, store, user, room } = await fresh();
+    for (const text of ['restored first', 'restored second', 'restored third']) {
+      await store.insertMessage({
+        roomId: room.id,
+        senderId: user.id,
+        kind: 'text',
+        body: text,
+        clientMsgId: null,
+        now: new Date().toISOString(),
+      });
+    }
+    const [first] = await store.listMessages(room.id, { afterSeq: 0, limit: 1 });
+    await store.updateMessageBody(first!.id, 'restored edited', new Date().toISOString());
+    expect(await store.indexPendingSearch()).toBe(0);
+    await stores.splice(0)[0]!.close();
+    for (const f of ['', '-wal', '-shm']) rmSync(`${file}-search${f}`, { force: true });
+
+    const reopened = await open(file);
+    // Search order (send order) survives the rebuild; the edit is there with its new words.
+    expect(await bodies(reopened, user.id, 'restored')).toEqual(['restored third', 'restored second', 'restored edited']);
+    expect(await bodies(reopened, user.id, 'first')).toEqual([]);
+  });
+
   it('moves the index of a database from before 0006 into its own file, keeping rowids and order', async () => {
     const { file, user, room } = await fresh();
     await stores.splice(0)[0]!.close();

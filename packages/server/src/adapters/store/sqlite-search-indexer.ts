@@ -5,7 +5,14 @@ import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
 import type { Database } from './schema.js';
 import { coalescedPasses, type SearchIndexer } from './search-indexer.js';
-import { attachSearchFile, createSqliteIndexPass, ensureSearchSchema, moveLegacyIndex, type IndexPass } from './sqlite-search-index.js';
+import {
+  attachSearchFile,
+  createSqliteIndexPass,
+  ensureSearchSchema,
+  moveLegacyIndex,
+  requeueIndexedMessages,
+  type IndexPass,
+} from './sqlite-search-index.js';
 import type { FromThread, ThreadData, ToThread } from './sqlite-search-thread.js';
 
 export interface SqliteSearchIndexerOptions {
@@ -112,8 +119,8 @@ export function createSqliteSearchIndexer({ sqlite, db, searchFile, batchSize = 
       try {
         conn.pragma('busy_timeout = 5000');
         attachSearchFile(conn, searchFile);
-        ensureSearchSchema(conn);
-        moveLegacyIndex(conn);
+        const fresh = ensureSearchSchema(conn);
+        if (!moveLegacyIndex(conn) && fresh) requeueIndexedMessages(conn);
       } finally {
         conn.close();
       }
