@@ -10,7 +10,7 @@
  *   npx tsx bench/src/search/search-bench.ts [--messages N] [--build-s S] [--stores sqlite,postgres]
  *        [--insert-s S] [--rounds N] [--members N] [--reactors N] [--out DIR]
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -215,6 +215,8 @@ async function measureSearch(store: Store, data: Dataset) {
  */
 interface InsertRun {
   store: Store;
+  /** CPU ms used so far by the database server's backends serving this run (PostgreSQL), from /proc. */
+  serverCpuMs?(): Promise<number>;
   /** Messages queued but not indexed yet (straight from the database). */
   lag(): Promise<number>;
   /** Ack (or commit) → in the index, in ms, of the probes taken while the load ran; call once, after it. */
@@ -233,6 +235,10 @@ interface ModeRound {
   ackToIndexedP50?: number;
   ackToIndexedP99?: number;
   probes?: number;
+  /** CPU µs per committed message: this process (every thread), the SQLite indexer's thread, PostgreSQL's backends. */
+  cpuUs?: number;
+  indexerCpuUs?: number;
+  serverCpuUs?: number;
 }
 
 async function measureInserts(open: (searchIndex: boolean) => Promise<InsertRun>) {
@@ -255,6 +261,9 @@ async function measureInserts(open: (searchIndex: boolean) => Promise<InsertRun>
       const deadline = performance.now() + seconds * 1000;
       const started = performance.now();
       const probing = mode === 'on' ? (run.probeDuring?.(deadline) ?? Promise.resolve()) : Promise.resolve();
+      const cpu0 = process.cpuUsage();
+      const indexer0 = indexerThreadCpuMs();
+      const server0 = (await run.serverCpuMs?.()) ?? 0;
       await Promise.all(
         senders.flatMap((s) =>
           Array.from({ length: 4 }, async () => {
@@ -273,7 +282,15 @@ async function measureInserts(open: (searchIndex: boolean) => Promise<InsertRun>
         ),
       );
       const elapsed = (performance.now() - started) / 1000;
-      const r: ModeRound = { committed, msgsPerSec: committed / elapsed };
+      const cpu = process.cpuUsage(cpu0);
+      const perMsg = (ms: number) => (ms * 1000) / committed;
+      const r: ModeRound = {
+        committed,
+        msgsPerSec: committed / elapsed,
+        cpuUs: perMsg((cpu.user + cpu.system) / 1000),
+        indexerCpuUs: perMsg(indexerThreadCpuMs() - indexer0),
+        ...(run.serverCpuMs ? { serverCpuUs: perMsg((await run.serverCpuMs()) - server0) } : {}),
+      };
       await probing;
       if (mode === 'on') {
         const probes = (await run.probes()).sort((a, b) => a - b);
@@ -311,11 +328,34 @@ async function measureInserts(open: (searchIndex: boolean) => Promise<InsertRun>
     drainPerSec: of('on', 'drainPerSec'),
     ackToIndexedP50: of('on', 'ackToIndexedP50'),
     ackToIndexedP99: of('on', 'ackToIndexedP99'),
+    cpu: Object.fromEntries(
+      (['on', 'off'] as const).map((m) => [m, { process: of(m, 'cpuUs'), indexer: of(m, 'indexerCpuUs'), server: of(m, 'serverCpuUs') }]),
+    ) as Record<'on' | 'off', { process?: number; indexer?: number; server?: number }>,
     rounds: result,
   };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const ticksToMs = (stat: string) => {
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime + stime, in clock ticks of 10 ms (fields 14 and 15 of proc(5)).
+  return (Number(f[11]) + Number(f[12])) * 10;
+};
+
+/** CPU ms of this process's threads at nice 5: the SQLite indexer's (see sqlite-search-thread.ts); Linux only. */
+function indexerThreadCpuMs(): number {
+  let ms = 0;
+  try {
+    for (const t of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16] === '5') ms += ticksToMs(stat);
+    }
+  } catch {
+    // Not Linux.
+  }
+  return ms;
+}
 
 // The SQLite probe runs on a thread of its own: the senders of this benchmark run in this
 // process's microtasks and keep its event loop from turning (timers would not fire) while the
@@ -394,6 +434,21 @@ async function openPostgresRun(searchIndex: boolean): Promise<InsertRun> {
   const lags: number[] = [];
   return {
     store,
+    // The server is shared with other work: only the backends connected to this run's database count.
+    async serverCpuMs() {
+      const { rows } = await client.query<{ pid: number }>(
+        'select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+      );
+      let ms = 0;
+      for (const { pid } of rows) {
+        try {
+          ms += ticksToMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+        } catch {
+          // Gone meanwhile.
+        }
+      }
+      return ms;
+    },
     lag: async () => Number((await client.query('select count(*)::int as n from search_backlog')).rows[0].n),
     // Sends here wait on the network, so this thread's event loop turns: a probe message every 100 ms,
     // then the index polled every 2 ms until it holds it.
@@ -520,7 +575,15 @@ async function main() {
             `| backlog when the load stopped (messages not yet indexed) | ${f(r.lagAtEnd)} |\n` +
             `| then drained at (messages/s, no sends competing) | ${f(r.drainPerSec)} |\n` +
             `| ack → in the index, probe every 100 ms (SQLite: commit → watermark, seen from a thread of its own every 10 ms; the next probe after the last is in), p50 / p99, probes in all rounds | ${f(r.ackToIndexedP50, 1)} / ${f(r.ackToIndexedP99, 1)} ms, ${r.probes} |\n\n` +
-            'A search never waits on this lag for what was acknowledged: it first indexes what is pending.',
+            'A search never waits on this lag for what was acknowledged: it first indexes what is pending.\n\n' +
+            'CPU per committed message (medians, µs; less sensitive to the machine being shared than msgs/s; ' +
+            'backends that came and went during the round are missed):\n\n| index | this process, all threads | of it the indexer thread | PostgreSQL backends of this run |\n| --- | --- | --- | --- |\n' +
+            (['off', 'on'] as const)
+              .map(
+                (m) =>
+                  `| ${m} | ${f(r.cpu[m].process, 1)} | ${kind === 'sqlite' ? f(r.cpu[m].indexer, 1) : 'n/a'} | ${f(r.cpu[m].server, 1)} |`,
+              )
+              .join('\n'),
         );
       }
     }
