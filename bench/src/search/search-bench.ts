@@ -8,17 +8,20 @@
  * Data is built with bulk inserts (the shared tokenizer, straight SQL), bounded by --build-s.
  *
  *   npx tsx bench/src/search/search-bench.ts [--messages N] [--build-s S] [--stores sqlite,postgres]
- *        [--insert-s S] [--members N] [--reactors N] [--out DIR]
+ *        [--insert-s S] [--rounds N] [--members N] [--reactors N] [--out DIR]
  */
-import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Sqlite from 'better-sqlite3';
+import { createRequire } from 'node:module';
+import { Worker } from 'node:worker_threads';
 import pg from 'pg';
 import { indexTokens, queryTerms } from '../../../packages/server/src/features/search/search-tokenizer.js';
 import { postgresTsvector, sqliteSearchText } from '../../../packages/server/src/adapters/store/search-documents.js';
 import { createStore } from '../../../packages/server/src/adapters/store/index.js';
+import { searchIndexJob } from '../../../packages/server/src/worker/search-jobs.js';
 import type { Store } from '../../../packages/server/src/ports/store.js';
 import { runReactionStorm, type StormResult } from './reaction-storm.js';
 
@@ -28,6 +31,7 @@ const { values } = parseArgs({
     'build-s': { type: 'string', default: '300' },
     stores: { type: 'string', default: 'sqlite,postgres' },
     'insert-s': { type: 'string', default: '6' },
+    rounds: { type: 'string', default: '3' },
     members: { type: 'string', default: '1000' },
     reactors: { type: 'string', default: '300' },
     queries: { type: 'string', default: '100' },
@@ -106,10 +110,13 @@ function buildSqlite(file: string, userId: string, roomIds: string[]): { built: 
   const db = new Sqlite(file);
   db.pragma('journal_mode = WAL');
   db.pragma('synchronous = OFF');
+  // The index lives in a file of its own (see sqlite-search-index.ts), written here directly.
+  db.prepare('attach database ? as search').run(`${file}-search`);
+  db.pragma('search.synchronous = OFF');
   const insertMsg =
     db.prepare(`insert into messages (room_id, seq, id, sender_id, kind, body, client_msg_id, created_at, search_id, mentions_all)
     values (?, ?, ?, ?, 'text', ?, null, ?, ?, 0)`);
-  const insertFts = db.prepare('insert into message_search (tokens, room_id, seq) values (?, ?, ?)');
+  const insertFts = db.prepare('insert into search.message_search (tokens, room_id, seq) values (?, ?, ?)');
   const started = Date.now();
   let built = 0;
   const t0 = Date.parse('2026-01-01T00:00:00Z');
@@ -125,6 +132,10 @@ function buildSqlite(file: string, userId: string, roomIds: string[]): { built: 
   while (built < N && Date.now() - started < buildBudgetMs) chunk(Math.min(20_000, N - built));
   const perRoom = Math.ceil(built / ROOMS);
   db.prepare('update rooms set last_seq = ?').run(perRoom);
+  // Later sends' backlog ids (their index rowids) continue above the ones written here.
+  db.prepare(
+    "update sqlite_sequence set seq = max(seq, (select max(rowid) from search.message_search)) where name = 'search_backlog'",
+  ).run();
   db.close();
   return { built, buildMs: Date.now() - started };
 }
@@ -195,13 +206,55 @@ async function measureSearch(store: Store, data: Dataset) {
   return rows;
 }
 
-async function measureInserts(open: (searchIndex: boolean) => Promise<Store>) {
+/**
+ * What "index on" runs is the production path: sends queue backlog rows, the indexer runs as in
+ * production (SQLite: the store's own worker thread, a pass every 200 ms; PostgreSQL: the worker
+ * role's search-index job in this process, as embedded PostgreSQL mode runs it). Besides committed
+ * sends it measures the indexer: how far behind it is when the load stops, how fast it then
+ * drains, and probe messages' time from ack to being in the index, under the load.
+ */
+interface InsertRun {
+  store: Store;
+  /** CPU ms used so far by the database server's backends serving this run (PostgreSQL), from /proc. */
+  serverCpuMs?(): Promise<number>;
+  /** Messages queued but not indexed yet (straight from the database). */
+  lag(): Promise<number>;
+  /** Ack (or commit) → in the index, in ms, of the probes taken while the load ran; call once, after it. */
+  probes(): Promise<number[]>;
+  stop(): Promise<void>;
+  /** Started with the load, for probes that need this thread's event loop (they only take samples then). */
+  probeDuring?(deadline: number): Promise<void>;
+}
+
+interface ModeRound {
+  committed: number;
+  msgsPerSec: number;
+  indexedPerSec?: number;
+  lagAtEnd?: number;
+  drainPerSec?: number;
+  ackToIndexedP50?: number;
+  ackToIndexedP99?: number;
+  probes?: number;
+  /** CPU µs per committed message: this process (every thread), the SQLite indexer's thread, PostgreSQL's backends. */
+  cpuUs?: number;
+  indexerCpuUs?: number;
+  serverCpuUs?: number;
+}
+
+async function measureInserts(open: (searchIndex: boolean, probe: boolean) => Promise<InsertRun>) {
   const seconds = Number(values['insert-s']);
-  const result: Record<'on' | 'off', number[]> = { on: [], off: [] };
+  const result: Record<'on' | 'off', ModeRound[]> = { on: [], off: [] };
   // Round 0 warms up (JIT, caches) and is not counted; then on/off alternate, order swapped each round.
-  for (const round of [0, 1, 2, 3]) {
-    for (const mode of (round % 2 === 0 ? ['on', 'off'] : ['off', 'on']) as Array<'on' | 'off'>) {
-      const store = await open(mode === 'on');
+  const rounds = Number(values.rounds);
+  let probeRound: ModeRound | undefined;
+  // After them, one more "on" round with probes: watching the files every 10 ms is not free (SQLite
+  // readers hold the WAL from being reset), so the rounds that count run without it.
+  for (let round = 0; round <= rounds + 1; round++) {
+    const probe = round === rounds + 1;
+    const modes = probe ? ['on'] : round % 2 === 0 ? ['on', 'off'] : ['off', 'on'];
+    for (const mode of modes as Array<'on' | 'off'>) {
+      const run = await open(mode === 'on', probe);
+      const { store } = run;
       const now = new Date().toISOString();
       const senders = await Promise.all(
         Array.from({ length: 50 }, async (_, i) => {
@@ -213,6 +266,10 @@ async function measureInserts(open: (searchIndex: boolean) => Promise<Store>) {
       let committed = 0;
       const deadline = performance.now() + seconds * 1000;
       const started = performance.now();
+      const probing = probe ? (run.probeDuring?.(deadline) ?? Promise.resolve()) : Promise.resolve();
+      const cpu0 = process.cpuUsage();
+      const indexer0 = indexerThreadCpuMs();
+      const server0 = (await run.serverCpuMs?.()) ?? 0;
       await Promise.all(
         senders.flatMap((s) =>
           Array.from({ length: 4 }, async () => {
@@ -230,12 +287,213 @@ async function measureInserts(open: (searchIndex: boolean) => Promise<Store>) {
           }),
         ),
       );
-      if (round > 0) result[mode].push(committed / ((performance.now() - started) / 1000));
-      await store.close();
+      const elapsed = (performance.now() - started) / 1000;
+      const cpu = process.cpuUsage(cpu0);
+      const perMsg = (ms: number) => (ms * 1000) / committed;
+      const r: ModeRound = {
+        committed,
+        msgsPerSec: committed / elapsed,
+        cpuUs: perMsg((cpu.user + cpu.system) / 1000),
+        indexerCpuUs: perMsg(indexerThreadCpuMs() - indexer0),
+        ...(run.serverCpuMs ? { serverCpuUs: perMsg((await run.serverCpuMs()) - server0) } : {}),
+      };
+      await probing;
+      if (mode === 'on') {
+        const probes = (await run.probes()).sort((a, b) => a - b);
+        const lag = await run.lag();
+        const t = performance.now();
+        await store.indexPendingSearch();
+        const drainS = (performance.now() - t) / 1000;
+        Object.assign(r, {
+          lagAtEnd: lag,
+          indexedPerSec: (committed - lag) / elapsed,
+          drainPerSec: lag > 0 ? lag / drainS : undefined,
+          ackToIndexedP50: probes.length ? percentile(probes, 50) : undefined,
+          ackToIndexedP99: probes.length ? percentile(probes, 99) : undefined,
+          probes: probes.length,
+        });
+      }
+      if (probe) probeRound = r;
+      else if (round > 0) result[mode].push(r);
+      await run.stop();
     }
   }
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-  return { on: median(result.on), off: median(result.off), rounds: result };
+  const median = (xs: Array<number | undefined>) => {
+    const v = xs.filter((x): x is number => x !== undefined).sort((a, b) => a - b);
+    return v.length ? v[Math.floor(v.length / 2)]! : undefined;
+  };
+  const of = (mode: 'on' | 'off', k: keyof ModeRound) => median(result[mode].map((x) => x[k]));
+  // Each round's on and off ran back to back: their ratio drifts less with the machine's load than the medians do.
+  const paired = median(result.on.map((x, i) => 1 - x.msgsPerSec / result.off[i]!.msgsPerSec))!;
+  return {
+    paired,
+    probes: probeRound?.probes ?? 0,
+    probeRoundMsgsPerSec: probeRound?.msgsPerSec,
+    on: of('on', 'msgsPerSec')!,
+    off: of('off', 'msgsPerSec')!,
+    indexedPerSec: of('on', 'indexedPerSec'),
+    lagAtEnd: of('on', 'lagAtEnd'),
+    drainPerSec: of('on', 'drainPerSec'),
+    ackToIndexedP50: probeRound?.ackToIndexedP50,
+    ackToIndexedP99: probeRound?.ackToIndexedP99,
+    cpu: Object.fromEntries(
+      (['on', 'off'] as const).map((m) => [m, { process: of(m, 'cpuUs'), indexer: of(m, 'indexerCpuUs'), server: of(m, 'serverCpuUs') }]),
+    ) as Record<'on' | 'off', { process?: number; indexer?: number; server?: number }>,
+    rounds: result,
+  };
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const ticksToMs = (stat: string) => {
+  const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  // utime + stime, in clock ticks of 10 ms (fields 14 and 15 of proc(5)).
+  return (Number(f[11]) + Number(f[12])) * 10;
+};
+
+/** CPU ms of this process's threads at nice 5: the SQLite indexer's (see sqlite-search-thread.ts); Linux only. */
+function indexerThreadCpuMs(): number {
+  let ms = 0;
+  try {
+    for (const t of readdirSync('/proc/self/task')) {
+      const stat = readFileSync(`/proc/self/task/${t}/stat`, 'utf8');
+      if (stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16] === '5') ms += ticksToMs(stat);
+    }
+  } catch {
+    // Not Linux.
+  }
+  return ms;
+}
+
+// The SQLite probe runs on a thread of its own: the senders of this benchmark run in this
+// process's microtasks and keep its event loop from turning (timers would not fire) while the
+// load lasts. Every 100 ms it takes the newest backlog id committed and times how long until the
+// indexer's watermark passes it (commit → in the index; the ack follows the commit at once),
+// looking every 10 ms (every 2 ms cost the senders about a fifth of their rate).
+const SQLITE_PROBE = `
+const { parentPort, workerData } = require('node:worker_threads');
+const Database = require(workerData.driver);
+const db = new Database(workerData.file, { readonly: true });
+db.prepare('attach database ? as search').run(workerData.searchFile);
+const head = db.prepare('select max(id) from search_backlog').pluck();
+const mark = db.prepare('select watermark from search.search_state where id = 1').pluck();
+const lags = [];
+let target, seenAt, last = 0, nextAt = performance.now();
+const timer = setInterval(() => {
+  const now = performance.now();
+  if (target !== undefined && mark.get() >= target) { lags.push(now - seenAt); target = undefined; }
+  if (target === undefined && now >= nextAt) {
+    const h = head.get();
+    if (h !== null && h > last) { target = h; last = h; seenAt = now; nextAt = now + 100; }
+  }
+}, 10);
+parentPort.on('message', () => { clearInterval(timer); db.close(); parentPort.postMessage(lags); });
+`;
+
+/** A SQLite store as production opens it; lag and probes read the files on connections of their own. */
+async function openSqliteRun(file: string, searchIndex: boolean, withProbe: boolean): Promise<InsertRun> {
+  const store = await createStore({ kind: 'sqlite', file, searchIndex });
+  await store.migrate();
+  const reader = new Sqlite(file, { readonly: true });
+  reader.prepare('attach database ? as search').run(`${file}-search`);
+  const lag = reader.prepare<[], number>(
+    'select count(*) from search_backlog where id > (select watermark from search.search_state where id = 1)',
+  );
+  const probe = withProbe
+    ? new Worker(SQLITE_PROBE, {
+        eval: true,
+        workerData: { file, searchFile: `${file}-search`, driver: createRequire(import.meta.url).resolve('better-sqlite3') },
+      })
+    : undefined;
+  return {
+    store,
+    lag: async () => lag.pluck().get()!,
+    probes: async () => {
+      if (!probe) return [];
+      const lags = new Promise<number[]>((resolve) => probe.once('message', resolve));
+      probe.postMessage('stop');
+      const out = await lags;
+      await probe.terminate();
+      return out;
+    },
+    stop: async () => {
+      await probe?.terminate();
+      reader.close();
+      await store.close();
+    },
+  };
+}
+
+/** A PostgreSQL store with the worker role's search-index job running in this process. */
+async function openPostgresRun(searchIndex: boolean): Promise<InsertRun> {
+  const db = await pgDatabase();
+  const store = await createStore({ kind: 'postgres', url: db.url, searchIndex });
+  await store.migrate();
+  const client = new pg.Client({ connectionString: db.url });
+  await client.connect();
+  const job = searchIndexJob(store);
+  let running = true;
+  const jobLoop = (async () => {
+    while (running) {
+      await job.run();
+      await sleep(job.intervalMs);
+    }
+  })();
+  const lags: number[] = [];
+  return {
+    store,
+    // The server is shared with other work: only the backends connected to this run's database count.
+    async serverCpuMs() {
+      const { rows } = await client.query<{ pid: number }>(
+        'select pid from pg_stat_activity where datname = current_database() and pid <> pg_backend_pid()',
+      );
+      let ms = 0;
+      for (const { pid } of rows) {
+        try {
+          ms += ticksToMs(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+        } catch {
+          // Gone meanwhile.
+        }
+      }
+      return ms;
+    },
+    lag: async () => Number((await client.query('select count(*)::int as n from search_backlog')).rows[0].n),
+    // Sends here wait on the network, so this thread's event loop turns: a probe message every 100 ms,
+    // then the index polled every 2 ms until it holds it.
+    async probeDuring(deadline) {
+      const u = await store.createUser({
+        username: `probe_${Date.now()}`,
+        displayName: 'p',
+        passwordHash: 'x',
+        now: new Date().toISOString(),
+      });
+      const room = await store.createRoom({ kind: 'group', name: 'p', creatorId: u.id, memberIds: [], now: new Date().toISOString() });
+      while (performance.now() < deadline - 500) {
+        const sent = await store.insertMessage({
+          roomId: room.id,
+          senderId: u.id,
+          kind: 'text',
+          body: `probe ${body()}`,
+          clientMsgId: null,
+          now: new Date().toISOString(),
+        });
+        const acked = performance.now();
+        const inIndex = async () =>
+          (await client.query('select 1 from message_search where room_id = $1 and seq = $2', [room.id, sent.message.seq])).rowCount! > 0;
+        while (!(await inIndex()) && performance.now() - acked < 10_000) await sleep(2);
+        lags.push(performance.now() - acked);
+        await sleep(Math.max(0, 100 - (performance.now() - acked)));
+      }
+    },
+    probes: async () => lags,
+    stop: async () => {
+      running = false;
+      await jobLoop;
+      await client.end();
+      await store.close();
+      await db.drop();
+    },
+  };
 }
 
 async function pgDatabase(): Promise<{ url: string; drop: () => Promise<void> }> {
@@ -299,33 +557,41 @@ async function main() {
       }
       if (!skip.has('insert')) {
         console.log(`${kind}: insert throughput with and without the search index…`);
-        const open = async (searchIndex: boolean) => {
-          if (kind === 'sqlite') {
-            const store = await createStore({ kind: 'sqlite', file: join(dir, `insert-${searchIndex}-${Date.now()}.db`), searchIndex });
-            await store.migrate();
-            return store;
-          }
-          const db = await pgDatabase();
-          const store = await createStore({ kind: 'postgres', url: db.url, searchIndex });
-          await store.migrate();
-          const close = store.close.bind(store);
-          return Object.assign(store, {
-            close: async () => {
-              await close();
-              await db.drop();
-            },
-          });
-        };
+        const open = (searchIndex: boolean, probe: boolean) =>
+          kind === 'sqlite'
+            ? openSqliteRun(join(dir, `insert-${searchIndex}-${Date.now()}.db`), searchIndex, probe)
+            : openPostgresRun(searchIndex);
         const r = await measureInserts(open);
         const loss = (1 - r.on / r.off) * 100;
         json[`insert_${kind}`] = r;
+        const f = (x: number | undefined, digits = 0) => (x === undefined ? 'n/a' : x.toFixed(digits));
         sections.push(
           `## Insert throughput, ${kind}: search index on vs off\n\n` +
             `Store.insertMessage in one process, 50 senders (own rooms) × 4 in flight, ${values['insert-s']} s per round, ` +
-            `a warm-up round, then 3 rounds each (order alternating), medians.\n\n| index | committed msgs/s | rounds |\n| --- | --- | --- |\n` +
-            `| off | ${r.off.toFixed(0)} | ${r.rounds.off.map((x) => x.toFixed(0)).join(', ')} |\n` +
-            `| on | ${r.on.toFixed(0)} | ${r.rounds.on.map((x) => x.toFixed(0)).join(', ')} |\n\n` +
-            `Cost of the index: **${loss.toFixed(1)} %** fewer committed messages per second (goal < 15 %).`,
+            `a warm-up round, then ${values.rounds} rounds each (order alternating), medians. "on" is the production path: the send ` +
+            'queues a backlog row, the indexer runs as in production (' +
+            (kind === 'sqlite'
+              ? "SQLite: the store's worker thread, a pass every 200 ms"
+              : "PostgreSQL: the worker role's search-index job, in this process as embedded mode runs it") +
+            ').\n\n| index | committed msgs/s | rounds |\n| --- | --- | --- |\n' +
+            `| off | ${r.off.toFixed(0)} | ${r.rounds.off.map((x) => x.msgsPerSec.toFixed(0)).join(', ')} |\n` +
+            `| on | ${r.on.toFixed(0)} | ${r.rounds.on.map((x) => x.msgsPerSec.toFixed(0)).join(', ')} |\n\n` +
+            `Cost of the index: **${loss.toFixed(1)} %** fewer committed messages per second (goal < 15 %); ` +
+            `median of the rounds' own on/off ratios: **${(r.paired * 100).toFixed(1)} %**.\n\n` +
+            'The indexer under that load (medians of the "on" rounds):\n\n| measure | value |\n| --- | --- |\n' +
+            `| messages indexed per second during the load | ${f(r.indexedPerSec)} |\n` +
+            `| backlog when the load stopped (messages not yet indexed) | ${f(r.lagAtEnd)} |\n` +
+            `| then drained at (messages/s, no sends competing) | ${f(r.drainPerSec)} |\n` +
+            `| ack → in the index, probe every 100 ms (SQLite: commit → watermark, seen from a thread of its own every 10 ms; the next probe after the last is in), in an extra "on" round, p50 / p99, probes | ${f(r.ackToIndexedP50, 1)} / ${f(r.ackToIndexedP99, 1)} ms, ${r.probes} (that round: ${f(r.probeRoundMsgsPerSec)} msgs/s) |\n\n` +
+            'A search never waits on this lag for what was acknowledged: it first indexes what is pending.\n\n' +
+            'CPU per committed message (medians, µs; less sensitive to the machine being shared than msgs/s; ' +
+            'backends that came and went during the round are missed):\n\n| index | this process, all threads | of it the indexer thread | PostgreSQL backends of this run |\n| --- | --- | --- | --- |\n' +
+            (['off', 'on'] as const)
+              .map(
+                (m) =>
+                  `| ${m} | ${f(r.cpu[m].process, 1)} | ${kind === 'sqlite' ? f(r.cpu[m].indexer, 1) : 'n/a'} | ${f(r.cpu[m].server, 1)} |`,
+              )
+              .join('\n'),
         );
       }
     }

@@ -17,6 +17,7 @@ import { createGateway, type Gateway } from './gateway/gateway.js';
 import { startJobRunner, type JobRunner, type PeriodicJob } from './worker/job-runner.js';
 import { presenceLeaseJob, presenceReaperJob } from './worker/presence-jobs.js';
 import { sessionSweepJob } from './worker/session-jobs.js';
+import { searchIndexJob } from './worker/search-jobs.js';
 import type { BlobStore } from './ports/blob-store.js';
 import { createLocalBlobStore } from './adapters/blobs/local-blob-store.js';
 import { attachmentJobs } from './features/attachments/jobs/attachment-jobs.js';
@@ -186,6 +187,7 @@ export async function startChatServer(config: Config, options: StartOptions = {}
   if (config.roles.has('worker')) {
     periodic.push(presenceReaperJob(services.presence, config.presenceTtlMs));
     periodic.push(sessionSweepJob(services.auth, config.sessionSweepIntervalSec * 1000, log));
+    periodic.push(searchIndexJob(store));
     periodic.push(...attachmentJobs({ store, clock, log, config: config.uploads, attachments: services.attachments }));
   }
   const jobs = startJobRunner({ jobs: periodic, log, metrics });

@@ -114,6 +114,52 @@ export function describeConversationStoreContract(name: string, makeStore: () =>
         await store.markMessageDeleted(first.id, now());
         expect(await search(a!, 'alpha')).toEqual(['alpha second']);
       });
+
+      // The index is written off the send path: what was acknowledged must still be found at once.
+      it('finds each message right after its ack, a whole burst, and then has nothing left to index', async () => {
+        const [a] = await users(1);
+        const room = await group(a!);
+        for (let i = 0; i < 5; i++) {
+          await send(room, a!, `ackword${i} right away`);
+          expect(await search(a!, `ackword${i}`)).toEqual([`ackword${i} right away`]);
+        }
+        const n = 600;
+        await Promise.all(Array.from({ length: n }, (_, i) => send(room, a!, `burstword number${i}`)));
+        expect(await search(a!, 'burstword', { limit: n + 10 })).toHaveLength(n);
+        expect(await search(a!, `number${n - 1}`)).toEqual([`burstword number${n - 1}`]);
+        expect(await store.indexPendingSearch()).toBe(0);
+      });
+
+      it('finds an edit by its new words and never a deleted message, edited or deleted before or after indexing', async () => {
+        const [a] = await users(1);
+        const room = await group(a!);
+        // After: indexed first (a search indexes everything pending), then changed.
+        const after = await send(room, a!, 'oldafter kept');
+        const goneAfter = await send(room, a!, 'goneafter kept');
+        expect(await search(a!, 'kept')).toHaveLength(2);
+        await store.updateMessageBody(after.id, 'newafter kept', now());
+        await store.markMessageDeleted(goneAfter.id, now());
+        // Before: changed behind a burst the indexer has not reached yet (as far as the test can make it).
+        await Promise.all(Array.from({ length: 300 }, (_, i) => send(room, a!, `filler ${i}`)));
+        const before = await send(room, a!, 'oldbefore kept');
+        const goneBefore = await send(room, a!, 'gonebefore kept');
+        await store.updateMessageBody(before.id, 'newbefore kept', now());
+        await store.markMessageDeleted(goneBefore.id, now());
+        expect(await search(a!, 'oldafter')).toEqual([]);
+        expect(await search(a!, 'oldbefore')).toEqual([]);
+        expect(await search(a!, 'newafter')).toEqual(['newafter kept']);
+        expect(await search(a!, 'newbefore')).toEqual(['newbefore kept']);
+        expect(await search(a!, 'goneafter')).toEqual([]);
+        expect(await search(a!, 'gonebefore')).toEqual([]);
+        // Edited messages keep their place (send order), deleted ones are gone.
+        expect(await search(a!, 'kept')).toEqual(['newbefore kept', 'newafter kept']);
+        // An edit back and forth: only the last body counts.
+        await store.updateMessageBody(before.id, 'flipone', now());
+        await store.updateMessageBody(before.id, 'fliptwo', now());
+        expect(await search(a!, 'flipone')).toEqual([]);
+        expect(await search(a!, 'fliptwo')).toEqual(['fliptwo']);
+        expect(await store.indexPendingSearch()).toBe(0);
+      });
     });
 
     describe('replies and mentions', () => {

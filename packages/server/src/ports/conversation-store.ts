@@ -73,4 +73,10 @@ export interface ConversationStore {
     before?: number;
     limit: number;
   }): Promise<SearchHit[]>;
+  /**
+   * Indexes for search what was sent, edited or deleted before the call and is not indexed yet
+   * (`searchMessages` does so itself first; the worker role runs it to keep up). Resolves with
+   * the messages still waiting (sent since, or in another process's indexer at that moment).
+   */
+  indexPendingSearch(): Promise<number>;
 }

@@ -1,10 +1,10 @@
 import type { Message } from '@chatchat/protocol';
 import type { NewMessage } from '../../ports/store.js';
-import { indexTokens } from '../../features/search/search-tokenizer.js';
 
 /**
  * What a new message adds beside its own columns, the same for every writer: the reply quote
- * and mention columns, the mention rows (one `*` row for `@all`), and the search tokens.
+ * and mention columns and the mention rows (one `*` row for `@all`). Search is not here: text
+ * messages are indexed later, off the send path (see search-indexer.ts).
  */
 export interface MessageExtras {
   replyColumns: [string | null, number | null, string | null, string | null, number | null, number | null];
@@ -12,11 +12,9 @@ export interface MessageExtras {
   mentionsAll: number;
   /** User ids to write mention rows for. */
   mentionRows: string[];
-  /** Search tokens; empty when the message is not indexed. */
-  tokens: string[];
 }
 
-export function messageExtras(input: NewMessage, searchIndex = true): MessageExtras {
+export function messageExtras(input: NewMessage): MessageExtras {
   const r = input.replyTo ?? null;
   const mentionsAll = input.mentionsAll === true;
   const mentions = [...new Set(input.mentions ?? [])];
@@ -27,7 +25,6 @@ export function messageExtras(input: NewMessage, searchIndex = true): MessageExt
     mentionsJson: mentions.length > 0 ? JSON.stringify(mentions) : null,
     mentionsAll: mentionsAll ? 1 : 0,
     mentionRows: mentionsAll ? ['*'] : mentions,
-    tokens: searchIndex && input.kind === 'text' ? indexTokens(input.body) : [],
   };
 }
 

@@ -11,9 +11,12 @@ import type { Database } from './schema.js';
 import { startSqliteCheckpointer } from './sqlite-checkpointer.js';
 import { createSqliteSendStatements } from './sqlite-send-statements.js';
 import { withStatementCache } from './statement-cache.js';
+import { createPostgresSearchIndexer } from './postgres-search-indexer.js';
+import { attachSearchFile, searchFileOf } from './sqlite-search-index.js';
+import { createSqliteSearchIndexer } from './sqlite-search-indexer.js';
 
 /**
- * `searchIndex: false` leaves new messages out of the search index: only for measuring what the
+ * `searchIndex: false` leaves new messages out of the search backlog: only for measuring what the
  * index costs (bench:search); a store opened so finds nothing sent meanwhile.
  */
 type SearchIndexOption = { searchIndex?: boolean };
@@ -47,10 +50,43 @@ export async function createStore(options: StoreOptions): Promise<Store> {
 function openSqlite(file: string, synchronous: 'NORMAL' | 'FULL', searchIndex: boolean): Store {
   if (file !== ':memory:' && !file.startsWith('file:')) {
     mkdirSync(dirname(resolve(file)), { recursive: true, mode: 0o700 });
-    // It holds password and token hashes: owner only. SQLite gives -wal and -shm the same mode.
-    closeSync(openSync(file, 'a', 0o600));
-    chmodSync(file, 0o600);
+    // They hold password and token hashes, and message text: owner only. SQLite gives -wal and -shm the same mode.
+    for (const f of [file, searchFileOf(file)]) {
+      closeSync(openSync(f, 'a', 0o600));
+      chmodSync(f, 0o600);
+    }
   }
+  const sqlite = openSqliteConnection(file, synchronous);
+  // 64 MiB of page cache: sends touch index pages all over the messages table; on a
+  // 100k-message run this was about a third faster than the default 2 MiB.
+  sqlite.pragma('cache_size = -65536');
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const searchFile = sqlite.memory ? ':memory:' : searchFileOf(sqlite.name);
+  const indexer = createSqliteSearchIndexer({ sqlite, db, searchFile });
+  // Searches read through a connection of their own with the index file attached; the store's
+  // connection never attaches it (see sqlite-search-index.ts). In memory there is only the one.
+  let queryDb: Kysely<Database> | undefined;
+  const searchQueries = () => {
+    if (sqlite.memory) return db;
+    if (!queryDb) {
+      const reader = openSqliteConnection(file, synchronous);
+      reader.pragma('query_only = ON');
+      attachSearchFile(reader, searchFile);
+      queryDb = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(reader) }) });
+    }
+    return queryDb;
+  };
+  const companions = [
+    // The index file is checkpointed by its one writer, the indexer's thread.
+    ...(sqlite.memory ? [] : [startSqliteCheckpointer({ file: sqlite.name })]),
+    { close: async () => queryDb?.destroy() },
+  ];
+  const statements = createSqliteSendStatements({ sqlite, db, searchIndex });
+  const writer = createGroupCommitWriter({ statements, maxBatch: 512 });
+  return createKyselyStore({ db, dialect: 'sqlite', writer, indexer, queryDb: searchQueries, companions });
+}
+
+function openSqliteConnection(file: string, synchronous: 'NORMAL' | 'FULL'): Sqlite.Database {
   const sqlite = new Sqlite(file);
   try {
     sqlite.pragma('journal_mode = WAL');
@@ -60,17 +96,11 @@ function openSqlite(file: string, synchronous: 'NORMAL' | 'FULL', searchIndex: b
     sqlite.pragma('busy_timeout = 5000');
     // Checkpoints run on a worker thread; this is only the backstop (about 40 MB of WAL).
     sqlite.pragma('wal_autocheckpoint = 10000');
-    // 64 MiB of page cache: sends touch index pages all over the messages table; on a
-    // 100k-message run this was about a third faster than the default 2 MiB.
-    sqlite.pragma('cache_size = -65536');
   } catch (err) {
     sqlite.close();
     throw err;
   }
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
-  const companions = sqlite.memory ? [] : [startSqliteCheckpointer({ file: sqlite.name })];
-  const writer = createGroupCommitWriter({ statements: createSqliteSendStatements({ sqlite, db, searchIndex }), maxBatch: 512 });
-  return createKyselyStore({ db, dialect: 'sqlite', writer, companions });
+  return sqlite;
 }
 
 /**
@@ -99,5 +129,5 @@ async function openPostgres(options: Extract<StoreOptions, { kind: 'postgres' }>
   pool.on('error', () => {});
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   const writer = createGroupCommitWriter({ statements: createPostgresSendStatements({ pool, searchIndex }), maxBatch: 256 });
-  return createKyselyStore({ db, dialect: 'postgres', writer });
+  return createKyselyStore({ db, dialect: 'postgres', writer, indexer: createPostgresSearchIndexer({ pool }) });
 }

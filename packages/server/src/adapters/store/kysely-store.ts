@@ -18,17 +18,21 @@ import { createReactionStore } from './reaction-store.js';
 import { createPinStore } from './pin-store.js';
 import { createRoomExtrasStore } from './room-extras-store.js';
 import { createSearchStore } from './search-store.js';
+import type { SearchIndexer } from './search-indexer.js';
 
 export interface KyselyStoreOptions {
   db: Kysely<Database>;
   dialect: 'sqlite' | 'postgres';
   writer: MessageWriter;
+  indexer: SearchIndexer;
+  /** Where searches run (see search-store.ts). */
+  queryDb?: () => Kysely<Database>;
   /** Closed after the writer drains and before the connection goes (e.g. helper threads). */
   companions?: ReadonlyArray<{ close(): Promise<void> }>;
 }
 
 /** The Store over Kysely, the same for both dialects but for the message writer. */
-export function createKyselyStore({ db, dialect, writer, companions = [] }: KyselyStoreOptions): Store {
+export function createKyselyStore({ db, dialect, writer, indexer, queryDb, companions = [] }: KyselyStoreOptions): Store {
   const ctx = { db, dialect };
   let closing: Promise<void> | undefined;
 
@@ -41,6 +45,7 @@ export function createKyselyStore({ db, dialect, writer, companions = [] }: Kyse
       const migrator = new Migrator({ db, provider: migrationProvider });
       const { error } = await migrator.migrateToLatest();
       if (error) throw error;
+      await indexer.migrated();
     },
 
     async ping() {
@@ -50,6 +55,7 @@ export function createKyselyStore({ db, dialect, writer, companions = [] }: Kyse
     close() {
       closing ??= (async () => {
         await writer.close();
+        await indexer.close();
         for (const c of companions) await c.close();
         await db.destroy();
       })();
@@ -71,6 +77,7 @@ export function createKyselyStore({ db, dialect, writer, companions = [] }: Kyse
     ...createReactionStore(ctx),
     ...createPinStore(ctx),
     ...createRoomExtrasStore(ctx),
-    ...createSearchStore(ctx),
+    ...createSearchStore({ ...ctx, indexer, ...(queryDb ? { queryDb } : {}) }),
+    indexPendingSearch: () => indexer.catchUp(),
   };
 }

@@ -4,7 +4,6 @@ import { isForeignKeyViolation, isUniqueViolation } from './db-errors.js';
 import type { MessageRow, SendStatements } from './group-commit-writer.js';
 import { toMessage } from './row-mappers.js';
 import { messageExtras } from './conversation-rows.js';
-import { postgresTsvector } from './search-documents.js';
 import type { MessagesTable } from './schema.js';
 
 /**
@@ -27,9 +26,8 @@ with r as (
   update members set last_read_seq = m.seq from m
   where members.room_id = m.room_id and members.user_id = m.sender_id and members.last_read_seq < m.seq
 ), s as (
-  -- The search row (tokens from the shared tokenizer, see search-documents.ts).
-  insert into message_search (room_id, seq, tokens)
-  select m.room_id, m.seq, $16::text::tsvector from m where $16::text is not null
+  -- Indexed later, off the send path (see search-indexer.ts).
+  insert into search_backlog (room_id, seq) select m.room_id, m.seq from m where $16::boolean and m.kind = 'text'
 ), x as (
   insert into mentions (room_id, user_id, seq) select m.room_id, u.user_id, m.seq from m, unnest($17::text[]) as u(user_id)
   on conflict do nothing
@@ -43,10 +41,10 @@ select * from m`;
 const INSERT_MANY = `
 with input as (
   select * from unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[],
-      $8::text[], $9::int[], $10::text[], $11::text[], $12::int[], $13::int[], $14::text[], $15::int[], $16::text[])
+      $8::text[], $9::int[], $10::text[], $11::text[], $12::int[], $13::int[], $14::text[], $15::int[])
     with ordinality as t(room_id, id, sender_id, kind, body, client_msg_id, created_at,
       reply_to_id, reply_to_seq, reply_to_sender_id, reply_to_excerpt, reply_to_edited, reply_to_deleted, mentions, mentions_all,
-      tokens, ord)
+      ord)
 ), fresh as (
   -- LATERAL ... LIMIT 1 keeps this an index probe per send; as a plain NOT EXISTS the
   -- planner may hash the whole messages table.
@@ -76,8 +74,7 @@ with input as (
   from (select room_id, sender_id, max(seq) as seq from m group by room_id, sender_id) x
   where mb.room_id = x.room_id and mb.user_id = x.sender_id and mb.last_read_seq < x.seq
 ), s as (
-  insert into message_search (room_id, seq, tokens)
-  select m.room_id, m.seq, f.tokens::tsvector from m join fresh f on f.id = m.id where f.tokens is not null
+  insert into search_backlog (room_id, seq) select m.room_id, m.seq from m where $16::boolean and m.kind = 'text'
 ), x as (
   insert into mentions (room_id, user_id, seq)
   select m.room_id, mu.user_id, m.seq from m join unnest($17::text[], $18::text[]) as mu(id, user_id) on mu.id = m.id
@@ -104,7 +101,7 @@ export function createPostgresSendStatements({ pool, searchIndex = true }: { poo
         const roomIds = [...new Set(rows.map((r) => r.roomId))].sort();
         await client.query({ name: 'chatchat_lock_rooms', text: LOCK_ROOMS, values: [roomIds] });
         const col = <K extends keyof MessageRow>(k: K) => rows.map((r) => r[k]);
-        const extras = rows.map((r) => messageExtras(r, searchIndex));
+        const extras = rows.map((r) => messageExtras(r));
         const reply = (i: number) => extras.map((e) => e.replyColumns[i]);
         const mentionIds: string[] = [];
         const mentionUsers: string[] = [];
@@ -128,7 +125,7 @@ export function createPostgresSendStatements({ pool, searchIndex = true }: { poo
             reply(5),
             extras.map((e) => e.mentionsJson),
             extras.map((e) => e.mentionsAll),
-            extras.map((e) => (e.tokens.length > 0 ? postgresTsvector(e.tokens) : null)),
+            searchIndex,
             mentionIds,
             mentionUsers,
           ],
@@ -148,7 +145,7 @@ export function createPostgresSendStatements({ pool, searchIndex = true }: { poo
     async insert(rows) {
       if (rows.length !== 1) return (await insertMany(rows)).map(toMessage);
       const r = rows[0]!;
-      const e = messageExtras(r, searchIndex);
+      const e = messageExtras(r);
       const res = await pool.query<MessagesTable>({
         name: 'chatchat_insert_one',
         text: INSERT_ONE,
@@ -163,7 +160,7 @@ export function createPostgresSendStatements({ pool, searchIndex = true }: { poo
           ...e.replyColumns,
           e.mentionsJson,
           e.mentionsAll,
-          e.tokens.length > 0 ? postgresTsvector(e.tokens) : null,
+          searchIndex,
           e.mentionRows,
         ],
       });

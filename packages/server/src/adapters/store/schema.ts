@@ -18,6 +18,7 @@ export interface Database {
   reactions: ReactionsTable;
   pins: PinsTable;
   mentions: MentionsTable;
+  search_backlog: SearchBacklogTable;
 }
 
 export interface UsersTable {
@@ -97,7 +98,7 @@ export interface MessagesTable {
   /** JSON array of user ids, or null. */
   mentions?: string | null;
   mentions_all?: number;
-  /** SQLite only: rowid of the message's FTS5 row. */
+  /** SQLite only: rowid of the message's FTS5 row (the id of its first backlog entry). */
   search_id?: number | null;
 }
 
@@ -173,5 +174,12 @@ export interface PinsTable {
 export interface MentionsTable {
   room_id: string;
   user_id: string;
+  seq: number;
+}
+
+/** Text messages sent, edited or deleted since the indexer last ran (see search-indexer.ts). */
+export interface SearchBacklogTable {
+  id: Generated<number>;
+  room_id: string;
   seq: number;
 }

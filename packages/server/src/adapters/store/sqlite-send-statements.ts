@@ -5,7 +5,6 @@ import { isForeignKeyViolation, isUniqueViolation } from './db-errors.js';
 import type { MessageRow, SendStatements } from './group-commit-writer.js';
 import { toMessage } from './row-mappers.js';
 import { messageExtras, newMessageFields } from './conversation-rows.js';
-import { sqliteSearchText } from './search-documents.js';
 import type { Database, MessagesTable } from './schema.js';
 
 export interface SqliteSendStatementsOptions {
@@ -42,7 +41,8 @@ export function createSqliteSendStatements({ sqlite, db, searchIndex = true }: S
          mentions, mentions_all, search_id)
        values (?, ?, ?, ?, ?, ?, ?, ?, null, null, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     );
-    const indexSearch = sqlite.prepare<[string, string, number]>('insert into message_search (tokens, room_id, seq) values (?, ?, ?)');
+    // Indexed later, off the send path (see search-indexer.ts); the backlog id is the message's place in search order.
+    const queueSearch = sqlite.prepare<[string, number]>('insert into search_backlog (room_id, seq) values (?, ?)');
     const insertMention = sqlite.prepare('insert or ignore into mentions (room_id, user_id, seq) values (?, ?, ?)');
     const movePointer = sqlite.prepare('update members set last_read_seq = ? where room_id = ? and user_id = ? and last_read_seq < ?');
     writeAll = sqlite.transaction((rows: readonly MessageRow[]) => {
@@ -51,9 +51,8 @@ export function createSqliteSendStatements({ sqlite, db, searchIndex = true }: S
         if (row.clientMsgId !== null && isStored.get(row.senderId, row.clientMsgId) !== undefined) continue;
         const seq = nextSeq.get(row.roomId, row.roomId, row.senderId);
         if (seq === undefined) continue;
-        const extras = messageExtras(row, searchIndex);
-        const searchId =
-          extras.tokens.length > 0 ? Number(indexSearch.run(sqliteSearchText(extras.tokens), row.roomId, seq).lastInsertRowid) : null;
+        const extras = messageExtras(row);
+        const searchId = searchIndex && row.kind === 'text' ? Number(queueSearch.run(row.roomId, seq).lastInsertRowid) : null;
         insert.run(
           row.roomId,
           seq,

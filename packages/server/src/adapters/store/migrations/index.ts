@@ -4,6 +4,7 @@ import * as m0002 from './0002-wide-seq.js';
 import * as m0003 from './0003-sessions.js';
 import * as m0004 from './0004-attachments.js';
 import * as m0005 from './0005-conversation.js';
+import * as m0006 from './0006-search-backlog.js';
 import * as m0007 from './0007-members-current-idx.js';
 
 /** Migrations live in code (no directory scan), so they work the same from tsx, tests and bundles. */
@@ -13,6 +14,7 @@ const migrations: Record<string, Migration> = {
   '0003-sessions': m0003,
   '0004-attachments': m0004,
   '0005-conversation': m0005,
+  '0006-search-backlog': m0006,
   '0007-members-current-idx': m0007,
 };
 

@@ -207,6 +207,9 @@ export async function createMongoStore({ url, poolSize = 10 }: MongoStoreOptions
     ...createMongoReactionStore(c),
     ...createMongoPinStore(c),
     ...createMongoSearchStore(c),
+    // Search tokens live on the message document (a multikey index) and are written with it, in
+    // the send's one insert: taking them off the send path would add a second write per message.
+    indexPendingSearch: async () => 0,
     ...createMongoJobStore(c),
     dialect: 'mongodb',
     migrate: () => migrateMongo(c),
