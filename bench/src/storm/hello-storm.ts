@@ -18,6 +18,7 @@ import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { canPin, createChildren, pinProcess } from '../children.js';
 import { createHistogram, summarise } from '../histogram.js';
+import { inParallel } from '../in-parallel.js';
 import { createCpuWindow, nowUs } from '../proc-stats.js';
 import { startChatChat } from '../systems/chatchat.js';
 import type { Plan, RoomGroupSpec } from '../systems/system.js';
@@ -122,17 +123,9 @@ function shownRooms(plan: Plan): string[][] {
 }
 
 /** Runs `task` for every index with `limit` in flight; resolves with the failures. */
-async function inParallel(count: number, limit: number, task: (i: number) => Promise<void>): Promise<number> {
-  let next = 0;
+async function countFailures(count: number, limit: number, task: (i: number) => Promise<void>): Promise<number> {
   let failed = 0;
-  await Promise.all(
-    Array.from({ length: Math.min(limit, count) }, async () => {
-      while (next < count) {
-        const i = next++;
-        await task(i).catch(() => failed++);
-      }
-    }),
-  );
+  await inParallel(count, limit, (i) => task(i).catch(() => void failed++));
   return failed;
 }
 
@@ -178,7 +171,7 @@ async function main() {
     let cpu = createCpuWindow(() => system.pids);
     cpu.start();
     let t0 = nowUs();
-    let failed = await inParallel(users, concurrency, async (i) => {
+    let failed = await countFailures(users, concurrency, async (i) => {
       const s = await hello(first, plan.users[i]!.token, shown[i]!);
       hist.recordValue(Math.max(1, s.helloUs));
       sessions[i] = s;
@@ -196,7 +189,7 @@ async function main() {
     process.kill(system.pids[0]!, 'SIGKILL');
     let reconnected = 0;
     let retries = 0;
-    failed = await inParallel(users, users, async (i) => {
+    failed = await countFailures(users, users, async (i) => {
       // The SDK's backoff: full jitter, 250 ms doubling up to 10 s, until a hello is answered.
       let s: Session | undefined;
       for (let attempt = 0; !s; attempt++) {

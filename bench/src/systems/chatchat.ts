@@ -4,6 +4,7 @@ import path from 'node:path';
 import pg from 'pg';
 import { liftedLimitsEnv } from '../../../packages/server/src/testing/lifted-limits.js';
 import { outputTail, repoRoot, type Children } from '../children.js';
+import { inParallel } from '../in-parallel.js';
 import { startServer, type StartedServer } from './server-process.js';
 import { roomMembers, type Plan, type PlanUser, type RoomGroupSpec, type RunningSystem } from './system.js';
 
@@ -159,14 +160,6 @@ async function postJson(url: string, token: string | null, body: unknown): Promi
     }
     throw new Error(`POST ${url} → ${res.status} ${text.slice(0, 300)}`);
   }
-}
-
-async function inParallel(count: number, concurrency: number, task: (i: number) => Promise<void>): Promise<void> {
-  let next = 0;
-  const lane = async () => {
-    while (next < count) await task(next++);
-  };
-  await Promise.all(Array.from({ length: Math.min(count, concurrency) }, lane));
 }
 
 async function adminQuery(adminUrl: string, sql: string): Promise<void> {
