@@ -11,7 +11,7 @@
  *
  * `--cpu-prof DIR` profiles the server(s). Open files: raise `ulimit -n` above N for this process.
  * Usage: tsx bench/src/storm/hello-storm.ts [--users N] [--rooms-per-user K] [--room-size S]
- *        [--readers R] [--concurrency C] [--failover] [--cpu-prof DIR]
+ *        [--readers R] [--concurrency C] [--failover] [--cpu-prof DIR] [--pg URL]
  */
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -32,6 +32,7 @@ const { values } = parseArgs({
     readers: { type: 'string' },
     failover: { type: 'boolean' },
     'cpu-prof': { type: 'string' },
+    pg: { type: 'string' },
   },
 });
 const users = Number(values.users ?? 2000);
@@ -151,7 +152,9 @@ async function main() {
   const system = await startChatChat({
     children,
     nodeFlags: cpuProf ? ['--cpu-prof', '--cpu-prof-dir', cpuProf] : [],
-    ...(failover ? { postgresAdminUrl: 'postgres://postgres@127.0.0.1:5432/test', redisUrl: 'redis://127.0.0.1:6379', gateways: 2 } : {}),
+    ...(failover
+      ? { postgresAdminUrl: values.pg ?? 'postgres://postgres@127.0.0.1:5432/test', redisUrl: 'redis://127.0.0.1:6379', gateways: 2 }
+      : {}),
   });
   try {
     log(

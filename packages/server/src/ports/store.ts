@@ -1,7 +1,7 @@
 import type { Announcement, Member, Message, MessageKind, Notice, ReplyQuote, Role, RoomKind, User } from '@chatchat/protocol';
 import type { UploadStore } from './upload-store.js';
 import type { JobStore } from './job-store.js';
-import type { ConversationStore } from './conversation-store.js';
+import type { ConversationStore, RoomExtras } from './conversation-store.js';
 
 /**
  * Persistence port. Services see only this; the Kysely adapter implements it for
@@ -160,6 +160,11 @@ export interface RoomView {
   notice: Notice | null;
   /** For direct rooms: the other member's id. */
   peerId: string | null;
+  /**
+   * The viewer's extras when the view's own query could tell them (settings, and no unread
+   * mention and no pin to load); otherwise `roomExtras` fetches them.
+   */
+  extras?: RoomExtras;
 }
 
 export type NewMessage = {

@@ -1,5 +1,6 @@
 import { sql, type Selectable } from 'kysely';
 import { compareRooms } from '@chatchat/protocol';
+import type { NotifyLevel } from '@chatchat/protocol';
 import type { RoomView, Store } from '../../ports/store.js';
 import { toMember, toMessage, toNotice, toRoom } from './row-mappers.js';
 import type { MembersTable, MessagesTable, RoomsTable } from './schema.js';
@@ -31,8 +32,10 @@ const messageColumns = [
 ] as const satisfies ReadonlyArray<keyof MessagesTable>;
 
 type ViewRow = Selectable<RoomsTable> &
-  Pick<MembersTable, 'room_id' | 'user_id' | 'role' | 'joined_seq' | 'last_read_seq'> & {
+  Pick<MembersTable, 'room_id' | 'user_id' | 'role' | 'joined_seq' | 'last_read_seq' | 'notify' | 'mute_until'> & {
     member_count: number | string;
+    /** 1 when the room may have unread mentions of the viewer or has pins: `roomExtras` loads them. */
+    more_extras: number | boolean;
     notice_id: string | null;
     notice_author_id: string;
     notice_body: string;
@@ -41,7 +44,8 @@ type ViewRow = Selectable<RoomsTable> &
 
 /**
  * A user's room list is one query whatever the number of rooms: each membership with its room,
- * the room's last message, its active notice and its member count. (It was four, and on
+ * the room's last message, its active notice, its member count and the viewer's settings; only
+ * rooms with pins or possible unread mentions need `roomExtras` after it. (It was four, and on
  * PostgreSQL every hello waits for each round trip through a shared pool.) One statement also
  * reads one snapshot, so the last message always matches the room's lastSeq. Direct peers come
  * from the room's direct key.
@@ -51,8 +55,11 @@ export function createRoomViewStore({ db }: StoreContext): RoomViewStore {
     const oneRoom = roomId === undefined ? sql`` : sql`and m.room_id = ${roomId}`;
     const { rows } = await sql<ViewRow>`
       select r.id, r.kind, r.name, r.avatar_url, r.last_seq, r.direct_key, r.created_at, r.description,
-        m.room_id, m.user_id, m.role, m.joined_seq, m.last_read_seq,
+        m.room_id, m.user_id, m.role, m.joined_seq, m.last_read_seq, m.notify, m.mute_until,
         (select count(*) from members o where o.room_id = m.room_id and o.left_at is null) as member_count,
+        (exists (select 1 from mentions x where x.room_id = m.room_id and x.user_id in (m.user_id, '*')
+            and x.seq > m.last_read_seq and x.seq > m.joined_seq)
+          or exists (select 1 from pins p where p.room_id = m.room_id)) as more_extras,
         n.id as notice_id, n.author_id as notice_author_id, n.body as notice_body, n.created_at as notice_created_at,
         ${sql.join(messageColumns.map((c) => sql`msg.${sql.ref(c)} as ${sql.ref(`msg_${c}`)}`))}
       from members m
@@ -79,6 +86,9 @@ export function createRoomViewStore({ db }: StoreContext): RoomViewStore {
                 active: 1,
               }),
         peerId: room.kind === 'direct' ? peerFromKey(r.direct_key, userId) : null,
+        extras: r.more_extras
+          ? undefined
+          : { notify: (r.notify ?? 'all') as NotifyLevel, muteUntil: r.mute_until ?? null, mentionCount: 0, mentionSeqs: [], pins: [] },
       };
     });
     return out.sort(byActivity);

@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { Limits } from '@chatchat/protocol';
 import { describe, expect, it } from 'vitest';
 import type { StoreFixture } from './fixture.js';
 
@@ -25,7 +26,9 @@ export function roomViewsContract(f: StoreFixture): void {
       expect(views.map((v) => v.room.id)).toEqual([busy.id, direct.id, quiet.id]);
 
       const [busyView, directView, quietView] = views;
-      expect(busyView).toEqual({
+      // `extras` is an adapter's shortcut, checked against roomExtras below.
+      const { extras: _, ...busyCore } = busyView!;
+      expect(busyCore).toEqual({
         room: { ...busy, lastSeq: 4 },
         member: { roomId: busy.id, userId: me!.id, role: 'member', joinedSeq: 0, lastReadSeq: 2 },
         memberCount: 3,
@@ -55,6 +58,41 @@ export function roomViewsContract(f: StoreFixture): void {
       await f.store.removeMember(room.id, me!.id, now());
       expect(await f.store.getRoomForUser(room.id, me!.id)).toBeUndefined();
       expect(await f.store.getRoomForUser(randomUUID(), me!.id)).toBeUndefined();
+    });
+
+    it("carries the viewer's extras, when it does, exactly as roomExtras tells them", async () => {
+      const [me, a] = await users(2);
+      const plain = await group(a!, [me!], 'plain');
+      const mentioned = await group(a!, [me!], 'mentioned');
+      const readPast = await group(a!, [me!], 'read past');
+      const pinned = await group(a!, [me!], 'pinned');
+      const allOfUs = await group(a!, [me!], 'all of us');
+      await f.store.setRoomSettings(plain.id, me!.id, { notify: 'mentions', muteUntil: '2099-01-01T00:00:00.000Z' });
+      await send(plain, a!);
+      await send(mentioned, a!, { mentions: [me!.id] });
+      const old = await send(readPast, a!, { mentions: [me!.id] });
+      await f.store.advanceReadPointer(readPast.id, me!.id, old.message.seq);
+      const toPin = await send(pinned, a!);
+      await f.store.addPin({ roomId: pinned.id, messageId: toPin.message.id, seq: toPin.message.seq, userId: a!.id, now: now(), max: 10 });
+      // My own @all is no mention of me; theirs is.
+      await send(allOfUs, me!, { mentionsAll: true });
+      await send(allOfUs, a!, { mentionsAll: true });
+
+      const views = await f.store.listRoomsForUser(me!.id);
+      expect(views).toHaveLength(5);
+      const told = await f.store.roomExtras(
+        me!.id,
+        views.map((v) => v.room.id),
+        Limits.maxMentionSeqs,
+      );
+      for (const v of views) if (v.extras) expect(v.extras).toEqual(told.get(v.room.id));
+      expect(told.get(plain.id)).toMatchObject({ notify: 'mentions', mentionCount: 0 });
+      expect(told.get(mentioned.id)).toMatchObject({ mentionCount: 1 });
+      expect(told.get(readPast.id)).toMatchObject({ mentionCount: 0 });
+      expect(told.get(pinned.id)?.pins).toHaveLength(1);
+      expect(told.get(allOfUs.id)).toMatchObject({ mentionCount: 1 });
+      const one = await f.store.getRoomForUser(plain.id, me!.id);
+      if (one?.extras) expect(one.extras).toEqual(told.get(plain.id));
     });
 
     it('lists many rooms', async () => {
