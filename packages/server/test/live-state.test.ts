@@ -300,6 +300,25 @@ describe('notices and announcements', () => {
     const { snapshot } = await device(later.accessToken);
     expect(snapshot.announcements[0]).toMatchObject({ body: 'Maintenance tonight' });
   });
+  it('delivers an announcement posted while a hello is being answered, after its reply', async () => {
+    const [boss, late, online] = await Promise.all([http.signup(), http.signup(), http.signup()]);
+    await server.store.setPlatformAdmin(boss.user.id, true);
+    const { client: watcher } = await device(online.accessToken);
+    const notices = server.services.notices;
+    const read = notices.recentAnnouncements;
+    // The announcement commits after this hello's snapshot read it, and the gateway has handed
+    // it to every connection (the watcher has it) before the reply.
+    notices.recentAnnouncements = async (...args) => {
+      notices.recentAnnouncements = read;
+      const before = await read(...args);
+      await notices.announce(boss.user.id, 'posted mid-hello');
+      await watcher.waitForEvent('announcement.created', (e) => e.announcement.body === 'posted mid-hello');
+      return before;
+    };
+    const { client, snapshot } = await device(late.accessToken);
+    expect(snapshot.announcements.map((a) => a.body)).not.toContain('posted mid-hello');
+    await client.waitForEvent('announcement.created', (e) => e.announcement.body === 'posted mid-hello');
+  });
 });
 
 describe('participants and roles', () => {

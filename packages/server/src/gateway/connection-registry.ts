@@ -102,7 +102,9 @@ export function createConnectionRegistry({ bus, log, onDelivered }: ConnectionRe
 
   function targetsOf(header: Envelope): Set<Connection> {
     const targets = new Set<Connection>();
-    if (header.everyone) for (const conn of all) if (conn.authenticated) targets.add(conn);
+    // Every connection routed to its user, a hello still being answered included (its events
+    // queue until the reply): its snapshot may have read announcements before this one committed.
+    if (header.everyone) for (const conns of byUser.values()) for (const conn of conns) targets.add(conn);
     for (const roomId of header.rooms ?? []) for (const conn of byRoom.get(roomId) ?? []) targets.add(conn);
     for (const userId of header.users ?? []) for (const conn of byUser.get(userId) ?? []) targets.add(conn);
     if (header.routing?.kind === 'join') for (const conn of byUser.get(header.routing.userId) ?? []) targets.add(conn);
