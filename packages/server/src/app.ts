@@ -132,13 +132,17 @@ export async function startChatServer(config: Config, options: StartOptions = {}
   const { presence } = realtime;
   // Session revocations reach every process at once; `services` is assigned before any arrives.
   let services: Services | undefined;
-  const bus = await tapChannel(realtime.bus, Channels.sessions, (payload) => {
+  const sessionsTapped = await tapChannel(realtime.bus, Channels.sessions, (payload) => {
     try {
       services?.revocations.receive(payload);
     } catch (err) {
       log.error({ err }, 'bad session revocation message');
     }
   });
+  // Whatever goes to everyone (announcements) makes the process's announcement cache stale,
+  // and so does an outage that may have lost such a message. The gateway gets them after.
+  const bus = await tapChannel(sessionsTapped, Channels.everyone, () => services?.notices.announcementsChanged(), { passOn: true });
+  bus.onRecovered(() => services?.notices.announcementsChanged());
   metrics.observeBus(() => bus.stats);
   const blobs = await openBlobStore(config, clock);
   services = createServices({ config, store, bus, presence, clock, log, metrics, blobs });

@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ChatClient } from '@chatchat/client';
 import type { AuthResponse, Room } from '@chatchat/protocol';
-import { startCluster, type Cluster, httpClient, sdkClient, waitFor } from '@chatchat/server/testing';
+import { RawClient, runCli, startCluster, type Cluster, httpClient, sdkClient, waitFor } from '@chatchat/server/testing';
 
 /**
  * The scale-out deployment for real: separate api and gateway processes on PostgreSQL and
@@ -39,6 +39,24 @@ async function setup(env: Record<string, string> = {}) {
 }
 
 describe('scale-out cluster', () => {
+  it('shows an announcement in the next hello on every gateway once that gateway has heard of it', async () => {
+    await setup();
+    const g2 = cluster.gateways[1]!;
+    const wsUrl = `${g2.url.replace(/^http/, 'ws')}/ws`;
+    const [boss, watcher, late] = await Promise.all([http.signup(), http.signup(), http.signup()]);
+    await runCli(['admin', 'create', boss.user.username], cluster.env);
+    // A hello on gateway 2 reads (and keeps) the announcements before the post.
+    const { client: w, snapshot: first } = await RawClient.hello(wsUrl, watcher.accessToken);
+    expect(first.announcements).toEqual([]);
+    const posted = await http.call('POST', '/api/v1/announcements', { body: 'across the cluster' }, boss.accessToken);
+    expect(posted.status).toBe(201);
+    await w.waitForEvent('announcement.created', (e) => e.announcement.body === 'across the cluster');
+    const { client: l, snapshot } = await RawClient.hello(wsUrl, late.accessToken);
+    expect(snapshot.announcements.map((a) => a.body)).toEqual(['across the cluster']);
+    w.close();
+    l.close();
+  });
+
   it('keeps clients on different gateways in sync: messages, reads, presence, profiles, notices, members', async () => {
     await setup();
     const [g1, g2] = cluster.gateways as [Cluster['gateways'][0], Cluster['gateways'][0]];

@@ -305,12 +305,12 @@ describe('notices and announcements', () => {
     await server.store.setPlatformAdmin(boss.user.id, true);
     const { client: watcher } = await device(online.accessToken);
     const notices = server.services.notices;
-    const read = notices.recentAnnouncements;
+    const read = notices.snapshotAnnouncements;
     // The announcement commits after this hello's snapshot read it, and the gateway has handed
     // it to every connection (the watcher has it) before the reply.
-    notices.recentAnnouncements = async (...args) => {
-      notices.recentAnnouncements = read;
-      const before = await read(...args);
+    notices.snapshotAnnouncements = async () => {
+      notices.snapshotAnnouncements = read;
+      const before = await read();
       await notices.announce(boss.user.id, 'posted mid-hello');
       await watcher.waitForEvent('announcement.created', (e) => e.announcement.body === 'posted mid-hello');
       return before;

@@ -52,7 +52,7 @@ export function createSnapshotService({ store, clock, rooms, presence, notices }
       const [peers, peerPresence, announcements] = await Promise.all([
         store.getUsers([...userIds]),
         presence.lookup([...userIds]),
-        notices.recentAnnouncements(),
+        notices.snapshotAnnouncements(),
       ]);
       return {
         user: toPublicUser(user),
