@@ -9,6 +9,8 @@ export interface KindRate {
   max: number;
   /** Mean bytes per member (per second in a window). */
   bytesPerMember: number;
+  /** Frames of this kind over all members (not per second). */
+  total: number;
 }
 
 export interface FrameSummary {
@@ -24,6 +26,7 @@ export function summariseFrames(phases: readonly PhaseFrames[], seconds: number)
     const bytes = phases.reduce((a, p) => a + p.bytes[k]!, 0);
     return {
       kind,
+      total: perMember.reduce((a, m) => a + m[k]!, 0),
       p50: sorted[Math.floor(sorted.length / 2)] ?? 0,
       max: sorted[sorted.length - 1] ?? 0,
       bytesPerMember: perMember.length ? bytes / perMember.length / seconds : 0,
@@ -64,7 +67,24 @@ export interface BigRoomResult {
   windowEndUs: number;
 }
 
-export const deliveriesPerCpuSec = (r: BigRoomResult) => (r.serverCpuSec > 0 ? r.delivered / r.serverCpuSec : 0);
+/**
+ * message.created frames that arrived inside the window per server CPU-second of the window: the
+ * work done in the window whatever was sent when, so it holds when the server runs behind (a
+ * count of the window's own messages would credit deliveries made during the drain, whose CPU is
+ * not in the window).
+ */
+export const deliveriesPerCpuSec = (r: BigRoomResult) =>
+  r.serverCpuSec > 0 ? r.frames.kinds.find((k) => k.kind === 'message.created')!.total / r.serverCpuSec : 0;
+
+/** Why the offered load was not carried as offered, if it was not: then the figures are at saturation. */
+export function saturation(r: BigRoomResult): string[] {
+  const why: string[] = [];
+  if (r.sendLag.count === 0 || r.sent < 0.95 * r.rate * r.windowSec) why.push(`sent ${r.sent} of ${r.rate * r.windowSec} offered`);
+  if (r.sendLag.p99 > 20) why.push(`generator send lag p99 ${r.sendLag.p99.toFixed(0)} ms`);
+  if (r.delivery.p50 > 1000) why.push(`delivery p50 ${r.delivery.p50.toFixed(0)} ms (the server runs behind)`);
+  if (r.genCpuSec / r.windowSec > 0.9) why.push('generator CPU > 90 %');
+  return why;
+}
 
 const n0 = (x: number) => Math.round(x).toLocaleString('en-US');
 const n1 = (x: number) => x.toFixed(1);
@@ -109,8 +129,10 @@ pointer next when the reply comes, none for its own message. ${r.senders} member
 | --- | ---: |
 | members connected | ${n0(r.connected)} of ${n0(r.members)} |
 | messages sent / acked in window | ${n0(r.sent)} / ${n0(r.acked)} |
-| deliveries (message.created) in window | ${n0(r.delivered)} of ${n0(r.expected)} expected |
-| **deliveries per server CPU-s** | **${n0(eff)}** — ${vsRef} |
+| deliveries of the window's messages (drain included) | ${n0(r.delivered)} of ${n0(r.expected)} expected |
+| message.created frames arriving in window | ${n0(r.frames.kinds.find((k) => k.kind === 'message.created')!.total)} |
+| **deliveries (arrived in window) per server CPU-s** | **${n0(eff)}** — ${vsRef} |
+| offered load carried? | ${saturation(r).length ? `⚠ no: ${saturation(r).join('; ')}` : 'yes'} |
 | server CPU | ${n0((r.serverCpuSec / r.windowSec) * 100)} % of one core |
 | server RSS at window end | ${n0(r.serverRssMb)} MB |
 | generator CPU (workers + coordinator) | ${n0((r.genCpuSec / r.windowSec) * 100)} % of one core |

@@ -19,7 +19,7 @@ import { mergeHistograms, summarise } from '../histogram.js';
 import { createCpuWindow, nowUs, readMachineBusySeconds, readRssBytes } from '../proc-stats.js';
 import { startChatChat } from '../systems/chatchat.js';
 import { mergeCounts } from '../workers/worker-pool.js';
-import { deliveriesPerCpuSec, renderMarkdown, summariseFrames, type BigRoomResult } from './big-room-report.js';
+import { deliveriesPerCpuSec, renderMarkdown, saturation, summariseFrames, type BigRoomResult } from './big-room-report.js';
 import { createMemberPool, type MemberPool } from './member-pool.js';
 
 const { values } = parseArgs({
@@ -175,7 +175,8 @@ async function main() {
         referenceDeliveriesPerCpuSec: reference,
       };
       log(
-        `window: ${result.delivered} deliveries of ${result.expected}, ${deliveriesPerCpuSec(result).toFixed(0)}/CPU-s, ` +
+        `window: ${result.delivered} deliveries of ${result.expected}, ${deliveriesPerCpuSec(result).toFixed(0)}/CPU-s` +
+          `${saturation(result).length ? ` (⚠ ${saturation(result).join('; ')})` : ''}, ` +
           `server ${((m.serverCpuSec / windowSec) * 100).toFixed(0)} %, gen ${((m.genCpuSec / windowSec) * 100).toFixed(0)} %, ` +
           `p50/p99 ${result.delivery.p50}/${result.delivery.p99} ms, reads ${result.readsSent}`,
       );
