@@ -45,7 +45,8 @@ const durationMs = Number(values.duration ?? 10) * 1000;
 const warmupMs = Number(values.warmup ?? 3) * 1000;
 const cooldownMs = Number(values.cooldown ?? 1) * 1000;
 const bodyChars = Number(values.body ?? 100);
-const workers = Number(values.workers ?? Math.max(1, cpuCount() - 1));
+// Senders on one worker, readers on one per generator CPU (see member-pool.ts homeOf).
+const workers = Number(values.workers ?? 1 + Math.max(1, cpuCount() - 1));
 const connectConcurrency = Number(values['connect-concurrency'] ?? 50);
 const reference = values.reference ? Number(values.reference) : null;
 const outDir = path.resolve(values.out ?? path.join(benchRoot, 'results'));

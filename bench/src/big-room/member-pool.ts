@@ -57,8 +57,18 @@ export interface MemberPool {
 }
 
 /**
- * Member workers, each holding every `workers`-th user (so senders spread evenly), each on its
- * own 127.0.0.x source address. Resolves once every member has had its hello answered (or failed).
+ * The worker that holds user i. With two or more workers the senders have one to themselves, so
+ * their schedule holds however far behind the readers' workers run (a receipt burst of a big room
+ * takes them seconds to read); the readers are spread over the others.
+ */
+function homeOf(i: number, senders: number, workers: number): number {
+  if (workers < 2) return 0;
+  return i < senders ? 0 : 1 + (i % (workers - 1));
+}
+
+/**
+ * Member workers, each on its own 127.0.0.x source address (its own ephemeral port range).
+ * Resolves once every member has had its hello answered (or failed).
  */
 export async function createMemberPool(
   options: MemberPoolOptions,
@@ -103,7 +113,7 @@ export async function createMemberPool(
   };
   try {
     handles.forEach((h, w) => {
-      const mine = options.users.map((u, i) => ({ u, i })).filter(({ i }) => i % options.workers === w);
+      const mine = options.users.map((u, i) => ({ u, i })).filter(({ i }) => homeOf(i, options.senders, options.workers) === w);
       const senders = mine.flatMap(({ i }, local) => (i < options.senders ? [local] : []));
       h.senders = senders.length;
       post(h, {
