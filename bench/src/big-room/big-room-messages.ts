@@ -19,7 +19,11 @@ export interface MemberInit {
   members: MemberSpec[];
   /** Indices into `members` that send, in turn. */
   senders: number[];
+  /** `sdk`: read as the SDK does; `none`: never send room.read (a diagnostic: the fan-out alone). */
+  reads: ReadMode;
 }
+
+export type ReadMode = 'sdk' | 'none';
 
 export interface MemberRun {
   type: 'run';

@@ -1,6 +1,6 @@
 import type { LatencySummary } from '../histogram.js';
 import { mergeCounts } from '../workers/worker-pool.js';
-import { frameKinds, type FrameKind, type PhaseFrames } from './big-room-messages.js';
+import { frameKinds, type FrameKind, type PhaseFrames, type ReadMode } from './big-room-messages.js';
 
 /** One frame kind over every member: frames (per second in a window) at the median and the busiest member. */
 export interface KindRate {
@@ -42,6 +42,7 @@ export interface BigRoomResult {
   senders: number;
   rate: number;
   workers: number;
+  reads: ReadMode;
   windowSec: number;
   setupSec: number;
   connect: { seconds: number; serverCpuSec: number; frames: FrameSummary };
@@ -118,9 +119,13 @@ Server (SQLite, embedded) pinned to CPU 0, ${r.workers} member worker process(es
 ${command}
 \`\`\`
 
-Every member is connected once (hello with \`readers: [room]\`) and reads every message as it arrives the
+Every member is connected once (hello with \`readers: [room]\`) and ${
+    r.reads === 'sdk'
+      ? `reads every message as it arrives the
 way the SDK does (\`packages/client/src/read-sync.ts\`): one \`room.read\` in flight per member, the newest
-pointer next when the reply comes, none for its own message. ${r.senders} members send ${r.rate} msg/s in total
+pointer next when the reply comes, none for its own message.`
+      : '**sends no `room.read` at all** (`--reads none`: a diagnostic that parts the fan-out from the reads; no real client).'
+  } ${r.senders} members send ${r.rate} msg/s in total
 (open loop, acked). Measured window ${r.windowSec} s after warm-up.
 
 ## Headline

@@ -8,7 +8,9 @@
  *
  * Open files: raise `ulimit -n` above N in the shell that runs this (20,000 per process here).
  * Usage: tsx bench/src/big-room/big-room.ts [--members N] [--senders S] [--rate P] [--duration s]
- *        [--warmup s] [--cooldown s] [--body n] [--workers n] [--reference D] [--cpu-prof DIR] [--out DIR]
+ *        [--warmup s] [--cooldown s] [--body n] [--workers n] [--reads sdk|none] [--reference D]
+ *        [--cpu-prof DIR] [--out DIR]
+ * `--reads none` is a diagnostic, not a client: no room.read at all, to part the fan-out's cost from the reads'.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -33,6 +35,7 @@ const { values } = parseArgs({
     body: { type: 'string' },
     workers: { type: 'string' },
     'connect-concurrency': { type: 'string' },
+    reads: { type: 'string' },
     reference: { type: 'string' },
     'cpu-prof': { type: 'string' },
     out: { type: 'string' },
@@ -48,6 +51,7 @@ const bodyChars = Number(values.body ?? 100);
 // Senders on one worker, readers on one per generator CPU (see member-pool.ts homeOf).
 const workers = Number(values.workers ?? 1 + Math.max(1, cpuCount() - 1));
 const connectConcurrency = Number(values['connect-concurrency'] ?? 50);
+const reads = values.reads === 'none' ? 'none' : 'sdk';
 const reference = values.reference ? Number(values.reference) : null;
 const outDir = path.resolve(values.out ?? path.join(benchRoot, 'results'));
 
@@ -126,6 +130,7 @@ async function main() {
       workers,
       cpus: canPin() ? '1' : null,
       connectConcurrency,
+      reads,
       nodeFlags: [],
     });
     try {
@@ -147,6 +152,7 @@ async function main() {
         senders,
         rate,
         workers,
+        reads,
         windowSec,
         setupSec: plan.setupSeconds,
         connect: {

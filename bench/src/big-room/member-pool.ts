@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { outputTail, pinProcess, raiseNofile, type Children } from '../children.js';
 import type { PlanUser } from '../systems/system.js';
-import type { FromWorker, MemberResult, MemberRun, ToWorker } from './big-room-messages.js';
+import type { FromWorker, MemberResult, MemberRun, ReadMode, ToWorker } from './big-room-messages.js';
 
 export interface MemberPoolOptions {
   children: Children;
@@ -14,6 +14,7 @@ export interface MemberPoolOptions {
   /** taskset CPU list for the workers, or null. */
   cpus: string | null;
   connectConcurrency: number;
+  reads: ReadMode;
   nodeFlags?: string[];
 }
 
@@ -124,6 +125,7 @@ export async function createMemberPool(
         connectConcurrency: options.connectConcurrency,
         members: mine.map(({ u }) => ({ userId: u.id, token: u.token })),
         senders,
+        reads: options.reads,
       });
     });
     const reports = await Promise.all(handles.map((h) => waitFor(h, 'connected', 15 * 60_000)));

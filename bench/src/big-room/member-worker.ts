@@ -110,7 +110,7 @@ function createWorker(init: MemberInit) {
     if (seq <= m.lastReadSeq) return;
     m.lastReadSeq = seq;
     // Sending moved the sender's own pointer on the server; the SDK applies that, asks nothing.
-    if (frame.includes(m.senderTag)) return;
+    if (frame.includes(m.senderTag) || init.reads === 'none') return;
     if (m.readInFlight) m.readPending = Math.max(m.readPending, seq);
     else sendRead(m, seq);
   }
