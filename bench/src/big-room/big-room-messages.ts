@@ -21,6 +21,8 @@ export interface MemberInit {
   senders: number[];
   /** `sdk`: read as the SDK does; `none`: never send room.read (a diagnostic: the fan-out alone). */
   reads: ReadMode;
+  /** A what-if, not the SDK: at most one room.read per member per this many ms (0: the SDK). */
+  readDebounceMs: number;
 }
 
 export type ReadMode = 'sdk' | 'none';

@@ -43,6 +43,7 @@ export interface BigRoomResult {
   rate: number;
   workers: number;
   reads: ReadMode;
+  readDebounceMs: number;
   windowSec: number;
   setupSec: number;
   connect: { seconds: number; serverCpuSec: number; frames: FrameSummary };
@@ -123,7 +124,11 @@ Every member is connected once (hello with \`readers: [room]\`) and ${
     r.reads === 'sdk'
       ? `reads every message as it arrives the
 way the SDK does (\`packages/client/src/read-sync.ts\`): one \`room.read\` in flight per member, the newest
-pointer next when the reply comes, none for its own message.`
+pointer next when the reply comes, none for its own message.${
+          r.readDebounceMs
+            ? ` **What-if, not the SDK:** at most one \`room.read\` per member per ${r.readDebounceMs} ms (\`--read-debounce\`).`
+            : ''
+        }`
       : '**sends no `room.read` at all** (`--reads none`: a diagnostic that parts the fan-out from the reads; no real client).'
   } ${r.senders} members send ${r.rate} msg/s in total
 (open loop, acked). Measured window ${r.windowSec} s after warm-up.

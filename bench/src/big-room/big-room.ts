@@ -8,9 +8,10 @@
  *
  * Open files: raise `ulimit -n` above N in the shell that runs this (20,000 per process here).
  * Usage: tsx bench/src/big-room/big-room.ts [--members N] [--senders S] [--rate P] [--duration s]
- *        [--warmup s] [--cooldown s] [--body n] [--workers n] [--reads sdk|none] [--reference D]
+ *        [--warmup s] [--cooldown s] [--body n] [--workers n] [--reads sdk|none] [--read-debounce MS] [--reference D]
  *        [--cpu-prof DIR] [--out DIR]
  * `--reads none` is a diagnostic, not a client: no room.read at all, to part the fan-out's cost from the reads'.
+ * `--read-debounce MS` is a what-if, not the SDK: at most one room.read per member per MS.
  */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -36,6 +37,7 @@ const { values } = parseArgs({
     workers: { type: 'string' },
     'connect-concurrency': { type: 'string' },
     reads: { type: 'string' },
+    'read-debounce': { type: 'string' },
     reference: { type: 'string' },
     'cpu-prof': { type: 'string' },
     out: { type: 'string' },
@@ -52,6 +54,7 @@ const bodyChars = Number(values.body ?? 100);
 const workers = Number(values.workers ?? 1 + Math.max(1, cpuCount() - 1));
 const connectConcurrency = Number(values['connect-concurrency'] ?? 50);
 const reads = values.reads === 'none' ? 'none' : 'sdk';
+const readDebounceMs = Number(values['read-debounce'] ?? 0);
 const reference = values.reference ? Number(values.reference) : null;
 const outDir = path.resolve(values.out ?? path.join(benchRoot, 'results'));
 
@@ -131,6 +134,7 @@ async function main() {
       cpus: canPin() ? '1' : null,
       connectConcurrency,
       reads,
+      readDebounceMs,
       nodeFlags: [],
     });
     try {
@@ -153,6 +157,7 @@ async function main() {
         rate,
         workers,
         reads,
+        readDebounceMs,
         windowSec,
         setupSec: plan.setupSeconds,
         connect: {

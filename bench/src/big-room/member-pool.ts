@@ -15,6 +15,7 @@ export interface MemberPoolOptions {
   cpus: string | null;
   connectConcurrency: number;
   reads: ReadMode;
+  readDebounceMs: number;
   nodeFlags?: string[];
 }
 
@@ -126,6 +127,7 @@ export async function createMemberPool(
         members: mine.map(({ u }) => ({ userId: u.id, token: u.token })),
         senders,
         reads: options.reads,
+        readDebounceMs: options.readDebounceMs,
       });
     });
     const reports = await Promise.all(handles.map((h) => waitFor(h, 'connected', 15 * 60_000)));

@@ -29,6 +29,7 @@ interface Member {
   /** Highest seq asked for and not yet sent (the SDK's `pending`). */
   readPending: number;
   readSentAt: number;
+  readTimer: NodeJS.Timeout | null;
   nextId: number;
   /** Send request id → send time (µs). */
   sends: Map<number, number>;
@@ -58,6 +59,7 @@ function createWorker(init: MemberInit) {
     readInFlight: 0,
     readPending: 0,
     readSentAt: 0,
+    readTimer: null,
     nextId: 1,
     sends: new Map(),
   }));
@@ -111,8 +113,22 @@ function createWorker(init: MemberInit) {
     m.lastReadSeq = seq;
     // Sending moved the sender's own pointer on the server; the SDK applies that, asks nothing.
     if (frame.includes(m.senderTag) || init.reads === 'none') return;
-    if (m.readInFlight) m.readPending = Math.max(m.readPending, seq);
-    else sendRead(m, seq);
+    m.readPending = Math.max(m.readPending, seq);
+    flushRead(m);
+  }
+
+  /** The SDK's rule (one in flight, the newest next); `readDebounceMs` adds a what-if spacing. */
+  function flushRead(m: Member): void {
+    if (m.readInFlight || m.readTimer || m.readPending === 0 || !m.open) return;
+    const wait = m.readSentAt + init.readDebounceMs * 1000 - nowUs();
+    if (init.readDebounceMs === 0 || wait <= 0) {
+      sendRead(m, m.readPending);
+      return;
+    }
+    m.readTimer = setTimeout(() => {
+      m.readTimer = null;
+      flushRead(m);
+    }, wait / 1000);
   }
 
   function onReply(m: Member, frame: string, t: number): void {
@@ -126,7 +142,7 @@ function createWorker(init: MemberInit) {
         readReplyHist.recordValue(Math.max(1, t - m.readSentAt));
       }
       m.readInFlight = 0;
-      if (m.readPending > 0 && m.open) sendRead(m, m.readPending);
+      flushRead(m);
       return;
     }
     const sentAt = m.sends.get(Number(id));
@@ -313,7 +329,10 @@ function createWorker(init: MemberInit) {
         case 'close':
           closing = true;
           for (const t of timers) clearTimeout(t);
-          for (const m of members) m.ws?.terminate();
+          for (const m of members) {
+            if (m.readTimer) clearTimeout(m.readTimer);
+            m.ws?.terminate();
+          }
           setTimeout(() => process.exit(0), 100).unref();
           return;
         case 'init':
