@@ -46,7 +46,8 @@ export interface BigRoomResult {
   readDebounceMs: number;
   windowSec: number;
   setupSec: number;
-  connect: { seconds: number; serverCpuSec: number; frames: FrameSummary };
+  /** startUs/endUs: CLOCK_MONOTONIC µs, the --from/--to of profile-summary.ts for the connect-up. */
+  connect: { seconds: number; serverCpuSec: number; frames: FrameSummary; startUs: number; endUs: number };
   sent: number;
   acked: number;
   delivered: number;

@@ -167,6 +167,8 @@ async function main() {
             results.map((r) => r.connect),
             1,
           ),
+          startUs: t0,
+          endUs: quietAt,
         },
         sent: sum((r) => r.sent),
         acked: sum((r) => r.acked),
