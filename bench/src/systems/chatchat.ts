@@ -1,6 +1,7 @@
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { Limits } from '@chatchat/protocol';
 import pg from 'pg';
 import { liftedLimitsEnv } from '../../../packages/server/src/testing/lifted-limits.js';
 import { outputTail, repoRoot, type Children } from '../children.js';
@@ -127,7 +128,13 @@ export async function startChatChat(options: ChatChatOptions): Promise<RunningSy
         const members = roomMembers(g, k, userCount);
         const owner = users[members[0]!]!;
         const memberIds = [...new Set(members.slice(1).map((m) => users[m]!.id))].filter((id) => id !== owner.id);
-        const body = (await postJson(`${api}/rooms`, owner.token, { name: `${g.group} ${k}`, memberIds })) as { room: { id: string } };
+        // A call takes at most maxMembersPerCall users: a bigger room is created, then invited to in batches.
+        const batch = Limits.maxMembersPerCall;
+        const body = (await postJson(`${api}/rooms`, owner.token, { name: `${g.group} ${k}`, memberIds: memberIds.slice(0, batch) })) as {
+          room: { id: string };
+        };
+        for (let from = batch; from < memberIds.length; from += batch)
+          await postJson(`${api}/rooms/${body.room.id}/members`, owner.token, { userIds: memberIds.slice(from, from + batch) });
         created[i] = body.room.id;
       });
       specs.forEach(({ g, k }, i) => rooms.push({ id: created[i]!, group: g.group, members: roomMembers(g, k, userCount) }));

@@ -14,11 +14,21 @@ export function createCoalescer<V>(options: {
   windowMs: number;
   /** The value kept when an item changes twice in a window; default: the newer one. */
   merge?: (previous: V, next: V) => V;
+  /**
+   * A key whose window flushed k > itemsPerWindow items waits windowMs × k / itemsPerWindow
+   * for its next flush, so a key sends on average at most itemsPerWindow items per windowMs
+   * however many items it has (a batch goes to every member of a room: without this, a room
+   * where everyone reads sends each member bytes in proportion to its size). Default: no stretch.
+   */
+  itemsPerWindow?: number;
   publish: (key: string, items: Map<string, V>) => void;
 }): Coalescer<V> {
   const pending = new Map<string, Map<string, V>>();
   const timers = new Map<string, NodeJS.Timeout>();
+  /** Keys whose last flush was over itemsPerWindow: the length of their next window. */
+  const stretched = new Map<string, number>();
   const merge = options.merge ?? ((_prev: V, next: V) => next);
+  const perWindow = options.itemsPerWindow ?? Number.POSITIVE_INFINITY;
 
   function flushKey(key: string) {
     const items = pending.get(key);
@@ -26,6 +36,9 @@ export function createCoalescer<V>(options: {
     const timer = timers.get(key);
     if (timer) clearTimeout(timer);
     timers.delete(key);
+    const count = items?.size ?? 0;
+    if (count > perWindow) stretched.set(key, (options.windowMs * count) / perWindow);
+    else stretched.delete(key);
     if (items?.size) options.publish(key, items);
   }
 
@@ -39,7 +52,7 @@ export function createCoalescer<V>(options: {
       if (!timers.has(key))
         timers.set(
           key,
-          setTimeout(() => flushKey(key), options.windowMs),
+          setTimeout(() => flushKey(key), stretched.get(key) ?? options.windowMs),
         );
     },
     flush() {
@@ -60,10 +73,13 @@ export interface ReadCoalescer {
 
 export function createReadCoalescer(options: {
   windowMs: number;
+  /** See createCoalescer: pointers per room per window, on average, before the window stretches. */
+  readersPerWindow?: number;
   publish: (roomId: string, reads: { userId: string; seq: number }[]) => void;
 }): ReadCoalescer {
   return createCoalescer<number>({
     windowMs: options.windowMs,
+    itemsPerWindow: options.readersPerWindow,
     merge: Math.max,
     publish: (roomId, reads) =>
       options.publish(

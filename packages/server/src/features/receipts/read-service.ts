@@ -1,4 +1,4 @@
-import type { OpReply } from '@chatchat/protocol';
+import { Limits, type OpReply } from '@chatchat/protocol';
 import type { Store } from '../../ports/store.js';
 import type { EventPublisher } from '../../realtime/event-publisher.js';
 import { invalid } from '../../errors.js';
@@ -17,6 +17,8 @@ export type ReadService = ReturnType<typeof createReadService>;
 export function createReadService({ store, events, coalesceMs, onPublishError }: ReadServiceOptions) {
   const coalescer = createReadCoalescer({
     windowMs: coalesceMs,
+    // As many pointers per window as a snapshot carries readers: rooms up to that size are as before.
+    readersPerWindow: Limits.snapshotReadersPerRoom,
     publish: (roomId, reads) => {
       events.toRoom(roomId, 'room.read', { roomId, reads }).catch((err) => onPublishError?.(err));
     },
