@@ -44,6 +44,8 @@ export interface Config {
   /** Behind a load balancer: the client address is the last one in X-Forwarded-For. */
   readonly trustProxy: boolean;
   readonly readCoalesceMs: number;
+  /** Pointers a room's `room.read` window may carry before the next window stretches. */
+  readonly readCoalesceReaders: number;
   readonly presenceTtlMs: number;
   readonly drainTimeoutMs: number;
   /** Run migrations at start; defaults on for embedded SQLite, off for PostgreSQL (run `chatchat migrate`). */
@@ -320,6 +322,7 @@ export function loadConfig(env: Env = process.env): Config {
     allowedOrigins: parseOrigins(env.ALLOWED_ORIGINS),
     trustProxy: bool(env, 'TRUST_PROXY', false),
     readCoalesceMs: int(env, 'READ_COALESCE_MS', Limits.readCoalesceMs, 0),
+    readCoalesceReaders: int(env, 'READ_COALESCE_READERS', Limits.snapshotReadersPerRoom, 1),
     presenceTtlMs: int(env, 'PRESENCE_TTL_MS', 30_000, 100),
     drainTimeoutMs: int(env, 'DRAIN_TIMEOUT_MS', 10_000, 0),
     migrateOnStart: env.MIGRATE_ON_START ? env.MIGRATE_ON_START === 'true' : !databaseUrl,

@@ -99,6 +99,7 @@ export function createServices({ config, store, bus, presence, clock, log, metri
     store,
     events,
     coalesceMs: config.readCoalesceMs,
+    readersPerWindow: config.readCoalesceReaders,
     onPublishError: (err) => log.error({ err }, 'room.read publish failed'),
   });
   const presenceService = createPresenceService({ presence, store, clock, events });

@@ -5,6 +5,8 @@
  */
 export interface Coalescer<V> {
   add(key: string, item: string, value: V): void;
+  /** True while the key's windows are stretched (its last flush was over itemsPerWindow). */
+  isStretched(key: string): boolean;
   /** Flushes everything pending now (shutdown). */
   flush(): void;
   close(): void;
@@ -55,6 +57,7 @@ export function createCoalescer<V>(options: {
           setTimeout(() => flushKey(key), stretched.get(key) ?? options.windowMs),
         );
     },
+    isStretched: (key) => stretched.has(key),
     flush() {
       for (const key of [...pending.keys()]) flushKey(key);
     },
@@ -67,6 +70,7 @@ export function createCoalescer<V>(options: {
 /** Read pointers: per room, the newest pointer per reader. */
 export interface ReadCoalescer {
   add(roomId: string, userId: string, seq: number): void;
+  isStretched(roomId: string): boolean;
   flush(): void;
   close(): void;
 }
