@@ -44,6 +44,8 @@ export interface BigRoomResult {
   workers: number;
   reads: ReadMode;
   readDebounceMs: number;
+  /** `readDebounceMs` came from `--read-debounce`, not from the SDK's `readSpacingMs`. */
+  readWhatIf: boolean;
   windowSec: number;
   setupSec: number;
   /** startUs/endUs: CLOCK_MONOTONIC µs, the --from/--to of profile-summary.ts for the connect-up. */
@@ -126,9 +128,11 @@ Every member is connected once (hello with \`readers: [room]\`) and ${
       ? `reads every message as it arrives the
 way the SDK does (\`packages/client/src/read-sync.ts\`): one \`room.read\` in flight per member, the newest
 pointer next when the reply comes, none for its own message.${
-          r.readDebounceMs
+          r.readWhatIf
             ? ` **What-if, not the SDK:** at most one \`room.read\` per member per ${r.readDebounceMs} ms (\`--read-debounce\`).`
-            : ''
+            : r.readDebounceMs
+              ? ` In a room this big the next one goes no sooner than ${r.readDebounceMs} ms after the last (\`readSpacingMs\` of the protocol package).`
+              : ''
         }`
       : '**sends no `room.read` at all** (`--reads none`: a diagnostic that parts the fan-out from the reads; no real client).'
   } ${r.senders} members send ${r.rate} msg/s in total

@@ -13,6 +13,7 @@
  * `--reads none` is a diagnostic, not a client: no room.read at all, to part the fan-out's cost from the reads'.
  * `--read-debounce MS` is a what-if, not the SDK: at most one room.read per member per MS.
  */
+import { readSpacingMs } from '@chatchat/protocol';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -54,7 +55,9 @@ const bodyChars = Number(values.body ?? 100);
 const workers = Number(values.workers ?? 1 + Math.max(1, cpuCount() - 1));
 const connectConcurrency = Number(values['connect-concurrency'] ?? 50);
 const reads = values.reads === 'none' ? 'none' : 'sdk';
-const readDebounceMs = Number(values['read-debounce'] ?? 0);
+// The SDK's own spacing of a big room's reads unless `--read-debounce` asks for another (a what-if).
+const readWhatIf = values['read-debounce'] !== undefined;
+const readDebounceMs = readWhatIf ? Number(values['read-debounce']) : readSpacingMs(members);
 const reference = values.reference ? Number(values.reference) : null;
 const outDir = path.resolve(values.out ?? path.join(benchRoot, 'results'));
 
@@ -158,6 +161,7 @@ async function main() {
         workers,
         reads,
         readDebounceMs,
+        readWhatIf,
         windowSec,
         setupSec: plan.setupSeconds,
         connect: {

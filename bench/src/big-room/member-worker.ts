@@ -1,8 +1,9 @@
 /**
  * A big-room generator process: holds a slice of the room's members, each on its own socket,
  * each reading every message as it arrives the way the SDK does (read-sync.ts): a pointer move
- * sends `room.read` at once unless one is in flight for the room, and when the reply comes
- * the newest pointer asked for meanwhile goes out next — one in flight per member, no timer.
+ * sends `room.read` unless one is in flight for the room, and when the reply comes the newest
+ * pointer asked for meanwhile goes out next — one in flight per member, and in a room over 100
+ * members no sooner than the protocol's `readSpacingMs` after the last (`readDebounceMs`).
  * The member's own message moves its pointer without a request (the server did it).
  * Some members also send, open loop, with an ack. Exits when the coordinator goes away.
  */
@@ -117,7 +118,7 @@ function createWorker(init: MemberInit) {
     flushRead(m);
   }
 
-  /** The SDK's rule (one in flight, the newest next); `readDebounceMs` adds a what-if spacing. */
+  /** The SDK's rule: one in flight, the newest next, spaced by `readDebounceMs` (the SDK's or a what-if). */
   function flushRead(m: Member): void {
     if (m.readInFlight || m.readTimer || m.readPending === 0 || !m.open) return;
     const wait = m.readSentAt + init.readDebounceMs * 1000 - nowUs();

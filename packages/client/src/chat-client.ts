@@ -243,6 +243,7 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
     },
     setState,
     retry: (task, decide) => retry(task, { backoff: createBackoff(options.backoff), maxAttempts, decide, sleep }),
+    sleep,
   };
   const gaps = createGapFiller({ context, graceMs: options.gapGraceMs ?? 100 });
   const outbox = createOutbox({ context, onAcknowledged: (roomId) => gaps.check(roomId) });

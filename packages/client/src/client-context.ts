@@ -13,6 +13,8 @@ export interface ClientContext {
   setState(next: ChatState): void;
   /** `retry` with the client's backoff options and timers (closing the client cancels the waits). */
   retry<T>(task: () => Promise<T>, decide: (err: unknown) => RetryDecision): Promise<T>;
+  /** Resolves after `ms` on the client's timers (closing the client cancels the wait). */
+  sleep(ms: number): Promise<void>;
 }
 
 /** Failures (other than disconnects) after which a send, read or gap fill gives up. */

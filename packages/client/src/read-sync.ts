@@ -1,3 +1,4 @@
+import { readSpacingMs } from '@chatchat/protocol';
 import { ChatClientError } from './chat-client-error.js';
 import { applyOwnRead, type ChatState } from './chat-state.js';
 import { retryAcrossReconnects, type ClientContext } from './client-context.js';
@@ -17,15 +18,29 @@ export function createReadSync(options: { context: ClientContext }): ReadSync {
   /** roomId → the highest seq asked for and not yet acknowledged. */
   const pending = new Map<string, number>();
   const flights = new Map<string, Flight>();
+  /** roomId → when its last `room.read` went out (client clock). */
+  const sentAt = new Map<string, number>();
+
+  /** A big room's next move waits its spacing (what is shown here moved already); the newest goes then. */
+  async function spaced(roomId: string): Promise<void> {
+    const last = sentAt.get(roomId);
+    if (last === undefined) return;
+    const wait = last + readSpacingMs(ctx.state.rooms[roomId]?.memberCount ?? 0) - ctx.now();
+    if (wait > 0) await ctx.sleep(wait);
+  }
 
   function flush(roomId: string): Promise<void> {
     return singleFlight(flights, roomId, async () => {
       for (;;) {
+        if (!pending.has(roomId)) return;
+        await spaced(roomId);
         const seq = pending.get(roomId);
         if (seq === undefined) return;
         const attempt = async () => {
           await ctx.transport.whenConnected();
-          return ctx.state.rooms[roomId] ? ctx.transport.request('room.read', { roomId, seq }) : undefined;
+          if (!ctx.state.rooms[roomId]) return undefined;
+          sentAt.set(roomId, ctx.now());
+          return ctx.transport.request('room.read', { roomId, seq });
         };
         try {
           const reply = await ctx.retry(attempt, retryAcrossReconnects);
@@ -58,6 +73,7 @@ export function createReadSync(options: { context: ClientContext }): ReadSync {
     },
     forget(roomId) {
       pending.delete(roomId);
+      sentAt.delete(roomId);
     },
   };
 }

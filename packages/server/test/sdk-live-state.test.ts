@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { UnreadSignal } from '@chatchat/client';
-import { useSdkServer, waitFor } from '@chatchat/server/testing';
+import { readSpacingMs } from '@chatchat/protocol';
+import { testMetricsToken, useSdkServer, waitFor } from '@chatchat/server/testing';
 
 const env = useSdkServer({ READ_COALESCE_MS: '30' });
 const connect = env.connect;
@@ -16,6 +17,41 @@ describe('live state through the SDK', () => {
       expected--;
       for (const dev of t.devices) await waitFor(() => dev.readCount(t.room.id, message.seq) === expected, { what: `count ${expected}` });
     }
+  });
+
+  it("spaces a big room's read pointer moves (the newest goes), while my own count moves at once", async () => {
+    const [owner, me, ...others] = await Promise.all(Array.from({ length: 101 }, () => env.http.signup()));
+    const room = await env.http.createRoom(
+      owner!.accessToken,
+      'Big',
+      [me!, ...others].map((u) => u!.user.id),
+    );
+    expect(readSpacingMs(101)).toBeGreaterThan(0);
+    const mine = await connect(me!);
+    const theirs = await connect(owner!);
+    await theirs.loadReaders(room.id);
+    const sent = [];
+    for (let i = 0; i < 5; i++) sent.push(await theirs.send(room.id, `m${i}`));
+    await waitFor(() => mine.room(room.id)?.lastSeq === 5, { what: 'all five here' });
+    const readOps = async () => {
+      const text = await (await fetch(`${env.server.url}/metrics`, { headers: { authorization: `Bearer ${testMetricsToken}` } })).text();
+      return Number(/chatchat_ws_ops_total\{op="room\.read",outcome="ok"\} (\d+)/.exec(text)?.[1] ?? 0);
+    };
+    const before = await readOps();
+    const start = Date.now();
+    await mine.markRead(room.id, sent[0]!.seq);
+    // The next move goes no sooner than the spacing after the first went out.
+    const second = mine.markRead(room.id, sent[1]!.seq);
+    expect(mine.room(room.id)?.unreadCount).toBe(3);
+    await second;
+    expect(Date.now() - start).toBeGreaterThanOrEqual(readSpacingMs(101));
+    const moves = sent.slice(2).map((m) => mine.markRead(room.id, m.seq));
+    // Shown as read here at once, whatever goes to the server when.
+    expect(mine.room(room.id)?.unreadCount).toBe(0);
+    await Promise.all(moves);
+    await waitFor(() => theirs.readers(room.id)?.find((m) => m.userId === me!.user.id)?.lastReadSeq === 5, { what: 'pointer at 5' });
+    // One request per move that went: the first, the second, and the newest of the last three.
+    expect((await readOps()) - before).toBe(3);
   });
 
   it('does not count a member who joined after the message', async () => {
