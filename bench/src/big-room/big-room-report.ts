@@ -116,7 +116,7 @@ export function renderMarkdown(r: BigRoomResult, command: string): string {
   const lat = (s: LatencySummary) => `${s.p50.toFixed(2)} / ${s.p99.toFixed(2)} / ${s.max.toFixed(2)}`;
   return `# Big room: one room of ${n0(r.members)} members on one gateway
 
-${r.startedAt} — shared machine (2 cores, another engineer at work): figures are noisy; ratios per server CPU-second are the ones to read.
+${r.startedAt} — ${r.otherCpuSec / r.windowSec < 0.1 ? 'quiet machine (2 cores; other processes under 10 % of a core in the window)' : 'shared machine (2 cores, other work running: see "other CPU")'}: ratios per server CPU-second are the figures to read.
 Server (SQLite, embedded) pinned to CPU 0, ${r.workers} member worker process(es) and the coordinator to CPU 1.
 
 \`\`\`sh
