@@ -29,6 +29,8 @@ export interface ChatChatOptions {
   nodeFlags?: string[];
   /** Parallel sign-ups while setting up (argon2 runs in the server's thread pool). */
   signupConcurrency?: number;
+  /** Server environment over the defaults (e.g. a limit the bench lifts, set back). */
+  env?: Record<string, string>;
 }
 
 const jwtSecret = 'bench-secret-not-for-production-0123456789';
@@ -90,6 +92,7 @@ export async function startChatChat(options: ChatChatOptions): Promise<RunningSy
             ...liftedLimitsEnv,
             // Signing up 15,000 users takes longer than the default 15-minute token life.
             ACCESS_TOKEN_TTL_SEC: '86400',
+            ...options.env,
           },
         }),
       );

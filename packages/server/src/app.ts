@@ -179,6 +179,7 @@ export async function startChatServer(config: Config, options: StartOptions = {}
         rateLimitOpsPerSec: config.rateLimitOpsPerSec,
         rateLimitBurst: config.rateLimitBurst,
         maxSocketsPerUser: config.maxSocketsPerUser,
+        maxPendingHellos: config.maxPendingHellos,
         maxAnonymousSocketsPerAddress: config.maxAnonymousSocketsPerIp,
         maxInFlightPerSocket: config.maxInFlightPerSocket,
         allowedOrigins: config.allowedOrigins,

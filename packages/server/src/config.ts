@@ -35,6 +35,8 @@ export interface Config {
   readonly rateLimitBurst: number;
   /** Sockets one user may hold on one process; the next `hello` is closed with 4430. */
   readonly maxSocketsPerUser: number;
+  /** Hellos a gateway answers at once; more get `rate_limited` and close 4430 (clients back off). */
+  readonly maxPendingHellos: number;
   /** Sockets one address may hold before `hello` succeeds; the next is closed with 4430. */
   readonly maxAnonymousSocketsPerIp: number;
   /** Requests one socket may have unanswered; more are answered `rate_limited`. */
@@ -317,6 +319,7 @@ export function loadConfig(env: Env = process.env): Config {
     rateLimitOpsPerSec: int(env, 'RATE_LIMIT_OPS_PER_SEC', 50, 1),
     rateLimitBurst: int(env, 'RATE_LIMIT_BURST', 200, 1),
     maxSocketsPerUser: int(env, 'MAX_SOCKETS_PER_USER', 20, 1),
+    maxPendingHellos: int(env, 'MAX_PENDING_HELLOS', 200, 1),
     maxAnonymousSocketsPerIp: int(env, 'MAX_ANONYMOUS_SOCKETS_PER_IP', 50, 1),
     maxInFlightPerSocket: int(env, 'MAX_IN_FLIGHT_PER_SOCKET', 32, 1),
     allowedOrigins: parseOrigins(env.ALLOWED_ORIGINS),

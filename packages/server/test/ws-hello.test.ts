@@ -61,6 +61,7 @@ async function startGatewayWithFailingSnapshots() {
     rateLimitOpsPerSec: 1000,
     rateLimitBurst: 1000,
     maxSocketsPerUser: 10,
+    maxPendingHellos: 200,
     maxAnonymousSocketsPerAddress: 100,
     maxInFlightPerSocket: 32,
     allowedOrigins: null,

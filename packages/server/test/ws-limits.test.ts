@@ -61,6 +61,35 @@ describe('connection caps', () => {
     await (await connect(server)).request('hello', { token: a.accessToken });
   });
 
+  it('refuses hellos over MAX_PENDING_HELLOS while others are being answered (4430), and answers them once a place is free', async () => {
+    const { server, api } = await start({ MAX_PENDING_HELLOS: '2' });
+    const [a, b, c] = await Promise.all([api.signup(), api.signup(), api.signup()]);
+    // Two hellos held inside the token check, as a storm of reconnects would keep them.
+    const auth = server.services.auth;
+    const verify = auth.authenticate;
+    let release!: () => void;
+    const gate = new Promise<void>((resolve) => (release = resolve));
+    let held = 0;
+    auth.authenticate = async (token) => {
+      held++;
+      await gate;
+      return verify(token);
+    };
+    const [ca, cb] = await Promise.all([connect(server), connect(server)]);
+    const helloA = ca.call('hello', { token: a.accessToken });
+    const helloB = cb.call('hello', { token: b.accessToken });
+    await waitFor(() => held === 2, { what: 'two hellos being answered' });
+    const extra = await connect(server);
+    expect(await extra.call('hello', { token: c.accessToken })).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+    expect(await extra.waitForClose()).toBe(CloseCodes.TooManyConnections.code);
+    auth.authenticate = verify;
+    release();
+    expect((await helloA).ok).toBe(true);
+    expect((await helloB).ok).toBe(true);
+    // The refused client's retry is answered.
+    await (await connect(server)).request('hello', { token: c.accessToken });
+  });
+
   it('closes anonymous sockets over MAX_ANONYMOUS_SOCKETS_PER_IP with 4430; a hello frees a place', async () => {
     const { server, api } = await start({ MAX_ANONYMOUS_SOCKETS_PER_IP: '3' });
     const a = await api.signup();

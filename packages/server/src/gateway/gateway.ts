@@ -32,6 +32,8 @@ export interface GatewayOptions {
   rateLimitOpsPerSec: number;
   rateLimitBurst: number;
   maxSocketsPerUser: number;
+  /** Hellos answered at once; more are refused until some finish (see hello.ts). */
+  maxPendingHellos: number;
   maxAnonymousSocketsPerAddress: number;
   maxInFlightPerSocket: number;
   /** Origins browsers may connect from; null: the Host's own origin only. */
@@ -94,6 +96,7 @@ export function createGateway(options: GatewayOptions) {
     services,
     registry,
     maxSocketsPerUser: options.maxSocketsPerUser,
+    maxPendingHellos: options.maxPendingHellos,
     onIdentified(conn) {
       // From here the socket is its user's: their caps and their shared rate bucket apply.
       releaseAnonymous(conn);

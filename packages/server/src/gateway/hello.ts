@@ -8,6 +8,13 @@ export interface HelloOptions {
   services: Services;
   registry: ConnectionRegistry;
   maxSocketsPerUser: number;
+  /**
+   * Hellos this process answers at once; more are refused at once (`rate_limited`, close 4430)
+   * and their clients back off. After a gateway dies its clients all arrive together: answered
+   * all at once, most would outlive their auth timeout with their work done for nothing, and
+   * their retries would pile up behind them (a storm of 10,000 resynced 921 in six minutes).
+   */
+  maxPendingHellos: number;
   /** The token is good: the connection is its user's from now on (rate limit, caps). */
   onIdentified(conn: Connection): void;
   /** Undoes everything a hello did (routing, presence); the socket's close runs it too. */
@@ -21,32 +28,45 @@ export interface HelloOptions {
  * A hello that fails after the token was accepted leaves nothing behind (no routing, no
  * presence) and the socket is closed right after the error reply.
  */
-export function createHello({ services, registry, maxSocketsPerUser, onIdentified, teardown }: HelloOptions) {
+export function createHello({ services, registry, maxSocketsPerUser, maxPendingHellos, onIdentified, teardown }: HelloOptions) {
+  let answering = 0;
+
+  async function answer(conn: Connection, { token, readers }: OpData<'hello'>): Promise<OpReply<'hello'>> {
+    const { user, sessionId } = await services.auth.authenticate(token);
+    if (conn.closed) throw new AppError('unavailable', 'connection closed during hello');
+    if (registry.connectionsOf(user.id).size >= maxSocketsPerUser) {
+      throw new AppError('rate_limited', `too many connections for this user (at most ${maxSocketsPerUser} per server)`);
+    }
+    try {
+      conn.userId = user.id;
+      conn.sessionId = sessionId;
+      onIdentified(conn);
+      // Routed before any await and before the snapshot is read: the user's connection
+      // count includes this socket at once, and an event published meanwhile is queued
+      // on the connection, never missed.
+      const userRouted = registry.routeUser(conn);
+      const roomIds = await services.rooms.listIds(user.id);
+      await Promise.all([userRouted, registry.routeRooms(conn, roomIds)]);
+      await services.presence.connected(user.id, conn.id, roomIds);
+      return await services.snapshots.build(user, conn.id, readers);
+    } catch (err) {
+      teardown(conn);
+      throw err;
+    }
+  }
+
   return {
     beforeAuth: true as const,
 
-    async handle(conn: Connection, { token, readers }: OpData<'hello'>): Promise<OpReply<'hello'>> {
+    async handle(conn: Connection, data: OpData<'hello'>): Promise<OpReply<'hello'>> {
       conn.state = 'authenticating';
-      const { user, sessionId } = await services.auth.authenticate(token);
-      if (conn.closed) throw new AppError('unavailable', 'connection closed during hello');
-      if (registry.connectionsOf(user.id).size >= maxSocketsPerUser) {
-        throw new AppError('rate_limited', `too many connections for this user (at most ${maxSocketsPerUser} per server)`);
-      }
+      if (answering >= maxPendingHellos)
+        throw new AppError('rate_limited', 'server busy: too many connections being set up; retry with backoff');
+      answering++;
       try {
-        conn.userId = user.id;
-        conn.sessionId = sessionId;
-        onIdentified(conn);
-        // Routed before any await and before the snapshot is read: the user's connection
-        // count includes this socket at once, and an event published meanwhile is queued
-        // on the connection, never missed.
-        const userRouted = registry.routeUser(conn);
-        const roomIds = await services.rooms.listIds(user.id);
-        await Promise.all([userRouted, registry.routeRooms(conn, roomIds)]);
-        await services.presence.connected(user.id, conn.id, roomIds);
-        return await services.snapshots.build(user, conn.id, readers);
-      } catch (err) {
-        teardown(conn);
-        throw err;
+        return await answer(conn, data);
+      } finally {
+        answering--;
       }
     },
 

@@ -18,4 +18,5 @@ export const liftedLimitsEnv: Readonly<Record<string, string>> = Object.freeze({
   MAX_ANONYMOUS_SOCKETS_PER_IP: '1000000',
   MAX_SOCKETS_PER_USER: '1000',
   MAX_IN_FLIGHT_PER_SOCKET: '100000',
+  MAX_PENDING_HELLOS: '1000000',
 });
