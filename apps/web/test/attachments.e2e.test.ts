@@ -241,7 +241,8 @@ describe('attachments in the web app', () => {
     await pa
       .getByLabel('Change photo')
       .setInputFiles({ name: 'me.png', mimeType: 'image/png', buffer: await flatPng(300, 300, '#c2255c') });
-    await pa.getByRole('status').filter({ hasText: 'Profile photo updated.' }).waitFor();
+    // Resizing runs in the server's thread pool, which the rest of a full run keeps busy.
+    await pa.getByRole('status').filter({ hasText: 'Profile photo updated.' }).waitFor({ timeout: 20_000 });
     await pa.waitForFunction(() => {
       const img = document.querySelector<HTMLImageElement>('.avatar-upload .avatar img');
       return (img?.naturalWidth ?? 0) > 0;

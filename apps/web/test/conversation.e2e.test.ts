@@ -153,7 +153,10 @@ describe('mentions', () => {
     await pb.keyboard.type('look at this');
     await pb.keyboard.press('Enter');
     const body = `hi @${a.username} look at this`;
-    await waitFor(() => client.messages(room.id).some((m) => m.body === body && m.mentions.includes(a.id)), { what: 'the mention stored' });
+    await waitFor(() => client.messages(room.id).some((m) => m.body === body && m.mentions.includes(a.id)), {
+      what: 'the mention stored',
+      timeoutMs: 15_000,
+    });
 
     await roomItem(pa, room.id).getByTestId('mention-marker').waitFor();
     expect(await roomItem(pa, other.id).getByTestId('mention-marker').count()).toBe(0);
