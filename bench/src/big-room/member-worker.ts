@@ -10,6 +10,7 @@
 import WebSocket from 'ws';
 import { createHistogram, encodeHistogram } from '../histogram.js';
 import { nowUs } from '../proc-stats.js';
+import { serveCoordinator } from '../workers/ipc-worker.js';
 import { frameKinds, type FromWorker, type MemberInit, type MemberRun, type PhaseFrames, type ToWorker } from './big-room-messages.js';
 
 const connectTimeoutMs = 60_000;
@@ -344,16 +345,10 @@ function createWorker(init: MemberInit) {
 }
 
 let worker: ReturnType<typeof createWorker> | null = null;
-process.on('message', (msg: ToWorker) => {
-  try {
-    if (msg.type === 'init') {
-      worker = createWorker(msg);
-      void worker.connectAll();
-    } else worker?.handle(msg);
-  } catch (err) {
-    post({ type: 'fatal', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-  }
+serveCoordinator<ToWorker>((msg) => {
+  if (msg.type === 'init') {
+    worker = createWorker(msg);
+    void worker.connectAll();
+  } else worker?.handle(msg);
 });
-// The coordinator owns us: when it goes, so do we. A clean exit also writes --cpu-prof profiles.
-process.on('disconnect', () => process.exit(0));
 process.on('SIGTERM', () => process.exit(0));

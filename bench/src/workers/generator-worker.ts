@@ -11,6 +11,7 @@ import type { WireDriver } from '../drivers/wire-driver.js';
 import { createHistogram, encodeHistogram } from '../histogram.js';
 import { nowUs } from '../proc-stats.js';
 import type { ConnSpec, CoordinatorMessage, RunSpec, SendRoomSpec, WorkerInit, WorkerMessage } from './messages.js';
+import { serveCoordinator } from './ipc-worker.js';
 
 const connectTimeoutMs = 30_000;
 const marker = '~B';
@@ -412,18 +413,9 @@ function createWorker(init: WorkerInit) {
 }
 
 let worker: ReturnType<typeof createWorker> | null = null;
-process.on('message', (msg: CoordinatorMessage) => {
-  try {
-    if (msg.type === 'init') {
-      worker = createWorker(msg);
-      void worker.connectUpTo(msg.connectUpTo);
-    } else {
-      worker?.handle(msg);
-    }
-  } catch (err) {
-    send({ type: 'fatal', message: err instanceof Error ? (err.stack ?? err.message) : String(err) });
-  }
+serveCoordinator<CoordinatorMessage>((msg) => {
+  if (msg.type === 'init') {
+    worker = createWorker(msg);
+    void worker.connectUpTo(msg.connectUpTo);
+  } else worker?.handle(msg);
 });
-// The coordinator owns us: when it goes, so do we. A clean exit also writes --cpu-prof profiles.
-process.on('disconnect', () => process.exit(0));
-process.on('SIGTERM', () => process.exit(0));

@@ -1,5 +1,4 @@
-import type { ChildProcess } from 'node:child_process';
-import { outputTail, pinProcess, raiseNofile, type Children } from '../children.js';
+import type { Children } from '../children.js';
 import type { SystemName } from '../drivers/wire-driver.js';
 import { mergeHistograms, summarise, type LatencySummary } from '../histogram.js';
 import { nowUs } from '../proc-stats.js';
@@ -14,6 +13,7 @@ import type {
   WorkerMessage,
   WorkerRunStats,
 } from './messages.js';
+import { spawnIpcWorker, type IpcWorker } from './ipc-worker.js';
 
 export interface WorkerPoolOptions {
   children: Children;
@@ -89,40 +89,7 @@ export interface WorkerPool {
   close(): Promise<void>;
 }
 
-interface Handle {
-  child: ChildProcess;
-  inbox: WorkerMessage[];
-  waiters: Array<{ type: WorkerMessage['type']; resolve: (m: WorkerMessage) => void; reject: (e: Error) => void }>;
-  dead: Error | null;
-}
-
-function post(h: Handle, msg: CoordinatorMessage): void {
-  if (!h.dead && h.child.connected) h.child.send(msg);
-}
-
-function waitFor<T extends WorkerMessage['type']>(h: Handle, type: T, timeoutMs: number): Promise<Extract<WorkerMessage, { type: T }>> {
-  const i = h.inbox.findIndex((m) => m.type === type);
-  if (i >= 0) return Promise.resolve(h.inbox.splice(i, 1)[0] as Extract<WorkerMessage, { type: T }>);
-  if (h.dead) return Promise.reject(h.dead);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      h.waiters = h.waiters.filter((w) => w !== waiter);
-      reject(new Error(`worker ${h.child.pid}: no ${type} in ${timeoutMs} ms\n${outputTail(h.child)}`));
-    }, timeoutMs);
-    const waiter = {
-      type,
-      resolve: (m: WorkerMessage) => {
-        clearTimeout(timer);
-        resolve(m as Extract<WorkerMessage, { type: T }>);
-      },
-      reject: (e: Error) => {
-        clearTimeout(timer);
-        reject(e);
-      },
-    };
-    h.waiters.push(waiter);
-  });
-}
+type Worker = IpcWorker<WorkerMessage, CoordinatorMessage>;
 
 /** Split the plan's connections and sending rooms over the workers. */
 export function partition(
@@ -165,50 +132,27 @@ export function partition(
 /** Start the generator workers, connect every connection, and return when all have tried. */
 export async function createWorkerPool(options: WorkerPoolOptions): Promise<WorkerPool> {
   const parts = partition(options);
-  const handles: Handle[] = [];
-  const spawnOne = (index: number): Handle => {
-    const child = options.children.spawnNode({
+  const handles: Worker[] = Array.from({ length: options.workers }, (_, i) =>
+    spawnIpcWorker({
+      children: options.children,
       entry: 'bench/src/workers/generator-worker.ts',
-      ipc: true,
-      label: `gen#${index}`,
-      echoStderr: true,
+      label: `generator worker ${i}`,
       nodeFlags: options.nodeFlags,
-    });
-    const h: Handle = { child, inbox: [], waiters: [], dead: null };
-    child.on('message', (m: WorkerMessage) => {
-      if (m.type === 'fatal') {
-        h.dead = new Error(`generator worker ${index} failed: ${m.message}`);
-        for (const w of h.waiters.splice(0)) w.reject(h.dead);
-        return;
-      }
-      const i = h.waiters.findIndex((w) => w.type === m.type);
-      if (i >= 0) h.waiters.splice(i, 1)[0]!.resolve(m);
-      else h.inbox.push(m);
-    });
-    child.once('exit', (code, signal) => {
-      h.dead ??= new Error(`generator worker ${index} exited (${code ?? signal})\n${outputTail(child)}`);
-      for (const w of h.waiters.splice(0)) w.reject(h.dead);
-    });
-    return h;
-  };
-  for (let i = 0; i < options.workers; i++) handles.push(spawnOne(i));
+      cpus: options.cpus,
+    }),
+  );
   const pids = handles.map((h) => h.child.pid!);
-  for (const pid of pids) {
-    raiseNofile(pid);
-    if (options.cpus) pinProcess(pid, options.cpus);
-  }
   const closeAll = async () => {
-    for (const h of handles) post(h, { type: 'close' });
-    await Promise.all(handles.map((h) => options.children.stop(h.child)));
+    await Promise.all(handles.map((h) => h.close()));
   };
   const fraction = options.initialFraction ?? 1;
   const reports: ConnectReport[] = [];
   const collectPhase = async () => {
-    reports.push(...(await Promise.all(handles.map((h) => waitFor(h, 'connected', 15 * 60_000)))));
+    reports.push(...(await Promise.all(handles.map((h) => h.next('connected', 15 * 60_000)))));
   };
   try {
     handles.forEach((h, i) =>
-      post(h, {
+      h.post({
         type: 'init',
         workerIndex: i,
         system: options.system,
@@ -255,7 +199,7 @@ export async function createWorkerPool(options: WorkerPoolOptions): Promise<Work
       return summary();
     },
     async connectRest() {
-      handles.forEach((h, i) => post(h, { type: 'connect', upTo: parts[i]!.conns.length }));
+      handles.forEach((h, i) => h.post({ type: 'connect', upTo: parts[i]!.conns.length }));
       await collectPhase();
     },
     async run(request, hooks) {
@@ -276,7 +220,7 @@ export async function createWorkerPool(options: WorkerPoolOptions): Promise<Work
         cooldownMs: request.cooldownMs,
         bodyChars: request.bodyChars,
       };
-      handles.forEach((h, i) => post(h, { ...spec, rate: (request.rate * perWorkerRooms[i]!) / totalRooms }));
+      handles.forEach((h, i) => h.post({ ...spec, rate: (request.rate * perWorkerRooms[i]!) / totalRooms }));
       const winStartMs = (startUs - nowUs()) / 1000 + request.warmupMs;
       await sleepMs(winStartMs);
       hooks.onWindowStart();
@@ -288,8 +232,8 @@ export async function createWorkerPool(options: WorkerPoolOptions): Promise<Work
       let last = -1;
       let stableSince = Date.now();
       while (Date.now() < drainDeadline) {
-        handles.forEach((h) => post(h, { type: 'progress', runId: id }));
-        const progress = await Promise.all(handles.map((h) => waitFor(h, 'progress', 10_000)));
+        handles.forEach((h) => h.post({ type: 'progress', runId: id }));
+        const progress = await Promise.all(handles.map((h) => h.next('progress', 10_000)));
         const delivered = progress.reduce((a, p) => a + p.delivered, 0);
         const expected = progress.reduce((a, p) => a + p.expected, 0);
         const acked = progress.reduce((a, p) => a + p.acked, 0);
@@ -303,13 +247,13 @@ export async function createWorkerPool(options: WorkerPoolOptions): Promise<Work
         }
         await sleepMs(100);
       }
-      handles.forEach((h) => post(h, { type: 'collect', runId: id }));
-      const results = await Promise.all(handles.map((h) => waitFor(h, 'result', 30_000)));
+      handles.forEach((h) => h.post({ type: 'collect', runId: id }));
+      const results = await Promise.all(handles.map((h) => h.next('result', 30_000)));
       return combine(results.map((r) => r.stats));
     },
     async pingAll(timeoutMs) {
-      handles.forEach((h) => post(h, { type: 'ping-all', timeoutMs }));
-      const res = await Promise.all(handles.map((h) => waitFor(h, 'ping-result', timeoutMs + 10_000)));
+      handles.forEach((h) => h.post({ type: 'ping-all', timeoutMs }));
+      const res = await Promise.all(handles.map((h) => h.next('ping-result', timeoutMs + 10_000)));
       return { alive: res.reduce((a, r) => a + r.alive, 0), total: res.reduce((a, r) => a + r.total, 0) };
     },
     close: closeAll,
