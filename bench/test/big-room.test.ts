@@ -1,34 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { BigRoomResult } from '../src/big-room/big-room-report.js';
-import { repoRoot } from '../src/children.js';
 import { chatchatAvailable } from '../src/systems/chatchat.js';
+import { useToolRun } from './run-tool.js';
 
 // The big-room tool end to end on a small room: a real server, real sockets, a report on disk. No timing assertions.
 describe.skipIf(!chatchatAvailable())('big-room tool', () => {
-  const out = mkdtempSync(path.join(os.tmpdir(), 'big-room-test-'));
-  let child: ChildProcess | null = null;
-
-  afterAll(() => {
-    child?.kill('SIGTERM');
-    rmSync(out, { recursive: true, force: true });
-  });
+  const tool = useToolRun('big-room-test-');
+  const { out } = tool;
 
   it('connects every member, delivers every message, counts reads and writes the report', async () => {
-    let output = '';
-    const code = await new Promise<number | null>((resolve) => {
-      const args = ['--members', '50', '--senders', '5', '--rate', '20', '--duration', '1', '--warmup', '1', '--out', out];
-      child = spawn(process.execPath, ['--import', 'tsx', 'bench/src/big-room/big-room.ts', ...args], {
-        cwd: repoRoot,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-      child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-      child.once('exit', (c) => resolve(c));
-    });
+    const args = ['--members', '50', '--senders', '5', '--rate', '20', '--duration', '1', '--warmup', '1'];
+    const { code, output } = await tool.run('bench/src/big-room/big-room.ts', args);
     expect(code, output).toBe(0);
     const json = readdirSync(out).find((f) => f.startsWith('big-room-') && f.endsWith('.json'));
     expect(json, output).toBeDefined();

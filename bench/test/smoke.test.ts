@@ -1,34 +1,18 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
-import { repoRoot } from '../src/children.js';
+import { describe, expect, it } from 'vitest';
 import type { SuiteResult } from '../src/report/results.js';
 import { chatchatAvailable } from '../src/systems/chatchat.js';
+import { useToolRun } from './run-tool.js';
 
 // The harness still works end to end: real servers, real sockets, a report on disk. No timing assertions.
 describe('bench smoke', () => {
-  const out = mkdtempSync(path.join(os.tmpdir(), 'bench-smoke-test-'));
-  let child: ChildProcess | null = null;
-
-  afterAll(() => {
-    child?.kill('SIGTERM');
-    rmSync(out, { recursive: true, force: true });
-  });
+  const tool = useToolRun('bench-smoke-test-');
+  const { out } = tool;
 
   it('drives every available system and writes JSON, Markdown and SVG', async () => {
     const systems = chatchatAvailable() ? 'ws-relay,chatchat' : 'ws-relay';
-    let output = '';
-    const code = await new Promise<number | null>((resolve) => {
-      child = spawn(process.execPath, ['--import', 'tsx', 'bench/src/cli.ts', 'smoke', '--systems', systems, '--out', out], {
-        cwd: repoRoot,
-        stdio: ['ignore', 'pipe', 'pipe'],
-      });
-      child.stdout!.on('data', (d: Buffer) => (output += d.toString()));
-      child.stderr!.on('data', (d: Buffer) => (output += d.toString()));
-      child.once('exit', (c) => resolve(c));
-    });
+    const { code, output } = await tool.run('bench/src/cli.ts', ['smoke', '--systems', systems]);
     expect(code, output).toBe(0);
     const files = readdirSync(out);
     const json = files.find((f) => f.endsWith('.json'));
