@@ -2,8 +2,7 @@ import { sql } from 'kysely';
 import type { Pin } from '@chatchat/protocol';
 import { notFound } from '../../errors.js';
 import type { ConversationStore, RoomExtras } from '../../ports/conversation-store.js';
-import { toMessage } from './row-mappers.js';
-import type { NotifyLevel } from '@chatchat/protocol';
+import { settingsOnly, toMessage, toRoomSettings } from './row-mappers.js';
 import type { StoreContext } from './store-context.js';
 import { inChunks } from './in-chunks.js';
 
@@ -40,7 +39,7 @@ export function createRoomExtrasStore({ db }: StoreContext): RoomExtrasStore {
         .returning(['notify', 'mute_until'])
         .executeTakeFirst();
       if (!row) throw notFound('member');
-      return { notify: (row.notify ?? 'all') as NotifyLevel, muteUntil: row.mute_until ?? null };
+      return toRoomSettings(row);
     },
 
     async roomExtras(userId, roomIds, mentionSeqLimit) {
@@ -79,13 +78,7 @@ export function createRoomExtrasStore({ db }: StoreContext): RoomExtrasStore {
             .execute(),
         ]);
         for (const s of settings) {
-          out.set(s.room_id, {
-            notify: (s.notify ?? 'all') as NotifyLevel,
-            muteUntil: s.mute_until ?? null,
-            mentionCount: 0,
-            mentionSeqs: [],
-            pins: [],
-          });
+          out.set(s.room_id, settingsOnly(s));
         }
         for (const r of mentions.rows) {
           const e = out.get(r.room_id);

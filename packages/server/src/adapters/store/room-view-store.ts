@@ -1,8 +1,7 @@
 import { sql, type Selectable } from 'kysely';
 import { compareRooms } from '@chatchat/protocol';
-import type { NotifyLevel } from '@chatchat/protocol';
 import type { RoomView, Store } from '../../ports/store.js';
-import { toMember, toMessage, toNotice, toRoom } from './row-mappers.js';
+import { settingsOnly, toMember, toMessage, toNotice, toRoom } from './row-mappers.js';
 import type { MembersTable, MessagesTable, RoomsTable } from './schema.js';
 import type { StoreContext } from './store-context.js';
 
@@ -86,9 +85,7 @@ export function createRoomViewStore({ db }: StoreContext): RoomViewStore {
                 active: 1,
               }),
         peerId: room.kind === 'direct' ? peerFromKey(r.direct_key, userId) : null,
-        extras: r.more_extras
-          ? undefined
-          : { notify: (r.notify ?? 'all') as NotifyLevel, muteUntil: r.mute_until ?? null, mentionCount: 0, mentionSeqs: [], pins: [] },
+        extras: r.more_extras ? undefined : settingsOnly(r),
       };
     });
     return out.sort(byActivity);

@@ -1,5 +1,6 @@
-import type { Announcement, Message, MessageKind, Notice, Role, RoomKind } from '@chatchat/protocol';
+import type { Announcement, Message, MessageKind, Notice, NotifyLevel, Role, RoomKind } from '@chatchat/protocol';
 import type { Selectable } from 'kysely';
+import type { RoomExtras, RoomSettings } from '../../ports/conversation-store.js';
 import type { MemberRecord, RefreshTokenRow, RoomRecord, UserRecord } from '../../ports/store.js';
 import type {
   AnnouncementsTable,
@@ -57,6 +58,16 @@ export function toMember(r: Pick<MembersTable, 'room_id' | 'user_id' | 'role' | 
     joinedSeq: int(r.joined_seq),
     lastReadSeq: int(r.last_read_seq),
   };
+}
+
+/** A member row's notification settings (rows written before 0005 carry none: 'all'). */
+export function toRoomSettings(r: Pick<MembersTable, 'notify' | 'mute_until'>): RoomSettings {
+  return { notify: (r.notify ?? 'all') as NotifyLevel, muteUntil: r.mute_until ?? null };
+}
+
+/** A member's extras in a room with no unread mention of them and no pin. */
+export function settingsOnly(r: Pick<MembersTable, 'notify' | 'mute_until'>): RoomExtras {
+  return { ...toRoomSettings(r), mentionCount: 0, mentionSeqs: [], pins: [] };
 }
 
 export function toMessage(r: Omit<MessagesTable, 'attachments'> & { attachments?: string | null }): Message {
