@@ -17,8 +17,8 @@ export function readSeqAfterMessage(
 const maxReadSpacingMs = 10_000;
 
 /**
- * How long a client waits after a `room.read` reply before it sends the room's next pointer
- * move. None in rooms of up to `Limits.snapshotReadersPerRoom` members; in bigger ones it grows
+ * How long after a room's last `room.read` went out a client may send its next pointer move
+ * (the newest it has by then). None in rooms of up to `Limits.snapshotReadersPerRoom` members; in bigger ones it grows
  * with the room, so a room where everyone reads costs the server about as many reads per second
  * as a room of 100 (each read is a store write and a reply; at one per member per message, a
  * room of 5,000 would ask 100,000 a second). The client's own count moves at once either way,
