@@ -17,6 +17,7 @@ const openSqliteStore = async (): Promise<StoreUnderTest> => {
   const store = await createStore({ kind: 'sqlite', file: join(dir, 'chat.db') });
   return {
     store,
+    viewsCarryExtras: true,
     seedRooms: sqliteSeedRooms(join(dir, 'chat.db')),
     cleanup: async () => {
       await store.close();
@@ -65,6 +66,7 @@ describeStoreContract('postgres', async () => {
   const opened = [await createStore({ kind: 'postgres', url: database.url, poolSize: 6, statementTimeoutMs: 10_000 })];
   return {
     store: opened[0]!,
+    viewsCarryExtras: true,
     seedRooms: postgresSeedRooms(database.url),
     openAnother: async () => {
       const another = await createStore({ kind: 'postgres', url: database.url, poolSize: 6 });

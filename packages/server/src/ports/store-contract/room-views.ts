@@ -86,6 +86,10 @@ export function roomViewsContract(f: StoreFixture): void {
         Limits.maxMentionSeqs,
       );
       for (const v of views) if (v.extras) expect(v.extras).toEqual(told.get(v.room.id));
+      if (f.sut.viewsCarryExtras) {
+        const carried = views.filter((v) => v.extras).map((v) => v.room.id);
+        expect(new Set(carried)).toEqual(new Set([plain.id, readPast.id]));
+      }
       expect(told.get(plain.id)).toMatchObject({ notify: 'mentions', mentionCount: 0 });
       expect(told.get(mentioned.id)).toMatchObject({ mentionCount: 1 });
       expect(told.get(readPast.id)).toMatchObject({ mentionCount: 0 });
