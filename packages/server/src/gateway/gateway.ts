@@ -163,11 +163,8 @@ export function createGateway(options: GatewayOptions) {
     anonymousByAddress.set(address, anonymous + 1);
     countedAnonymous.add(conn);
 
-    // The deadline is for sending `hello` (docs/protocol.md §1): one that arrived in time is
-    // answered however long that takes (at most MAX_PENDING_HELLOS are). Closing it mid-answer
-    // would throw away the work already done, and in a reconnect storm that was most of it.
     conn.authTimer = setTimeout(() => {
-      if (conn.state === 'anonymous') {
+      if (!conn.authenticated) {
         metrics.closes.inc({ reason: 'auth_timeout' });
         conn.close(CloseCodes.AuthTimeout);
       }
