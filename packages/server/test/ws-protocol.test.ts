@@ -25,7 +25,9 @@ async function hello(token: string) {
 }
 
 beforeAll(async () => {
-  server = await startTestServer({ AUTH_TIMEOUT_MS: '300' });
+  // Short enough for the never-authenticated test, long enough for a hello on a loaded machine
+  // (the deadline covers answering it too).
+  server = await startTestServer({ AUTH_TIMEOUT_MS: '2000' });
   http = httpClient(server.url);
 });
 afterAll(async () => {
