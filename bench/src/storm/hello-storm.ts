@@ -42,6 +42,8 @@ const roomSize = Number(values['room-size'] ?? 100);
 const concurrency = Number(values.concurrency ?? 200);
 const readerRooms = Number(values.readers ?? 1);
 const failover = values.failover ?? false;
+/** The SDK's default `requestTimeoutMs`, which bounds a socket's open + hello. */
+const helloDeadlineMs = 10_000;
 
 const children = createChildren();
 process.on('exit', () => children.killAllSync());
@@ -55,15 +57,37 @@ interface Session {
   lastSeqs: Map<string, number>;
 }
 
+/** Where each client of a failover is, for the progress line (a stall shows which step holds it). */
+const stages = { backoff: 0, connecting: 0, awaitingHello: 0, fillingGaps: 0, resynced: 0 };
+type Stage = keyof typeof stages;
+function enter(from: Stage | null, to: Stage): Stage {
+  if (from) stages[from]--;
+  stages[to]++;
+  return to;
+}
+
 /** Opens a socket, says hello asking for `shown` rooms' pointers, and resolves once it is answered. */
-function hello(url: string, token: string, shown: string[]): Promise<Session> {
-  return new Promise((resolve, reject) => {
+function hello(url: string, token: string, shown: string[], track = false): Promise<Session> {
+  let stage: Stage | null = track ? enter(null, 'connecting') : null;
+  const leave = () => {
+    if (stage) stages[stage]--;
+    stage = null;
+  };
+  let deadline: NodeJS.Timeout | undefined;
+  return new Promise<Session>((resolve, reject) => {
     const ws = new WebSocket(`${url}/ws`, { perMessageDeflate: false });
     let t0 = 0;
-    ws.once('error', reject);
+    // The SDK's deadline for open + hello: a handshake lost in a full accept queue would otherwise
+    // hang until TCP gives up, a quarter of an hour later.
+    deadline = setTimeout(() => {
+      ws.terminate();
+      reject(new Error(`no hello reply within ${helloDeadlineMs} ms`));
+    }, helloDeadlineMs);
+    ws.on('error', reject);
     ws.once('close', () => reject(new Error('closed before the hello reply')));
     ws.once('open', () => {
       t0 = nowUs();
+      if (stage) stage = enter(stage, 'awaitingHello');
       ws.send(JSON.stringify({ id: 'h', op: 'hello', data: { token, readers: shown } }));
     });
     const onMessage = (data: WebSocket.RawData) => {
@@ -82,6 +106,9 @@ function hello(url: string, token: string, shown: string[]): Promise<Session> {
       resolve({ ws, helloUs: nowUs() - t0, lastSeqs });
     };
     ws.on('message', onMessage);
+  }).finally(() => {
+    clearTimeout(deadline);
+    leave();
   });
 }
 
@@ -196,21 +223,30 @@ async function main() {
     process.kill(system.pids[0]!, 'SIGKILL');
     let reconnected = 0;
     let retries = 0;
+    const progress = setInterval(() => {
+      const sockets = `${stages.connecting} connecting, ${stages.awaitingHello} awaiting hello, ${stages.fillingGaps} filling gaps`;
+      log(`  ${((nowUs() - t0) / 1e6).toFixed(0)} s: ${stages.resynced} resynced, ${stages.backoff} backing off, ${sockets}`);
+    }, 5000);
     failed = await countFailures(users, users, async (i) => {
       // The SDK's backoff: full jitter, 250 ms doubling up to 10 s, until a hello is answered (the
       // SDK never stops; this gives up two minutes after the kill).
       let s: Session | undefined;
       for (let attempt = 0; !s; attempt++) {
+        enter(null, 'backoff');
         await new Promise((r) => setTimeout(r, Math.random() * Math.min(10_000, 250 * 2 ** attempt)));
-        s = await hello(second, plan.users[i]!.token, shown[i]!).catch(() => undefined);
+        stages.backoff--;
+        s = await hello(second, plan.users[i]!.token, shown[i]!, true).catch(() => undefined);
         if (!s && nowUs() - t0 > 120e6) throw new Error('gave up');
         if (!s) retries++;
       }
       hist.recordValue(Math.max(1, s.helloUs));
+      enter(null, 'fillingGaps');
       await fillGaps(s, held[i]!);
+      enter('fillingGaps', 'resynced');
       reconnected++;
       sessions[i] = s;
     });
+    clearInterval(progress);
     report(
       `failover (kill -9; ${reconnected} resynced on the second gateway, ${retries} retried attempts; timed from the kill)`,
       users,
