@@ -221,7 +221,6 @@ async function main() {
     cpu.start();
     t0 = nowUs();
     process.kill(system.pids[0]!, 'SIGKILL');
-    let reconnected = 0;
     let retries = 0;
     const progress = setInterval(() => {
       const sockets = `${stages.connecting} connecting, ${stages.awaitingHello} awaiting hello, ${stages.fillingGaps} filling gaps`;
@@ -241,14 +240,13 @@ async function main() {
       }
       hist.recordValue(Math.max(1, s.helloUs));
       enter(null, 'fillingGaps');
-      await fillGaps(s, held[i]!);
-      enter('fillingGaps', 'resynced');
-      reconnected++;
+      await fillGaps(s, held[i]!).finally(() => stages.fillingGaps--);
+      stages.resynced++;
       sessions[i] = s;
     });
     clearInterval(progress);
     report(
-      `failover (kill -9; ${reconnected} resynced on the second gateway, ${retries} retried attempts; timed from the kill)`,
+      `failover (kill -9; ${stages.resynced} resynced on the second gateway, ${retries} retried attempts; timed from the kill)`,
       users,
       failed,
       (nowUs() - t0) / 1e6,
