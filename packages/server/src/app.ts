@@ -197,7 +197,7 @@ export async function startChatServer(config: Config, options: StartOptions = {}
   }
   const jobs = startJobRunner({ jobs: periodic, log, metrics });
 
-  await http.listen({ port: config.port, host: config.host });
+  await http.listen({ port: config.port, host: config.host, backlog: config.listenBacklog });
   const port = (http.server.address() as AddressInfo).port;
   const metricsServer = config.metricsPort ? await startMetricsServer({ metrics, port: config.metricsPort, host: config.host }) : null;
   log.info(

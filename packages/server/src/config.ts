@@ -10,6 +10,12 @@ const allRoles: readonly Role[] = ['api', 'gateway', 'worker'];
 export interface Config {
   readonly host: string;
   readonly port: number;
+  /**
+   * Connections the kernel may hold for `accept` (capped by net.core.somaxconn). Node's 511
+   * overflows when a dead gateway's clients all arrive at once: the dropped handshakes hang
+   * until TCP gives up or the client's own deadline fires.
+   */
+  readonly listenBacklog: number;
   readonly roles: ReadonlySet<Role>;
   readonly dataDir: string;
   /** Unset: SQLite at `${dataDir}/chatchat.db`. */
@@ -301,6 +307,7 @@ export function loadConfig(env: Env = process.env): Config {
   const config: Config = {
     host: env.HOST || '0.0.0.0',
     port: int(env, 'PORT', 8080),
+    listenBacklog: int(env, 'LISTEN_BACKLOG', 4096, 1),
     roles: parseRoles(env.ROLE),
     dataDir,
     databaseUrl,
