@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { Limits } from '@chatchat/protocol';
 import { createBackoff } from './backoff.js';
 
 describe('createBackoff', () => {
@@ -36,5 +37,17 @@ describe('createBackoff', () => {
     const b = createBackoff({ random: () => 0.5 });
     for (let i = 0; i < 2000; i++) b.next();
     expect(b.next()).toBe(5000);
+  });
+
+  it("follows the server's retryAfterMs slot, with up to initialMs of jitter and the protocol's cap", () => {
+    const b = createBackoff({ random: () => 0.5 });
+    // A slot far beyond the grown cap is honoured (an earlier retry would be refused again)...
+    expect(b.next(30_000)).toBe(30_125);
+    // ...one inside it is kept too, rather than a blind draw around it.
+    expect(b.next(40)).toBe(165);
+    expect(b.next(10 * Limits.maxRetryAfterMs)).toBe(Limits.maxRetryAfterMs + 125);
+    // The attempts still count, so a later failure without a slot backs off as it would have.
+    expect(b.attempt).toBe(3);
+    expect(b.next()).toBe(1000);
   });
 });

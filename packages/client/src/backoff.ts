@@ -1,3 +1,5 @@
+import { Limits } from '@chatchat/protocol';
+
 export interface BackoffOptions {
   /** First delay cap, in ms. Default 250. */
   initialMs?: number;
@@ -8,8 +10,13 @@ export interface BackoffOptions {
 }
 
 export interface Backoff {
-  /** Delay before the next attempt: uniform in [0, min(maxMs, initialMs * 2^attempt)]. */
-  next(): number;
+  /**
+   * Delay before the next attempt: uniform in [0, min(maxMs, initialMs * 2^attempt)]. With the
+   * server's `retryAfterMs` (a refusal that says when to come back), that slot plus a jitter of
+   * up to `initialMs` instead: the server spaced its slots already, and an earlier retry is
+   * refused again. The attempt still counts, so a failure without a slot keeps growing.
+   */
+  next(retryAfterMs?: number): number;
   /** Call after a stable connection so the next failure starts small again. */
   reset(): void;
   /** Attempts since the last reset. */
@@ -28,10 +35,13 @@ export function createBackoff(options: BackoffOptions = {}): Backoff {
   const random = options.random ?? Math.random;
   let attempt = 0;
   return {
-    next() {
+    next(retryAfterMs) {
       // 2^attempt overflows to Infinity long after the cap applies, so Math.min stays correct.
       const cap = Math.min(maxMs, initialMs * 2 ** attempt);
       attempt++;
+      if (retryAfterMs !== undefined && retryAfterMs >= 0) {
+        return Math.min(retryAfterMs, Limits.maxRetryAfterMs) + Math.floor(random() * initialMs);
+      }
       return Math.min(cap, Math.floor(random() * (cap + 1)));
     },
     reset() {

@@ -15,10 +15,18 @@ export class ChatClientError extends Error {
     message: string,
     /** HTTP status when the error came from the HTTP API. */
     readonly status?: number,
+    /** With some `rate_limited` errors: the server's word on when a retry can succeed. */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'ChatClientError';
   }
+}
+
+/** The error body's `retryAfterMs`, if it is one (a server's body is not trusted to be well formed). */
+export function retryAfterOf(error: { retryAfterMs?: unknown } | undefined): number | undefined {
+  const ms = error?.retryAfterMs;
+  return typeof ms === 'number' && Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }
 
 /**

@@ -17,7 +17,7 @@ import {
   type UpdateRoomBody,
   type User,
 } from '@chatchat/protocol';
-import { ChatClientError } from './chat-client-error.js';
+import { ChatClientError, retryAfterOf } from './chat-client-error.js';
 import { apiUrlFrom } from './endpoint-urls.js';
 
 export interface HttpApiOptions {
@@ -106,10 +106,10 @@ export function createHttpApi(options: HttpApiOptions): HttpApi {
       json = undefined;
     }
     if (!res.ok) {
-      const error = (json as { error?: { code?: unknown; message?: unknown } } | undefined)?.error;
+      const error = (json as { error?: { code?: unknown; message?: unknown; retryAfterMs?: unknown } } | undefined)?.error;
       const code = isErrorCode(error?.code) ? error.code : (codeByStatus.get(res.status) ?? 'internal');
       const message = typeof error?.message === 'string' ? error.message : `${method} ${path} failed with ${res.status}`;
-      throw new ChatClientError(code, message, res.status);
+      throw new ChatClientError(code, message, res.status, retryAfterOf(error));
     }
     return json as T;
   }

@@ -9,7 +9,7 @@ import {
   type ServerFrame,
 } from '@chatchat/protocol';
 import { createBackoff, type BackoffOptions } from './backoff.js';
-import { ChatClientError } from './chat-client-error.js';
+import { ChatClientError, retryAfterOf } from './chat-client-error.js';
 import type { HelloSnapshot } from './chat-state.js';
 import { createEmitter, type Unsubscribe } from './emitter.js';
 import { wsUrlFrom } from './endpoint-urls.js';
@@ -144,6 +144,8 @@ export function createTransport(options: TransportOptions): Transport {
   let helloDone = false;
   let buffered: ServerEvent[] = [];
   let connectedAt: number | undefined;
+  /** The refused hello's return slot (`retryAfterMs`), for the next backoff only. */
+  let retryAfterMs: number | undefined;
   let nextId = 1;
   const pending = new Map<string, Pending>();
   let connectWaiters: Waiter<HelloSnapshot>[] = [];
@@ -207,7 +209,10 @@ export function createTransport(options: TransportOptions): Transport {
       pending.delete(re);
       clearTimeout(p.timer);
       if (frame.ok) p.resolve(frame.data);
-      else p.reject(new ChatClientError(frame.error?.code ?? 'internal', frame.error?.message ?? 'request failed'));
+      else {
+        const { error } = frame;
+        p.reject(new ChatClientError(error?.code ?? 'internal', error?.message ?? 'request failed', undefined, retryAfterOf(error)));
+      }
     } else if (typeof (frame as ServerEvent).ev === 'string') {
       // Events that overtake the hello reply are applied after the snapshot, not before it.
       if (helloDone) emitter.emit('event', frame);
@@ -293,7 +298,8 @@ export function createTransport(options: TransportOptions): Transport {
     }
     // A draining server asks for an immediate move; only a connection that was up earns it,
     // so a server that keeps refusing still gets backoff.
-    const delayMs = code === CloseCodes.Reconnect.code && wasConnected ? 0 : backoff.next();
+    const delayMs = code === CloseCodes.Reconnect.code && wasConnected ? 0 : backoff.next(retryAfterMs);
+    retryAfterMs = undefined;
     if (wasConnected) emitter.emit('disconnected', { code, reason, willReconnect: true });
     status = 'waiting';
     emitter.emit('reconnecting', { attempt: backoff.attempt, delayMs });
@@ -343,12 +349,15 @@ export function createTransport(options: TransportOptions): Transport {
         (reply) => onConnected(gen, reply),
         (err: ChatClientError) => {
           if (err.code === 'disconnected') return; // onClose already ran
+          retryAfterMs = err.retryAfterMs;
           const code =
             err.code === 'unauthorized' || err.code === 'invalid'
               ? unauthorizedCode
               : err.code === 'timeout'
                 ? CloseCodes.AuthTimeout.code
-                : 1011;
+                : err.code === 'rate_limited'
+                  ? CloseCodes.TooManyConnections.code
+                  : 1011;
           abandon(gen, code, err.message);
         },
       );

@@ -1,7 +1,7 @@
 import WebSocket from 'ws';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { AuthResponse } from '@chatchat/protocol';
-import { startTestServer, waitFor, type TestServer } from '@chatchat/server/testing';
+import { holdHellos, startTestServer, waitFor, type TestServer } from '@chatchat/server/testing';
 import { createChatClient, createHttpApi, type ChatClient, type ChatClientOptions, type UnreadSignal } from '../src/index.js';
 
 /**
@@ -218,6 +218,32 @@ describe('chat client against the real server', () => {
     expect(closes[0]).toBe(4000);
     net.restore();
     await waitFor(() => connects > 0 && alice.status === 'connected', { what: 'reconnected' });
+  });
+
+  it("comes back at the slot a busy server's refusal names (retryAfterMs), not at its own backoff", async () => {
+    const busy = await startTestServer({ MAX_PENDING_HELLOS: '1' });
+    try {
+      const http = createHttpApi({ url: busy.url });
+      const [a, b] = await Promise.all(
+        ['a', 'b'].map((p) => http.signup({ username: `busy${p}${counter++}`, password: 'correct horse battery', displayName: p })),
+      );
+      // Alice's hello holds the only place inside the token check.
+      const hold = holdHellos(busy.services);
+      const alice = client({ url: busy.url, token: a!.accessToken });
+      const aliceUp = alice.connect();
+      await waitFor(() => hold.held() === 1, { what: "alice's hello being answered" });
+      // A backoff of at most 1 ms: any longer wait is the server's slot (about one mean hello).
+      const bob = client({ url: busy.url, token: b!.accessToken, backoff: { initialMs: 1, maxMs: 1 } });
+      const retries: number[] = [];
+      bob.on('reconnecting', (r) => retries.push(r.delayMs));
+      const bobUp = bob.connect();
+      await waitFor(() => retries.length > 0, { what: "bob's refused hello" });
+      expect(retries[0]).toBeGreaterThanOrEqual(10);
+      hold.release();
+      await Promise.all([aliceUp, bobUp]);
+    } finally {
+      await busy.close();
+    }
   });
 
   it('reconnects at once when the server drains (4503)', async () => {

@@ -27,6 +27,11 @@ export type ErrorCode = keyof typeof ErrorCodes;
 export interface ErrorBody {
   code: ErrorCode;
   message: string;
+  /**
+   * With some `rate_limited` errors: the ms after which a retry can succeed. A refused `hello`
+   * carries the return slot the server keeps for it; clients wait that long, not their backoff.
+   */
+  retryAfterMs?: number;
 }
 
 /**

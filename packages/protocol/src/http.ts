@@ -45,6 +45,7 @@ export const ErrorResponse = Type.Object({
   error: Type.Object({
     code: Type.Union(Object.keys(ErrorCodes).map((c) => Type.Literal(c))),
     message: Type.String(),
+    retryAfterMs: Type.Optional(Type.Integer({ minimum: 0 })),
   }),
 });
 

@@ -58,4 +58,9 @@ export const Limits = {
   searchSnippetChars: 160,
   /** `muteUntil` may be at most this far ahead (ms): 365 days. */
   maxMuteMs: 365 * 24 * 3600 * 1000,
+  /**
+   * The furthest a `retryAfterMs` reaches (ms). A server's slot further out is a bad estimate,
+   * and a client honours no more than this from any server.
+   */
+  maxRetryAfterMs: 60_000,
 } as const;

@@ -5,8 +5,8 @@ export class AppError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    /** For `rate_limited`: when to come back, sent as `Retry-After`. */
-    readonly retryAfterSec?: number,
+    /** For `rate_limited`: when to come back (`retryAfterMs` in the body; HTTP adds `Retry-After`). */
+    readonly retryAfterMs?: number,
   ) {
     super(message);
     this.name = 'AppError';
@@ -17,6 +17,8 @@ export class AppError extends Error {
   }
 
   toBody(): ErrorBody {
+    if (this.retryAfterMs !== undefined)
+      return { code: this.code, message: this.message, retryAfterMs: Math.max(0, Math.ceil(this.retryAfterMs)) };
     return { code: this.code, message: this.message };
   }
 }

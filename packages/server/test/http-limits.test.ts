@@ -38,6 +38,11 @@ describe('login throttling', () => {
     // Locked: the right password gets the same 429, so it cannot serve as an oracle.
     const right = await http.call('POST', '/api/v1/auth/login', { username: victim.user.username, password });
     expect(right).toMatchObject({ status: 429, body: { error: { code: 'rate_limited' } } });
+    // It says when the lock ends, in the body for clients and as Retry-After for everyone else.
+    const { retryAfterMs } = right.body.error;
+    expect(retryAfterMs).toBeGreaterThan(0);
+    expect(retryAfterMs).toBeLessThanOrEqual(61_000);
+    expect(right.retryAfter).toBe(String(Math.ceil(retryAfterMs / 1000)));
     // Another user's request was and is served.
     expect((await http.call('GET', '/api/v1/me', undefined, bystander.accessToken)).status).toBe(200);
     clock.advance(61_000);

@@ -2,7 +2,7 @@ import net from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CloseCodes, Limits } from '@chatchat/protocol';
-import { httpClient, RawClient, startTestServer, waitFor, type TestServer } from '@chatchat/server/testing';
+import { holdHellos, httpClient, RawClient, startTestServer, waitFor, type TestServer } from '@chatchat/server/testing';
 import { testMetricsToken } from '@chatchat/server/testing';
 
 const servers: TestServer[] = [];
@@ -61,29 +61,24 @@ describe('connection caps', () => {
     await (await connect(server)).request('hello', { token: a.accessToken });
   });
 
-  it('refuses hellos over MAX_PENDING_HELLOS while others are being answered (4430), and answers them once a place is free', async () => {
+  it('refuses hellos over MAX_PENDING_HELLOS while others are being answered (4430, with retryAfterMs), and answers them once a place is free', async () => {
     const { server, api } = await start({ MAX_PENDING_HELLOS: '2' });
     const [a, b, c] = await Promise.all([api.signup(), api.signup(), api.signup()]);
     // Two hellos held inside the token check, as a storm of reconnects would keep them.
-    const auth = server.services.auth;
-    const verify = auth.authenticate;
-    let release!: () => void;
-    const gate = new Promise<void>((resolve) => (release = resolve));
-    let held = 0;
-    auth.authenticate = async (token) => {
-      held++;
-      await gate;
-      return verify(token);
-    };
+    const hold = holdHellos(server.services);
     const [ca, cb] = await Promise.all([connect(server), connect(server)]);
     const helloA = ca.call('hello', { token: a.accessToken });
     const helloB = cb.call('hello', { token: b.accessToken });
-    await waitFor(() => held === 2, { what: 'two hellos being answered' });
+    await waitFor(() => hold.held() === 2, { what: 'two hellos being answered' });
     const extra = await connect(server);
-    expect(await extra.call('hello', { token: c.accessToken })).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+    const refused = await extra.call('hello', { token: c.accessToken });
+    expect(refused).toMatchObject({ ok: false, error: { code: 'rate_limited' } });
+    // It says when to come back: a slot within the cap, not "some time".
+    const retryAfterMs = refused.ok ? undefined : refused.error?.retryAfterMs;
+    expect(retryAfterMs).toBeGreaterThan(0);
+    expect(retryAfterMs).toBeLessThanOrEqual(Limits.maxRetryAfterMs);
     expect(await extra.waitForClose()).toBe(CloseCodes.TooManyConnections.code);
-    auth.authenticate = verify;
-    release();
+    hold.release();
     expect((await helloA).ok).toBe(true);
     expect((await helloB).ok).toBe(true);
     // The refused client's retry is answered.

@@ -20,8 +20,8 @@ export function createHourlyQuota({ clock, perHour, what }: { clock: Clock; perH
       bucket.at = now;
       if (bucket.tokens < n) {
         buckets.set(key, bucket);
-        const waitSec = Math.ceil(((n - bucket.tokens) * hourMs) / perHour / 1000);
-        throw new AppError('rate_limited', `too many ${what}; at most ${perHour} an hour`, waitSec);
+        const waitMs = Math.ceil(((n - bucket.tokens) * hourMs) / perHour);
+        throw new AppError('rate_limited', `too many ${what}; at most ${perHour} an hour`, waitMs);
       }
       bucket.tokens -= n;
       // A full bucket is the default: forget it, so idle users cost no memory.

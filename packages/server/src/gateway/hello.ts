@@ -3,16 +3,18 @@ import type { Services } from '../services.js';
 import { AppError } from '../errors.js';
 import type { Connection } from './connection.js';
 import type { ConnectionRegistry } from './connection-registry.js';
+import { createHelloAdmission } from './hello-admission.js';
 
 export interface HelloOptions {
   services: Services;
   registry: ConnectionRegistry;
   maxSocketsPerUser: number;
   /**
-   * Hellos this process answers at once; more are refused at once (`rate_limited`, close 4430)
-   * and their clients back off. After a gateway dies its clients all arrive together: answered
-   * all at once, most would outlive their auth timeout with their work done for nothing, and
-   * their retries would pile up behind them (a storm of 10,000 resynced 921 in six minutes).
+   * Hellos this process answers at once; more are refused at once (`rate_limited` with a
+   * `retryAfterMs` slot, close 4430). After a gateway dies its clients all arrive together:
+   * answered all at once, most would outlive their auth timeout with their work done for
+   * nothing, and their retries would pile up behind them (a storm of 10,000 resynced 921 in
+   * six minutes).
    */
   maxPendingHellos: number;
   /** The token is good: the connection is its user's from now on (rate limit, caps). */
@@ -29,7 +31,7 @@ export interface HelloOptions {
  * presence) and the socket is closed right after the error reply.
  */
 export function createHello({ services, registry, maxSocketsPerUser, maxPendingHellos, onIdentified, teardown }: HelloOptions) {
-  let answering = 0;
+  const admission = createHelloAdmission({ limit: maxPendingHellos });
 
   async function answer(conn: Connection, { token, readers }: OpData<'hello'>): Promise<OpReply<'hello'>> {
     const { user, sessionId } = await services.auth.authenticate(token);
@@ -60,13 +62,13 @@ export function createHello({ services, registry, maxSocketsPerUser, maxPendingH
 
     async handle(conn: Connection, data: OpData<'hello'>): Promise<OpReply<'hello'>> {
       conn.state = 'authenticating';
-      if (answering >= maxPendingHellos)
-        throw new AppError('rate_limited', 'server busy: too many connections being set up; retry with backoff');
-      answering++;
+      const place = admission.enter();
+      if (!place.admitted)
+        throw new AppError('rate_limited', 'server busy: too many connections being set up; retry after retryAfterMs', place.retryAfterMs);
       try {
         return await answer(conn, data);
       } finally {
-        answering--;
+        place.leave();
       }
     },
 

@@ -11,7 +11,7 @@ export function installErrorHandler(app: FastifyInstance, log: Logger, onUnexpec
     if (err instanceof AppError) {
       status = err.httpStatus;
       body = err.toBody();
-      if (err.retryAfterSec !== undefined) void reply.header('retry-after', String(err.retryAfterSec));
+      if (err.retryAfterMs !== undefined) void reply.header('retry-after', String(Math.ceil(err.retryAfterMs / 1000)));
     } else if (err.validation) {
       status = ErrorCodes.invalid;
       body = {

@@ -114,7 +114,7 @@ export async function createHttpApp(options: HttpAppOptions): Promise<FastifyIns
       ? { redis: options.rateLimitRedis.client, nameSpace: `${options.rateLimitRedis.prefix}http-rl:`, skipOnError: true }
       : {}),
     errorResponseBuilder: (_req, context) =>
-      new AppError('rate_limited', `too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`, Math.ceil(context.ttl / 1000)),
+      new AppError('rate_limited', `too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`, context.ttl),
   });
 
   await app.register(swagger, {

@@ -12,7 +12,12 @@ export function httpClient(baseUrl: string) {
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
-    return { status: res.status, body: text ? JSON.parse(text) : undefined } as { status: number; body: any };
+    const retryAfter = res.headers.get('retry-after');
+    return { status: res.status, body: text ? JSON.parse(text) : undefined, ...(retryAfter ? { retryAfter } : {}) } as {
+      status: number;
+      body: any;
+      retryAfter?: string;
+    };
   }
   let counter = 0;
   return {

@@ -9,6 +9,7 @@ export { RawClient } from './raw-client.js';
 export { sdkClient } from './sdk-client.js';
 export { useSdkServer } from './sdk-harness.js';
 export { waitFor } from './wait-for.js';
+export { holdHellos } from './held-hellos.js';
 export { createTestDatabase, type TestDatabaseOptions } from './pg-database.js';
 export { startRedisServer, type RedisServer } from './redis-server.js';
 export { createTcpProxy, type TcpProxy, type TcpProxyOptions } from './tcp-proxy.js';

@@ -47,8 +47,7 @@ export function createLoginThrottle({
     return entry;
   }
 
-  const refuse = (untilMs: number, now: number) =>
-    new AppError('rate_limited', 'too many failed attempts; try again later', Math.ceil((untilMs - now) / 1000));
+  const refuse = (untilMs: number, now: number) => new AppError('rate_limited', 'too many failed attempts; try again later', untilMs - now);
 
   function lockFor(entry: Entry, now: number) {
     const over = entry.failures - freeFailures;
