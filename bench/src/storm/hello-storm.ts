@@ -6,8 +6,10 @@
  * - default: all N say hello at once (C in flight) to one embedded process (SQLite) pinned to one core.
  * - `--failover`: two gateways on PostgreSQL + Redis; all N connect to the first, which is then
  *   killed with SIGKILL; every client reconnects to the second (already running, pinned to one
- *   core) after the SDK's first backoff (uniform 0–250 ms) and resyncs (hello + gap fill). Reports
- *   the time from the kill to the last resync, hello p50/p99 and the second gateway's CPU.
+ *   core) with the SDK's own backoff (a refused hello's `retryAfterMs` slot honoured) and resyncs
+ *   (hello + gap fill). Reports the time from the kill to the last resync, hello p50/p99, the
+ *   second gateway's CPU and this process's own (one core for every client: if it is near 100 %,
+ *   the figures are the generator's).
  *
  * `--cpu-prof DIR` profiles the server(s). Open files: raise `ulimit -n` above N for this process.
  * Usage: tsx bench/src/storm/hello-storm.ts [--users N] [--rooms-per-user K] [--room-size S]
@@ -16,6 +18,7 @@
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
+import { createBackoff } from '@chatchat/client';
 import { canPin, createChildren, pinProcess } from '../children.js';
 import { createHistogram, summarise } from '../histogram.js';
 import { inParallel } from '../in-parallel.js';
@@ -66,6 +69,16 @@ function enter(from: Stage | null, to: Stage): Stage {
   return to;
 }
 
+/** A hello the server answered with an error, and the slot it named for the retry. */
+class HelloRefused extends Error {
+  constructor(
+    code: string | undefined,
+    readonly retryAfterMs: number | undefined,
+  ) {
+    super(`hello refused: ${code}`);
+  }
+}
+
 /** Opens a socket, says hello asking for `shown` rooms' pointers, and resolves once it is answered. */
 function hello(url: string, token: string, shown: string[], track = false): Promise<Session> {
   let stage: Stage | null = track ? enter(null, 'connecting') : null;
@@ -94,13 +107,13 @@ function hello(url: string, token: string, shown: string[], track = false): Prom
       const frame = JSON.parse(String(data)) as {
         re?: string;
         ok?: boolean;
-        error?: { code: string };
+        error?: { code: string; retryAfterMs?: number };
         data?: { rooms: Array<{ id: string; lastSeq: number }> };
       };
       if (frame.re !== 'h') return;
       ws.off('message', onMessage);
       ws.removeAllListeners('close');
-      if (!frame.ok) return reject(new Error(`hello refused: ${frame.error?.code}`));
+      if (!frame.ok) return reject(new HelloRefused(frame.error?.code, frame.error?.retryAfterMs));
       const wanted = new Set(shown);
       const lastSeqs = new Map(frame.data!.rooms.filter((r) => wanted.has(r.id)).map((r) => [r.id, r.lastSeq]));
       resolve({ ws, helloUs: nowUs() - t0, lastSeqs });
@@ -219,6 +232,7 @@ async function main() {
     hist = createHistogram();
     cpu = createCpuWindow(() => [survivor]);
     cpu.start();
+    const ownCpu = process.cpuUsage();
     t0 = nowUs();
     process.kill(system.pids[0]!, 'SIGKILL');
     let retries = 0;
@@ -227,14 +241,19 @@ async function main() {
       log(`  ${((nowUs() - t0) / 1e6).toFixed(0)} s: ${stages.resynced} resynced, ${stages.backoff} backing off, ${sockets}`);
     }, 5000);
     failed = await countFailures(users, users, async (i) => {
-      // The SDK's backoff: full jitter, 250 ms doubling up to 10 s, until a hello is answered (the
-      // SDK never stops; this gives up two minutes after the kill).
+      // The SDK's backoff until a hello is answered (the SDK never stops; this gives up two
+      // minutes after the kill).
+      const backoff = createBackoff();
+      let retryAfterMs: number | undefined;
       let s: Session | undefined;
-      for (let attempt = 0; !s; attempt++) {
+      while (!s) {
         enter(null, 'backoff');
-        await new Promise((r) => setTimeout(r, Math.random() * Math.min(10_000, 250 * 2 ** attempt)));
+        await new Promise((r) => setTimeout(r, backoff.next(retryAfterMs)));
         stages.backoff--;
-        s = await hello(second, plan.users[i]!.token, shown[i]!, true).catch(() => undefined);
+        s = await hello(second, plan.users[i]!.token, shown[i]!, true).catch((err: unknown) => {
+          retryAfterMs = err instanceof HelloRefused ? err.retryAfterMs : undefined;
+          return undefined;
+        });
         if (!s && nowUs() - t0 > 120e6) throw new Error('gave up');
         if (!s) retries++;
       }
@@ -245,6 +264,8 @@ async function main() {
       sessions[i] = s;
     });
     clearInterval(progress);
+    const { user, system: kernel } = process.cpuUsage(ownCpu);
+    log(`  this process (every client): ${((user + kernel) / 1e6).toFixed(1)} CPU-s`);
     report(
       `failover (kill -9; ${stages.resynced} resynced on the second gateway, ${retries} retried attempts; timed from the kill)`,
       users,
