@@ -22,7 +22,7 @@ import { createBackoff } from '@chatchat/client';
 import { canPin, createChildren, pinProcess } from '../children.js';
 import { createHistogram, summarise } from '../histogram.js';
 import { inParallel } from '../in-parallel.js';
-import { createCpuWindow, nowUs } from '../proc-stats.js';
+import { createCpuWindow, nowUs, readCpuSeconds } from '../proc-stats.js';
 import { startChatChat } from '../systems/chatchat.js';
 import type { Plan, RoomGroupSpec } from '../systems/system.js';
 
@@ -236,9 +236,15 @@ async function main() {
     t0 = nowUs();
     process.kill(system.pids[0]!, 'SIGKILL');
     let retries = 0;
+    // The survivor's share of its core per line: a stall with the core busy is the server's, an
+    // idle one is the clients' (or the network's).
+    let cpuAt = readCpuSeconds(survivor) ?? 0;
     const progress = setInterval(() => {
+      const cpuNow = readCpuSeconds(survivor) ?? cpuAt;
+      const busy = `survivor ${(((cpuNow - cpuAt) / 5) * 100).toFixed(0)} % busy`;
+      cpuAt = cpuNow;
       const sockets = `${stages.connecting} connecting, ${stages.awaitingHello} awaiting hello, ${stages.fillingGaps} filling gaps`;
-      log(`  ${((nowUs() - t0) / 1e6).toFixed(0)} s: ${stages.resynced} resynced, ${stages.backoff} backing off, ${sockets}`);
+      log(`  ${((nowUs() - t0) / 1e6).toFixed(0)} s: ${stages.resynced} resynced, ${stages.backoff} backing off, ${sockets}; ${busy}`);
     }, 5000);
     failed = await countFailures(users, users, async (i) => {
       // The SDK's backoff until a hello is answered (the SDK never stops; this gives up two
