@@ -144,8 +144,6 @@ export function createTransport(options: TransportOptions): Transport {
   let helloDone = false;
   let buffered: ServerEvent[] = [];
   let connectedAt: number | undefined;
-  /** The refused hello's return slot (`retryAfterMs`), for the next backoff only. */
-  let retryAfterMs: number | undefined;
   let nextId = 1;
   const pending = new Map<string, Pending>();
   let connectWaiters: Waiter<HelloSnapshot>[] = [];
@@ -226,7 +224,8 @@ export function createTransport(options: TransportOptions): Transport {
   }
 
   /** Gives up on the current socket now, without waiting for a close handshake that may never come. */
-  function abandon(gen: number, code: number, reason: string): void {
+  /** `retryAfterMs`: a refused hello's return slot, which the next wait honours. */
+  function abandon(gen: number, code: number, reason: string, retryAfterMs?: number): void {
     if (gen !== generation || !socket) return;
     const ws = socket;
     detach(ws);
@@ -235,7 +234,7 @@ export function createTransport(options: TransportOptions): Transport {
     } catch {
       // Already closing.
     }
-    onClose(gen, code, reason);
+    onClose(gen, code, reason, retryAfterMs);
   }
 
   function onConnected(gen: number, reply: HelloSnapshot): void {
@@ -271,7 +270,7 @@ export function createTransport(options: TransportOptions): Transport {
     for (const w of waiting) w.reject(err);
   }
 
-  function onClose(gen: number, code: number, reason: string): void {
+  function onClose(gen: number, code: number, reason: string, retryAfterMs?: number): void {
     if (gen !== generation) return;
     generation++;
     clearTimers();
@@ -299,7 +298,6 @@ export function createTransport(options: TransportOptions): Transport {
     // A draining server asks for an immediate move; only a connection that was up earns it,
     // so a server that keeps refusing still gets backoff.
     const delayMs = code === CloseCodes.Reconnect.code && wasConnected ? 0 : backoff.next(retryAfterMs);
-    retryAfterMs = undefined;
     if (wasConnected) emitter.emit('disconnected', { code, reason, willReconnect: true });
     status = 'waiting';
     emitter.emit('reconnecting', { attempt: backoff.attempt, delayMs });
@@ -349,7 +347,6 @@ export function createTransport(options: TransportOptions): Transport {
         (reply) => onConnected(gen, reply),
         (err: ChatClientError) => {
           if (err.code === 'disconnected') return; // onClose already ran
-          retryAfterMs = err.retryAfterMs;
           const code =
             err.code === 'unauthorized' || err.code === 'invalid'
               ? unauthorizedCode
@@ -358,7 +355,7 @@ export function createTransport(options: TransportOptions): Transport {
                 : err.code === 'rate_limited'
                   ? CloseCodes.TooManyConnections.code
                   : 1011;
-          abandon(gen, code, err.message);
+          abandon(gen, code, err.message, err.retryAfterMs);
         },
       );
     };
