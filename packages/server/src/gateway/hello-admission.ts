@@ -11,7 +11,7 @@ import { Limits } from '@chatchat/protocol';
  * The refused clients come back spread over exactly the time the gateway needs for them.
  */
 export interface HelloAdmission {
-  /** A place to answer a hello, or the ms after which a retry should find one. */
+  /** A place to answer a hello (leave it once, when answered), or the ms after which a retry should find one. */
   enter(): { admitted: true; leave(): void } | { admitted: false; retryAfterMs: number };
 }
 
@@ -20,7 +20,11 @@ export interface HelloAdmissionOptions {
   now?: () => number;
 }
 
-/** Before any hello has been timed: a cold hello on PostgreSQL, about what the storm bench sees. */
+/**
+ * Before any hello has been timed: one hello alone on PostgreSQL. A storm's first round of slots
+ * is spaced by this guess (it arrives before a hello finishes), which sends it back too early;
+ * a guess from a hello's CPU × limit did not measure better (issue 15's note of 2026-12-04).
+ */
 const initialMeanHelloMs = 50;
 /** Weight of the newest hello in the mean: it follows a storm's load within a few hundred hellos. */
 const meanWeight = 0.02;
@@ -39,12 +43,9 @@ export function createHelloAdmission({ limit, now = () => performance.now() }: H
         return { admitted: false, retryAfterMs: Math.ceil(lastSlotAt - t) };
       }
       answering++;
-      let left = false;
       return {
         admitted: true,
         leave() {
-          if (left) return;
-          left = true;
           answering--;
           meanHelloMs += (now() - t - meanHelloMs) * meanWeight;
         },
