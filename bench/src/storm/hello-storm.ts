@@ -22,7 +22,7 @@ import { createBackoff } from '@chatchat/client';
 import { canPin, createChildren, pinProcess } from '../children.js';
 import { createHistogram, summarise } from '../histogram.js';
 import { inParallel } from '../in-parallel.js';
-import { createCpuWindow, nowUs, readCpuSeconds } from '../proc-stats.js';
+import { createCpuWindow, nowUs } from '../proc-stats.js';
 import { startChatChat } from '../systems/chatchat.js';
 import type { Plan, RoomGroupSpec } from '../systems/system.js';
 
@@ -47,6 +47,8 @@ const readerRooms = Number(values.readers ?? 1);
 const failover = values.failover ?? false;
 /** The SDK's default `requestTimeoutMs`, which bounds a socket's open + hello. */
 const helloDeadlineMs = 10_000;
+/** How often a failover prints where its clients are. */
+const progressEveryMs = 5000;
 
 const children = createChildren();
 process.on('exit', () => children.killAllSync());
@@ -238,14 +240,14 @@ async function main() {
     let retries = 0;
     // The survivor's share of its core per line: a stall with the core busy is the server's, an
     // idle one is the clients' (or the network's).
-    let cpuAt = readCpuSeconds(survivor) ?? 0;
+    const lineCpu = createCpuWindow(() => [survivor]);
+    lineCpu.start();
     const progress = setInterval(() => {
-      const cpuNow = readCpuSeconds(survivor) ?? cpuAt;
-      const busy = `survivor ${(((cpuNow - cpuAt) / 5) * 100).toFixed(0)} % busy`;
-      cpuAt = cpuNow;
+      const busy = `survivor ${((lineCpu.stop() / (progressEveryMs / 1000)) * 100).toFixed(0)} % busy`;
+      lineCpu.start();
       const sockets = `${stages.connecting} connecting, ${stages.awaitingHello} awaiting hello, ${stages.fillingGaps} filling gaps`;
       log(`  ${((nowUs() - t0) / 1e6).toFixed(0)} s: ${stages.resynced} resynced, ${stages.backoff} backing off, ${sockets}; ${busy}`);
-    }, 5000);
+    }, progressEveryMs);
     failed = await countFailures(users, users, async (i) => {
       // The SDK's backoff until a hello is answered (the SDK never stops; this gives up two
       // minutes after the kill).
