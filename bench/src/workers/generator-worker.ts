@@ -4,6 +4,7 @@
  * Everything is bounded: connects time out, runs end at a fixed time, and the process exits when
  * the coordinator goes away.
  */
+import { timeOrderedId } from '@chatchat/client';
 import WebSocket from 'ws';
 import type { Histogram } from 'hdr-histogram-js';
 import { createWireDriver } from '../drivers/create-wire-driver.js';
@@ -51,7 +52,6 @@ interface RunState {
   ackHist: Histogram;
   sendLagHist: Histogram;
   pad: string;
-  msgCounter: number;
   timers: NodeJS.Timeout[];
 }
 
@@ -245,7 +245,8 @@ function createWorker(init: WorkerInit) {
       if (r.spec.mode === 'open') r.sendLagHist.recordValue(Math.max(1, lagUs));
     }
     const body = `${marker}${Math.round(t)}~${r.pad}`;
-    const clientMsgId = `${init.workerIndex}.${r.spec.runId}.${r.msgCounter++}`;
+    // What the SDK sends: a time-ordered id (the server's retry index is keyed by it).
+    const clientMsgId = timeOrderedId();
     if (driver.acks) request(conn, (id) => driver.send(id, room.spec.roomId, body, clientMsgId), 'send', room, t);
     else conn.ws.send(driver.send(0, room.spec.roomId, body, clientMsgId));
     void intendedUs;
@@ -269,7 +270,6 @@ function createWorker(init: WorkerInit) {
       ackHist: createHistogram(),
       sendLagHist: createHistogram(),
       pad: 'x'.repeat(Math.max(0, spec.bodyChars - 20)),
-      msgCounter: 0,
       timers: [],
     };
     run = r;

@@ -60,7 +60,7 @@ export {
 export type { MessageWindow } from './message-window.js';
 export { createEmitter, type Emitter, type Unsubscribe } from './emitter.js';
 export { wsUrlFrom, apiUrlFrom } from './endpoint-urls.js';
-export { randomId } from './random-id.js';
+export { randomId, timeOrderedId } from './random-id.js';
 export { uploadFile, type UploadOptions, type UploadProgress, type UploadDeps } from './upload.js';
 export type { ConversationApi, SearchOptions } from './conversation-api.js';
 export { notifies, isMuted, readMentions, countMention, applyReactionUpdate, applyReactionCounts } from './conversation-state.js';

@@ -2,7 +2,7 @@ import { Limits, type Message } from '@chatchat/protocol';
 import { ChatClientError } from './chat-client-error.js';
 import { addToOutbox, applyMessage, messagesOf, removeFromOutbox, type OutboxEntry } from './chat-state.js';
 import { asClientError, retryAcrossReconnects, type ClientContext } from './client-context.js';
-import { randomId } from './random-id.js';
+import { timeOrderedId } from './random-id.js';
 import { singleFlight, type Flight } from './single-flight.js';
 
 export interface OutboxOptions {
@@ -93,7 +93,7 @@ export function createOutbox(options: OutboxOptions): Outbox {
       }
       if (ctx.state.me && !ctx.state.rooms[roomId]) return Promise.reject(new ChatClientError('not_found', 'room not in your list'));
       const entry: OutboxEntry = {
-        clientMsgId: randomId(),
+        clientMsgId: timeOrderedId(),
         roomId,
         body,
         createdAt: ctx.now(),
