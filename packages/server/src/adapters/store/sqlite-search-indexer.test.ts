@@ -114,7 +114,7 @@ describe('SQLite search indexer', () => {
     // Back to the 0005 layout (later migrations undone too): the index inside the chat database, written by the send.
     const raw = new Sqlite(file);
     raw.exec(`drop table search_backlog; delete from sqlite_sequence where name = 'search_backlog';
-      delete from kysely_migration where name in ('0006-search-backlog', '0007-members-current-idx');
+      delete from kysely_migration where name in ('0006-search-backlog', '0007-members-current-idx', '0008-client-msg-id-first');
       drop index members_room_current_idx;
       create virtual table message_search using fts5(
         tokens, room_id unindexed, seq unindexed, tokenize = 'unicode61 remove_diacritics 0', columnsize = 0);`);
