@@ -1,7 +1,7 @@
 import type WebSocket from 'ws';
 import { CloseCodes, type ErrorBody } from '@chatchat/protocol';
 import type { RateLimiter } from './rate-limiter.js';
-import { corkUntilNextTick, rawSocket, writeWireFrame, type WireFrame } from './wire-frame.js';
+import { corkUntilDelivered, flushCork, rawSocket, writeWireFrame, type WireFrame } from './wire-frame.js';
 
 export interface ConnectionOptions {
   id: string;
@@ -115,24 +115,33 @@ export class Connection {
     setTimeout(() => this.socket.terminate(), 10_000).unref();
   }
 
+  private fits(size: number): boolean {
+    const buffered = this.socket.bufferedAmount;
+    if (buffered === 0 || buffered + size <= this.maxBufferedBytes) return true;
+    // What a cork holds is not the reader's backlog yet: the kernel may take it all.
+    if (!flushCork(this.socket)) return false;
+    const left = this.socket.bufferedAmount;
+    return left === 0 || left + size <= this.maxBufferedBytes;
+  }
+
   private write(frame: string | WireFrame): void {
     if (this.closed) return;
     // The frame counts before it is written, so a socket never holds more than the limit
     // (one frame larger than the limit goes out only onto an empty buffer, or could never go).
-    const buffered = this.socket.bufferedAmount;
     const size = typeof frame === 'string' ? Buffer.byteLength(frame) : frame.length;
-    if (buffered > 0 && buffered + size > this.maxBufferedBytes) {
+    if (!this.fits(size)) {
       this.onSlowConsumer(this);
       this.close(CloseCodes.SlowConsumer);
       return;
     }
     if (typeof frame === 'string') {
       // Replies come in bursts per socket (a group commit answers every pipelined send at
-      // once): corked until the next tick, they leave in one syscall. Events are usually one
-      // per socket per tick, where corking would only add work, so they go straight out
-      // (into the cork if a reply opened one).
+      // once): corked, they leave in one syscall with the events published before them (a
+      // send's own copy of message.created). Events are usually one per socket per turn,
+      // where corking would only add work, so they go straight out (into the cork if a reply
+      // opened one).
       const raw = rawSocket(this.socket);
-      if (raw) corkUntilNextTick(raw);
+      if (raw) corkUntilDelivered(raw);
       this.socket.send(frame);
     } else {
       writeWireFrame(this.socket, frame);

@@ -48,15 +48,30 @@ function uncorkAll() {
 }
 
 /**
- * Corks the socket until the current callbacks and their promise continuations are done.
- * One shared tick uncorks every socket corked meanwhile: fan-out to thousands of sockets
- * costs one scheduled callback, not one per socket.
+ * Corks the socket until the bus has delivered what this turn of the event loop published.
+ * One shared callback uncorks every socket corked meanwhile: a burst of replies to thousands
+ * of sockets costs one scheduled callback, not one per socket. It is an immediate, queued
+ * behind the in-process bus's own delivery (also an immediate, scheduled when a handler
+ * published, before it replied): a sender's ack and its own copy of the event then leave in
+ * one syscall instead of two.
  */
-export function corkUntilNextTick(socket: Socket): void {
+export function corkUntilDelivered(socket: Socket): void {
   if (corked.has(socket)) return;
-  if (corked.size === 0) process.nextTick(uncorkAll);
+  if (corked.size === 0) setImmediate(uncorkAll);
   corked.add(socket);
   socket.cork();
+}
+
+/**
+ * Hands what a corked socket holds to the kernel now. Returns false when it was not corked.
+ * Corked bytes are only waiting for the turn to end, so a socket is judged by what the
+ * kernel would not take only after this.
+ */
+export function flushCork(socket: WebSocket): boolean {
+  const raw = rawSocket(socket);
+  if (raw === undefined || !corked.delete(raw)) return false;
+  raw.uncork();
+  return true;
 }
 
 /** The TCP socket under an open WebSocket (ws keeps it in `_socket`). */
