@@ -10,7 +10,8 @@ import { SqliteAdapter, sql, type Kysely } from 'kysely';
  * what they did before.
  *
  * SQLite cannot change a constraint in place, so the table is rebuilt: a copy of every message,
- * once, inside the migration's transaction; nothing references it by foreign key.
+ * once, inside the migration's transaction (22 s and 0.5 GB of WAL for a million messages here);
+ * nothing references it by foreign key.
  * PostgreSQL keeps its index: there the same change measured no difference (5,637 against
  * 5,069/s, within the runs' spread), and it would cost a locked index build on upgrade.
  */
