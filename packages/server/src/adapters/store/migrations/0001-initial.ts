@@ -1,6 +1,5 @@
-import { SqliteAdapter, sql, type Kysely } from 'kysely';
-
-const isSqlite = (db: Kysely<any>) => db.getExecutor().adapter instanceof SqliteAdapter;
+import { sql, type Kysely } from 'kysely';
+import { isSqlite } from './dialect.js';
 
 // Migrations take Kysely<any>: they describe the schema as it was then, not as the
 // current Database type says it is now.

@@ -1,4 +1,5 @@
-import { SqliteAdapter, sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { isSqlite } from './dialect.js';
 
 /**
  * Seq columns become 64-bit on PostgreSQL (the API accepts seqs up to 2^53; `integer`
@@ -6,14 +7,14 @@ import { SqliteAdapter, sql, type Kysely } from 'kysely';
  * numbers (see index.ts).
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  if (db.getExecutor().adapter instanceof SqliteAdapter) return;
+  if (isSqlite(db)) return;
   await sql`alter table rooms alter column last_seq type bigint`.execute(db);
   await sql`alter table members alter column joined_seq type bigint, alter column last_read_seq type bigint`.execute(db);
   await sql`alter table messages alter column seq type bigint`.execute(db);
 }
 
 export async function down(db: Kysely<any>): Promise<void> {
-  if (db.getExecutor().adapter instanceof SqliteAdapter) return;
+  if (isSqlite(db)) return;
   await sql`alter table messages alter column seq type integer`.execute(db);
   await sql`alter table members alter column joined_seq type integer, alter column last_read_seq type integer`.execute(db);
   await sql`alter table rooms alter column last_seq type integer`.execute(db);

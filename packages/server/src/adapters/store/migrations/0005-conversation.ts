@@ -1,8 +1,7 @@
-import { SqliteAdapter, sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { isSqlite } from './dialect.js';
 import { indexTokens } from '../../../features/search/search-tokenizer.js';
 import { sqliteSearchText, postgresTsvector } from '../search-documents.js';
-
-const isSqlite = (db: Kysely<any>) => db.getExecutor().adapter instanceof SqliteAdapter;
 
 /**
  * Replies, mentions, reactions, pins, per-member notification settings, room descriptions and

@@ -1,6 +1,5 @@
-import { SqliteAdapter, sql, type Kysely } from 'kysely';
-
-const isSqlite = (db: Kysely<any>) => db.getExecutor().adapter instanceof SqliteAdapter;
+import { sql, type Kysely } from 'kysely';
+import { isSqlite } from './dialect.js';
 
 /**
  * The search index leaves the send path: a send (or edit, or deletion) of a text message

@@ -1,4 +1,5 @@
-import { SqliteAdapter, sql, type Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
+import { isSqlite } from './dialect.js';
 
 /**
  * SQLite: the retry key's index leads with the client's id instead of the sender. Keyed by
@@ -22,31 +23,6 @@ export async function up(db: Kysely<any>): Promise<void> {
 export async function down(db: Kysely<any>): Promise<void> {
   if (isSqlite(db)) await rebuild(db, ['sender_id', 'client_msg_id'], 'messages_sender_client_msg_uq');
 }
-
-const isSqlite = (db: Kysely<any>) => db.getExecutor().adapter instanceof SqliteAdapter;
-
-const COPIED = [
-  'room_id',
-  'seq',
-  'id',
-  'sender_id',
-  'kind',
-  'body',
-  'client_msg_id',
-  'created_at',
-  'edited_at',
-  'deleted_at',
-  'attachments',
-  'reply_to_id',
-  'reply_to_seq',
-  'reply_to_sender_id',
-  'reply_to_excerpt',
-  'reply_to_edited',
-  'reply_to_deleted',
-  'mentions',
-  'search_id',
-  'mentions_all',
-];
 
 async function rebuild(db: Kysely<any>, key: [string, string], name: string): Promise<void> {
   const columns = sql.join(key.map((c) => sql.ref(c)));
@@ -76,7 +52,9 @@ async function rebuild(db: Kysely<any>, key: [string, string], name: string): Pr
     constraint messages_id_uq unique (id),
     constraint ${sql.ref(name)} unique (${columns})
   ) without rowid`.execute(db);
-  const copied = sql.join(COPIED.map((c) => sql.ref(c)));
+  // Copied by name, as the table has them: a column the new table lacks fails the copy.
+  const { rows } = await sql<{ name: string }>`select name from pragma_table_info('messages')`.execute(db);
+  const copied = sql.join(rows.map((r) => sql.ref(r.name)));
   await sql`insert into messages_next (${copied}) select ${copied} from messages`.execute(db);
   await sql`drop table messages`.execute(db);
   await sql`alter table messages_next rename to messages`.execute(db);
