@@ -1,7 +1,7 @@
 import type WebSocket from 'ws';
 import { CloseCodes, type ErrorBody } from '@chatchat/protocol';
 import type { RateLimiter } from './rate-limiter.js';
-import { corkUntilDelivered, flushCork, rawSocket, writeWireFrame, type WireFrame } from './wire-frame.js';
+import { corkUntilDelivered, flushCork, writeWireFrame, type WireFrame } from './wire-frame.js';
 
 export interface ConnectionOptions {
   id: string;
@@ -116,12 +116,12 @@ export class Connection {
   }
 
   private fits(size: number): boolean {
-    const buffered = this.socket.bufferedAmount;
-    if (buffered === 0 || buffered + size <= this.maxBufferedBytes) return true;
+    const fitsNow = () => {
+      const buffered = this.socket.bufferedAmount;
+      return buffered === 0 || buffered + size <= this.maxBufferedBytes;
+    };
     // What a cork holds is not the reader's backlog yet: the kernel may take it all.
-    if (!flushCork(this.socket)) return false;
-    const left = this.socket.bufferedAmount;
-    return left === 0 || left + size <= this.maxBufferedBytes;
+    return fitsNow() || (flushCork(this.socket) && fitsNow());
   }
 
   private write(frame: string | WireFrame): void {
@@ -140,8 +140,7 @@ export class Connection {
       // send's own copy of message.created). Events are usually one per socket per turn,
       // where corking would only add work, so they go straight out (into the cork if a reply
       // opened one).
-      const raw = rawSocket(this.socket);
-      if (raw) corkUntilDelivered(raw);
+      corkUntilDelivered(this.socket);
       this.socket.send(frame);
     } else {
       writeWireFrame(this.socket, frame);

@@ -24,7 +24,7 @@ async function pair() {
       original(...args);
     };
   }
-  return { wss, client, server, raw, received, writes };
+  return { wss, client, server, received, writes };
 }
 
 describe('wire frames and the reply cork', () => {
@@ -34,7 +34,7 @@ describe('wire frames and the reply cork', () => {
   });
 
   it('sends a reply and the event its handler published before it in one write', async () => {
-    const { wss, client, server, raw, received, writes } = await pair();
+    const { wss, client, server, received, writes } = await pair();
     closing.push(() => {
       client.terminate();
       wss.close();
@@ -42,7 +42,7 @@ describe('wire frames and the reply cork', () => {
     // As a send's handler does it: publish to the in-process bus, then reply.
     const bus = createFifoDispatcher<WireFrame>((frame) => writeWireFrame(server, frame));
     bus.push(buildWireFrame(JSON.stringify({ event: 'message.created' })));
-    corkUntilDelivered(raw);
+    corkUntilDelivered(server);
     server.send(JSON.stringify({ re: '1', ok: true }));
     await new Promise<void>((resolve) => {
       const check = () => (received.length === 2 ? resolve() : client.once('message', check));
@@ -53,12 +53,12 @@ describe('wire frames and the reply cork', () => {
   });
 
   it('flushes a cork on demand, so what it held can be judged by what the kernel would not take', async () => {
-    const { wss, client, server, raw, writes } = await pair();
+    const { wss, client, server, writes } = await pair();
     closing.push(() => {
       client.terminate();
       wss.close();
     });
-    corkUntilDelivered(raw);
+    corkUntilDelivered(server);
     server.send('x'.repeat(1000));
     expect(server.bufferedAmount).toBeGreaterThan(1000);
     expect(flushCork(server)).toBe(true);

@@ -55,11 +55,12 @@ function uncorkAll() {
  * published, before it replied): a sender's ack and its own copy of the event then leave in
  * one syscall instead of two.
  */
-export function corkUntilDelivered(socket: Socket): void {
-  if (corked.has(socket)) return;
+export function corkUntilDelivered(socket: WebSocket): void {
+  const raw = rawSocket(socket);
+  if (raw === undefined || corked.has(raw)) return;
   if (corked.size === 0) setImmediate(uncorkAll);
-  corked.add(socket);
-  socket.cork();
+  corked.add(raw);
+  raw.cork();
 }
 
 /**
