@@ -8,7 +8,7 @@ export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)
 export const benchRoot = path.join(repoRoot, 'bench');
 
 export interface SpawnNodeOptions {
-  /** Script path, absolute or relative to the repo root; run through tsx. */
+  /** Script path, absolute or relative to the repo root; TypeScript runs through tsx, JavaScript as is. */
   entry: string;
   args?: string[];
   env?: NodeJS.ProcessEnv;
@@ -58,7 +58,8 @@ export function createChildren(): Children {
       const stdio: StdioOptions = ['ignore', 'pipe', 'pipe'];
       if (options.ipc) stdio.push('ipc');
       const entry = path.isAbsolute(options.entry) ? options.entry : path.join(repoRoot, options.entry);
-      const child = spawn(process.execPath, [...(options.nodeFlags ?? []), '--import', 'tsx', entry, ...(options.args ?? [])], {
+      const loader = entry.endsWith('.ts') ? ['--import', 'tsx'] : [];
+      const child = spawn(process.execPath, [...(options.nodeFlags ?? []), ...loader, entry, ...(options.args ?? [])], {
         cwd: repoRoot,
         env: options.env ?? process.env,
         stdio,

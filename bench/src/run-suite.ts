@@ -4,6 +4,7 @@ import type { Children } from './children.js';
 import type { SuiteResult } from './report/results.js';
 import { runSession, type CpuPlan } from './scenarios/session.js';
 import { chatchatAvailable, startChatChat } from './systems/chatchat.js';
+import { chatchatServerKind } from './systems/server-build.js';
 import { startPeer } from './systems/peer.js';
 import type { RunningSystem } from './systems/system.js';
 import type { Job } from './suites.js';
@@ -42,6 +43,7 @@ export async function runSuite(options: RunSuiteOptions): Promise<SuiteResult> {
       serverCpus: options.cpu.serverCpus,
       generatorCpus: options.cpu.generatorCpus,
       generatorWorkers: options.workers,
+      chatchatServer: chatchatServerKind(),
     },
     setup: [],
     idle: [],

@@ -73,7 +73,8 @@ export function renderMarkdown(result: SuiteResult, options: MarkdownOptions): s
   out.push(
     `${result.startedAt} · ${fmt(result.durationSec)} s · ${mc.cpus} × ${mc.cpuModel} · Node ${mc.node} · ` +
       `load average ${fmt(mc.loadStart, 2)} at start, ${fmt(mc.loadEnd, 2)} at end · server CPUs ${mc.serverCpus ?? 'unpinned'}, ` +
-      `generator CPUs ${mc.generatorCpus ?? 'unpinned'} (${mc.generatorWorkers} worker processes)`,
+      `generator CPUs ${mc.generatorCpus ?? 'unpinned'} (${mc.generatorWorkers} worker processes) · ` +
+      `ChatChat ${mc.chatchatServer === 'bundle' ? 'from its bundle, as the image runs it' : 'from its sources through tsx'}`,
   );
   out.push('');
   out.push(`![latency and throughput per system](${options.svgFile})`);

@@ -107,6 +107,8 @@ export interface MachineInfo {
   serverCpus: string | null;
   generatorCpus: string | null;
   generatorWorkers: number;
+  /** How ChatChat ran: its bundle, as the image runs it, or its sources through tsx (absent before 2026-12-06: sources). */
+  chatchatServer?: 'bundle' | 'source';
 }
 
 export interface SuiteResult {

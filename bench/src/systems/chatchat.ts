@@ -6,14 +6,13 @@ import pg from 'pg';
 import { liftedLimitsEnv } from '../../../packages/server/src/testing/lifted-limits.js';
 import { outputTail, repoRoot, type Children } from '../children.js';
 import { inParallel } from '../in-parallel.js';
+import { chatchatEntry, chatchatSource } from './server-build.js';
 import { startServer, type StartedServer } from './server-process.js';
 import { roomMembers, type Plan, type PlanUser, type RoomGroupSpec, type RunningSystem } from './system.js';
 
-export const chatchatEntry = 'packages/server/src/cli.ts';
-
 /** Whether the ChatChat server can be started from this checkout. */
 export function chatchatAvailable(): boolean {
-  return existsSync(path.join(repoRoot, chatchatEntry));
+  return existsSync(path.join(repoRoot, chatchatSource));
 }
 
 export interface ChatChatOptions {
@@ -72,7 +71,7 @@ export async function startChatChat(options: ChatChatOptions): Promise<RunningSy
     for (let i = 0; i < gateways; i++) {
       servers.push(
         await startServer(options.children, {
-          entry: chatchatEntry,
+          entry: chatchatEntry(),
           args: ['serve'],
           label: `chatchat#${i}`,
           nodeFlags: options.nodeFlags,
@@ -148,7 +147,12 @@ export async function startChatChat(options: ChatChatOptions): Promise<RunningSy
 }
 
 async function migrate(children: Children, env: Record<string, string>): Promise<void> {
-  const child = children.spawnNode({ entry: chatchatEntry, args: ['migrate'], label: 'chatchat-migrate', env: { ...process.env, ...env } });
+  const child = children.spawnNode({
+    entry: chatchatEntry(),
+    args: ['migrate'],
+    label: 'chatchat-migrate',
+    env: { ...process.env, ...env },
+  });
   const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
   if (code !== 0) throw new Error(`chatchat migrate exited ${code}:\n${outputTail(child)}`);
 }
