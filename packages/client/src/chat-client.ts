@@ -38,7 +38,7 @@ import {
 } from './chat-state.js';
 import { createConversationApi, type ConversationApi } from './conversation-api.js';
 import { notifies } from './conversation-state.js';
-import { maxAttempts, type ClientContext } from './client-context.js';
+import { maxAttempts, retryWhileConnected, type ClientContext } from './client-context.js';
 import { createEmitter, type Unsubscribe } from './emitter.js';
 import { createGapFiller } from './gap-filler.js';
 import { createHttpApi, type HttpApi } from './http-api.js';
@@ -270,9 +270,11 @@ export function createChatClient(options: ChatClientOptions): ChatClient {
       ...readerRooms.map((id) => () => loadReaders(id).then(() => {})),
       ...reactionRooms.map((id) => () => conversation.refreshReactions(id)),
     ];
-    // A user with many open rooms must not fire them all at once into the server's rate limit.
+    // A user with many open rooms must not fire them all at once into the server's rate limit,
+    // and a task the limit (or a timeout) refuses is retried: the next chance would otherwise
+    // be the next reconnect.
     const worker = async () => {
-      for (let task = tasks.shift(); task; task = tasks.shift()) await task().catch(() => {});
+      for (let task = tasks.shift(); task; task = tasks.shift()) await context.retry(task, retryWhileConnected).catch(() => {});
     };
     await Promise.all(Array.from({ length: Math.min(resyncConcurrency, tasks.length) }, worker));
     if (generation === syncGeneration && transport.status === 'connected' && !closed) emitter.emit('resynced', { roomIds });

@@ -29,6 +29,14 @@ export function retryAcrossReconnects(err: unknown): RetryDecision {
   return (err as ChatClientError).code === 'disconnected' ? 'again' : 'backoff';
 }
 
+/**
+ * For a reconnect's resync (gap fills, read pointers, reaction counts): rate limits and
+ * timeouts are waited out; a disconnect ends it, because the next connection resyncs again.
+ */
+export function retryWhileConnected(err: unknown): RetryDecision {
+  return isRetryable(err) && (err as ChatClientError).code !== 'disconnected' ? 'backoff' : 'fail';
+}
+
 /** Normalises anything thrown into the SDK's error type. */
 export function asClientError(err: unknown): ChatClientError {
   return err instanceof ChatClientError ? err : new ChatClientError('internal', String(err));

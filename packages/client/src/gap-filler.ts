@@ -1,8 +1,6 @@
 import { Limits } from '@chatchat/protocol';
-import type { ChatClientError } from './chat-client-error.js';
-import { isRetryable } from './chat-client-error.js';
 import { applyHistory } from './chat-state.js';
-import type { ClientContext } from './client-context.js';
+import { retryWhileConnected, type ClientContext } from './client-context.js';
 import { gapOf } from './message-window.js';
 import { singleFlight, type Flight } from './single-flight.js';
 
@@ -40,9 +38,7 @@ export function createGapFiller(options: GapFillerOptions): GapFiller {
         const gap = gapIn(roomId);
         if (!gap || ctx.closed) return;
         const page = () => ctx.transport.request('message.list', { roomId, afterSeq: gap.afterSeq, limit: Limits.maxHistoryPage });
-        // Rate limits and timeouts are worth waiting out; a disconnect is left to the resync after the reconnect.
-        const decide = (err: unknown) => ((err as ChatClientError).code === 'disconnected' || !isRetryable(err) ? 'fail' : 'backoff');
-        const reply = await ctx.retry(page, decide).catch(() => undefined);
+        const reply = await ctx.retry(page, retryWhileConnected).catch(() => undefined);
         if (!reply) return;
         const { messages } = reply;
         ctx.setState(applyHistory(ctx.state, roomId, messages, false, reply.reactions));

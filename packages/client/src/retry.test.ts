@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { createBackoff } from './backoff.js';
+import { ChatClientError } from './chat-client-error.js';
 import { retry, type RetryDecision } from './retry.js';
 
 function harness(decisions: RetryDecision[], random = () => 0.999999) {
@@ -26,6 +27,27 @@ describe('retry', () => {
     const h = harness(['backoff', 'backoff']);
     await expect(h.run).resolves.toBe(3);
     expect(h.slept).toEqual([100, 200]);
+  });
+
+  it('waits the slot a refusal names (retryAfterMs) instead of a blind delay', async () => {
+    const slept: number[] = [];
+    let calls = 0;
+    const run = retry(
+      async () => {
+        if (calls++ === 0) throw new ChatClientError('rate_limited', 'slow down', undefined, 700);
+        return calls;
+      },
+      {
+        backoff: createBackoff({ initialMs: 100, maxMs: 1000, random: () => 0 }),
+        maxAttempts: 3,
+        decide: () => 'backoff',
+        sleep: async (ms) => {
+          slept.push(ms);
+        },
+      },
+    );
+    await expect(run).resolves.toBe(2);
+    expect(slept).toEqual([700]);
   });
 
   it('draws every delay from the jittered window', async () => {

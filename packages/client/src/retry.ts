@@ -1,4 +1,5 @@
 import type { Backoff } from './backoff.js';
+import { ChatClientError } from './chat-client-error.js';
 
 /**
  * What to do after a failed attempt:
@@ -31,7 +32,8 @@ export async function retry<T>(task: () => Promise<T>, options: RetryOptions): P
     } catch (err) {
       const decision = options.decide(err);
       if (decision === 'fail' || (decision === 'backoff' && ++failures >= options.maxAttempts)) throw err;
-      if (decision === 'backoff') await options.sleep(options.backoff.next());
+      // A refusal that says when to come back (`retryAfterMs`) is honoured over a blind delay.
+      if (decision === 'backoff') await options.sleep(options.backoff.next(err instanceof ChatClientError ? err.retryAfterMs : undefined));
     }
   }
 }

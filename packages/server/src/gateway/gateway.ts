@@ -186,7 +186,7 @@ export function createGateway(options: GatewayOptions) {
     // Every request counts, garbage included: a reply to garbage costs as much as any other.
     if (!conn.limiter.take()) {
       metrics.ops.inc({ op: request && isOpName(request.op) ? request.op : 'any', outcome: 'rate_limited' });
-      conn.replyError(id, { code: 'rate_limited', message: 'too many requests; slow down' });
+      conn.replyError(id, { code: 'rate_limited', message: 'too many requests; slow down', retryAfterMs: conn.limiter.msUntilToken() });
       return;
     }
     if (!request) {

@@ -18,4 +18,9 @@ export class RateLimiter {
     this.tokens -= 1;
     return true;
   }
+
+  /** After a refused `take`: how long until the bucket holds a token again. */
+  msUntilToken(): number {
+    return Math.ceil(((1 - this.tokens) / this.ratePerSec) * 1000);
+  }
 }
