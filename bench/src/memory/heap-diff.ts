@@ -15,6 +15,8 @@ const top = Number(values.top ?? 40);
 
 const children = createChildren();
 process.on('exit', () => children.killAllSync());
+// Without a handler a signal ends the process without 'exit': its servers and temp builds stay.
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
 
 async function connect(url: string, token: string): Promise<WebSocket> {
   const ws = new WebSocket(`${url}/ws`, { perMessageDeflate: false });

@@ -52,6 +52,8 @@ const progressEveryMs = 5000;
 
 const children = createChildren();
 process.on('exit', () => children.killAllSync());
+// Without a handler a signal ends the process without 'exit': its servers and temp builds stay.
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
 const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 
 interface Session {
