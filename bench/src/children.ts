@@ -37,6 +37,14 @@ export interface Children {
   killAllSync(): void;
 }
 
+/**
+ * For tools without a shutdown of their own: a signal then ends the process through `exit`,
+ * whose handlers stop the children (by default a signal ends it without them).
+ */
+export function exitOnSignals(): void {
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
+}
+
 export function createChildren(): Children {
   const live = new Set<ChildProcess>();
 

@@ -18,7 +18,7 @@ import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { benchRoot, canPin, cpuCount, createChildren, hardNofile, pinProcess } from '../children.js';
+import { benchRoot, canPin, cpuCount, createChildren, exitOnSignals, hardNofile, pinProcess } from '../children.js';
 import { mergeHistograms, summarise } from '../histogram.js';
 import { createCpuWindow, nowUs, readMachineBusySeconds, readRssBytes } from '../proc-stats.js';
 import { startChatChat } from '../systems/chatchat.js';
@@ -63,7 +63,7 @@ const outDir = path.resolve(values.out ?? path.join(benchRoot, 'results'));
 
 const children = createChildren();
 process.on('exit', () => children.killAllSync());
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
+exitOnSignals();
 const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 
 /** Polls until `value` stops moving for `quietMs` (or `timeoutMs` passes); resolves with the time it last moved. */

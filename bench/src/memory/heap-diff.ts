@@ -5,7 +5,7 @@
  */
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
-import { createChildren } from '../children.js';
+import { createChildren, exitOnSignals } from '../children.js';
 import { startChatChat } from '../systems/chatchat.js';
 import { heapSnapshotSummary, type HeapSummary } from './heap-snapshot.js';
 
@@ -15,8 +15,7 @@ const top = Number(values.top ?? 40);
 
 const children = createChildren();
 process.on('exit', () => children.killAllSync());
-// Without a handler a signal ends the process without 'exit': its servers and temp builds stay.
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
+exitOnSignals();
 
 async function connect(url: string, token: string): Promise<WebSocket> {
   const ws = new WebSocket(`${url}/ws`, { perMessageDeflate: false });

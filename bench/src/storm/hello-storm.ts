@@ -19,7 +19,7 @@ import path from 'node:path';
 import { parseArgs } from 'node:util';
 import WebSocket from 'ws';
 import { createBackoff } from '@chatchat/client';
-import { canPin, createChildren, pinProcess } from '../children.js';
+import { canPin, createChildren, exitOnSignals, pinProcess } from '../children.js';
 import { createHistogram, summarise } from '../histogram.js';
 import { inParallel } from '../in-parallel.js';
 import { createCpuWindow, nowUs } from '../proc-stats.js';
@@ -52,8 +52,7 @@ const progressEveryMs = 5000;
 
 const children = createChildren();
 process.on('exit', () => children.killAllSync());
-// Without a handler a signal ends the process without 'exit': its servers and temp builds stay.
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.on(sig, () => process.exit(130));
+exitOnSignals();
 const log = (line: string) => process.stdout.write(`${new Date().toISOString().slice(11, 19)} ${line}\n`);
 
 interface Session {
