@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { UnreadSignal } from '@chatchat/client';
 import { readSpacingMs } from '@chatchat/protocol';
-import { testMetricsToken, useSdkServer, waitFor } from '@chatchat/server/testing';
+import { metric, scrapeMetrics, useSdkServer, waitFor } from '@chatchat/server/testing';
 
 const env = useSdkServer({ READ_COALESCE_MS: '30' });
 const connect = env.connect;
@@ -33,10 +33,7 @@ describe('live state through the SDK', () => {
     const sent = [];
     for (let i = 0; i < 5; i++) sent.push(await theirs.send(room.id, `m${i}`));
     await waitFor(() => mine.room(room.id)?.lastSeq === 5, { what: 'all five here' });
-    const readOps = async () => {
-      const text = await (await fetch(`${env.server.url}/metrics`, { headers: { authorization: `Bearer ${testMetricsToken}` } })).text();
-      return Number(/chatchat_ws_ops_total\{op="room\.read",outcome="ok"\} (\d+)/.exec(text)?.[1] ?? 0);
-    };
+    const readOps = async () => metric(await scrapeMetrics(env.server.url), 'chatchat_ws_ops_total', 'op="room.read",outcome="ok"');
     const before = await readOps();
     const start = Date.now();
     await mine.markRead(room.id, sent[0]!.seq);

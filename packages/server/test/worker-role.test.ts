@@ -1,14 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { EventData } from '@chatchat/protocol';
-import { createTestDatabase, httpClient, startTestServer, waitFor, type TestServer } from '@chatchat/server/testing';
+import { createTestDatabase, httpClient, scrapeMetrics, startTestServer, waitFor, type TestServer } from '@chatchat/server/testing';
 import { createRedisBus } from '../src/adapters/bus/redis-bus.js';
 import { createRedisPresence } from '../src/adapters/presence/redis-presence.js';
 import { decodeEnvelope } from '../src/realtime/bus-envelope.js';
 import { Channels } from '../src/realtime/channels.js';
 import type { Presence } from '../src/ports/presence.js';
 import type { MeteredBus } from '../src/ports/bus.js';
-import { testMetricsToken } from '@chatchat/server/testing';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 
@@ -68,7 +67,7 @@ describe('ROLE=worker', () => {
     });
     expect(offline.lastSeenAt).not.toBeNull();
     expect((await api.services.presence.lookup([a.user.id]))[0]?.online).toBe(false);
-    const metrics = await (await fetch(`${worker.url}/metrics`, { headers: { authorization: `Bearer ${testMetricsToken}` } })).text();
+    const metrics = await scrapeMetrics(worker.url);
     expect(metrics).toMatch(/^chatchat_job_runs_total\{job="presence-reaper",outcome="ok"\} [1-9]/m);
   });
 });

@@ -2,8 +2,16 @@ import net from 'node:net';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CloseCodes, Limits } from '@chatchat/protocol';
-import { holdHellos, httpClient, RawClient, startTestServer, waitFor, type TestServer } from '@chatchat/server/testing';
-import { testMetricsToken } from '@chatchat/server/testing';
+import {
+  holdHellos,
+  httpClient,
+  metric,
+  RawClient,
+  scrapeMetrics,
+  startTestServer,
+  waitFor,
+  type TestServer,
+} from '@chatchat/server/testing';
 
 const servers: TestServer[] = [];
 const open: (RawClient | WebSocket)[] = [];
@@ -26,18 +34,6 @@ async function connect(server: TestServer) {
 }
 
 /** Sum of a metric's samples in a /metrics text whose labels contain `labels` (e.g. `op="message.list"`). */
-function metric(text: string, name: string, labels = ''): number {
-  let sum = 0;
-  for (const line of text.split('\n')) {
-    if (!line.startsWith(name)) continue;
-    const rest = line.slice(name.length);
-    if (rest[0] !== ' ' && rest[0] !== '{') continue;
-    if (labels && !rest.includes(labels)) continue;
-    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
-  }
-  return sum;
-}
-
 describe('connection caps', () => {
   it('closes the hello of a user over MAX_SOCKETS_PER_USER with 4430, and keeps the others', async () => {
     const { server, api } = await start({ MAX_SOCKETS_PER_USER: '3' });
@@ -176,7 +172,7 @@ describe('what a socket that stops reading can make the server hold', () => {
     // closed socket that does not read keeps its buffer): what the server held for them then.
     const scrape = await waitFor(
       async () => {
-        const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${testMetricsToken}` } })).text();
+        const text = await scrapeMetrics(server.url);
         return metric(text, 'chatchat_ws_closes_total', 'reason="slow_consumer"') === sockets ? text : null;
       },
       { what: 'every stalled socket closed', timeoutMs: 20_000, intervalMs: 20 },
@@ -189,13 +185,7 @@ describe('what a socket that stops reading can make the server hold', () => {
     expect(buffered).toBeGreaterThan(0);
     expect(buffered).toBeLessThanOrEqual(sockets * maxBuffered);
     await waitFor(
-      async () =>
-        metric(
-          await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${testMetricsToken}` } })).text(),
-          'chatchat_ws_ops_total',
-          'op="message.list"',
-        ) ===
-        sockets * perSocket,
+      async () => metric(await scrapeMetrics(server.url), 'chatchat_ws_ops_total', 'op="message.list"') === sockets * perSocket,
       { what: 'every message.list handled', timeoutMs: 20_000, intervalMs: 50 },
     );
     // Everyone else is still served.

@@ -1,11 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { CloseCodes, Limits } from '@chatchat/protocol';
-import { startTestServer, testMetricsToken, type TestServer, httpClient, RawClient, waitFor } from '@chatchat/server/testing';
+import { startTestServer, scrapeMetrics, type TestServer, httpClient, RawClient, waitFor } from '@chatchat/server/testing';
 
 /** True once the server has closed someone for being slow (read from its own metrics). */
 async function sentClosed(server: TestServer): Promise<boolean> {
-  const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${testMetricsToken}` } })).text();
+  const text = await scrapeMetrics(server.url);
   return /chatchat_ws_closes_total\{reason="slow_consumer"\} [1-9]/.test(text);
 }
 
@@ -126,7 +126,7 @@ describe('metrics', () => {
     const { client } = await hello(a.accessToken);
     await client.request('message.send', { roomId: room.id, body: 'count me', clientMsgId: 'metrics-1' });
     await client.waitForEvent('message.created');
-    const text = await (await fetch(`${server.url}/metrics`, { headers: { authorization: `Bearer ${testMetricsToken}` } })).text();
+    const text = await scrapeMetrics(server.url);
     for (const line of [
       /^chatchat_ws_connections [1-9]/m,
       /^chatchat_ws_ops_total\{op="message.send",outcome="ok"\} [1-9]/m,

@@ -5,6 +5,7 @@
  */
 export { startTestServer, testMetricsToken, type TestServer } from './test-server.js';
 export { httpClient } from './http-client.js';
+export { metric, scrapeMetrics } from './metrics.js';
 export { RawClient } from './raw-client.js';
 export { sdkClient } from './sdk-client.js';
 export { useSdkServer } from './sdk-harness.js';
